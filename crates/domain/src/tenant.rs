@@ -1,0 +1,216 @@
+//! What lives in a store's tenant database besides orders: customers, conversations,
+//! messages, the menu and the payment methods.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AccountId, ConversationId, CustomerId, MenuItemId, MessageId, Money, PaymentMethodId,
+    PhoneNumber, text_enum,
+};
+
+/// A customer who wrote to one of the store's numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    /// Id.
+    pub id: CustomerId,
+    /// Meta's `wa_id` (or BSUID when no phone is shared): unique per store.
+    pub wa_id: String,
+    /// The phone number, when known.
+    pub phone: Option<PhoneNumber>,
+    /// Profile name.
+    pub name: Option<String>,
+    /// First seen.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A conversation between one customer and one of the store's numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    /// Id.
+    pub id: ConversationId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// The store's number.
+    pub account_id: AccountId,
+    /// Agent state.
+    pub state: String,
+    /// Agent working memory.
+    pub context: serde_json::Value,
+    /// The customer's last message: the 24-hour window runs from here.
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+text_enum!(
+    /// Which way a message went.
+    Direction, "message direction" {
+        /// From the customer.
+        Inbound => "inbound",
+        /// To the customer.
+        Outbound => "outbound",
+    }
+);
+
+/// What a message carried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MessageBody {
+    /// Text.
+    Text {
+        /// The text.
+        body: String,
+    },
+    /// An image (payment screenshots).
+    Image {
+        /// Meta media id.
+        media_id: String,
+        /// Caption.
+        caption: Option<String>,
+    },
+    /// Audio; `voice` for voice notes.
+    Audio {
+        /// Meta media id.
+        media_id: String,
+        /// Recorded as a voice note.
+        voice: bool,
+    },
+    /// A location pin.
+    Location {
+        /// Latitude.
+        latitude: f64,
+        /// Longitude.
+        longitude: f64,
+        /// Place name.
+        name: Option<String>,
+        /// Address.
+        address: Option<String>,
+    },
+    /// A reply button or list choice.
+    Interactive {
+        /// The id we gave the option.
+        id: String,
+        /// Its title.
+        title: String,
+    },
+    /// Anything we keep but do not interpret.
+    Other {
+        /// Meta's message type.
+        kind: String,
+    },
+}
+
+impl MessageBody {
+    /// The type name stored beside the JSON.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        match self {
+            Self::Text { .. } => "text",
+            Self::Image { .. } => "image",
+            Self::Audio { .. } => "audio",
+            Self::Location { .. } => "location",
+            Self::Interactive { .. } => "interactive",
+            Self::Other { kind } => kind,
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Id.
+    pub id: MessageId,
+    /// Conversation.
+    pub conversation_id: ConversationId,
+    /// Direction.
+    pub direction: Direction,
+    /// Meta's message id: unique per store, the dedupe key of inbound messages.
+    pub wamid: Option<String>,
+    /// Content.
+    pub body: MessageBody,
+    /// When it was sent or received.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A dish or product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuItem {
+    /// Id.
+    pub id: MenuItemId,
+    /// Name ("Zinger Burger").
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Category ("Burgers").
+    pub category: Option<String>,
+    /// Price.
+    pub price: Money,
+    /// Can be ordered now.
+    pub available: bool,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+text_enum!(
+    /// How a customer can pay.
+    PaymentMethodKind, "payment method kind" {
+        /// Cash to the rider.
+        CashOnDelivery => "cash_on_delivery",
+        /// Bank transfer (IBAN).
+        BankTransfer => "bank_transfer",
+        /// Easypaisa wallet.
+        Easypaisa => "easypaisa",
+        /// JazzCash wallet.
+        JazzCash => "jazzcash",
+    }
+);
+
+impl PaymentMethodKind {
+    /// Whether the customer must send a payment screenshot for the owner to verify.
+    #[must_use]
+    pub const fn needs_proof(self) -> bool {
+        !matches!(self, Self::CashOnDelivery)
+    }
+}
+
+/// A payment method a store offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentMethod {
+    /// Id.
+    pub id: PaymentMethodId,
+    /// Kind.
+    pub kind: PaymentMethodKind,
+    /// Shown to the customer ("Meezan Bank").
+    pub label: String,
+    /// Where to pay (account title and number, wallet number).
+    pub details: String,
+    /// Offered now.
+    pub active: bool,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_bodies_round_trip_as_tagged_json() {
+        let b = MessageBody::Audio { media_id: "123".into(), voice: true };
+        let json = serde_json::to_string(&b).unwrap_or_default();
+        assert_eq!(json, r#"{"type":"audio","media_id":"123","voice":true}"#);
+        assert_eq!(serde_json::from_str::<MessageBody>(&json).ok(), Some(b.clone()));
+        assert_eq!(b.kind(), "audio");
+        assert_eq!(MessageBody::Other { kind: "poll".into() }.kind(), "poll");
+    }
+
+    #[test]
+    fn only_cash_needs_no_proof() {
+        assert!(!PaymentMethodKind::CashOnDelivery.needs_proof());
+        assert!(PaymentMethodKind::Easypaisa.needs_proof());
+        assert_eq!("jazzcash".parse(), Ok(PaymentMethodKind::JazzCash));
+    }
+}
