@@ -44,7 +44,10 @@ impl QualityRating {
     /// Reads Meta's value; anything unrated or unexpected ("NA", "") is `Unknown`.
     #[must_use]
     pub fn from_meta(raw: &str) -> Self {
-        raw.trim().to_ascii_uppercase().parse().unwrap_or(Self::Unknown)
+        raw.trim()
+            .to_ascii_uppercase()
+            .parse()
+            .unwrap_or(Self::Unknown)
     }
 
     /// The colour the owner sees.
@@ -350,7 +353,14 @@ pub(crate) mod tests {
     fn formatted_phone_is_e164_and_colors_follow_quality() {
         let mut a = account(StoreId::new(), "1", 0);
         assert_eq!(a.formatted_phone(), "+923001234567");
-        let expected = [("GREEN", "green"), ("YELLOW", "yellow"), ("RED", "red"), ("UNKNOWN", "gray"), ("NA", "gray"), ("green", "green")];
+        let expected = [
+            ("GREEN", "green"),
+            ("YELLOW", "yellow"),
+            ("RED", "red"),
+            ("UNKNOWN", "gray"),
+            ("NA", "gray"),
+            ("green", "green"),
+        ];
         for (meta, color) in expected {
             a.quality_rating = QualityRating::from_meta(meta);
             assert_eq!(a.quality_color(), color, "{meta}");
@@ -363,7 +373,11 @@ pub(crate) mod tests {
         assert!("TIER_3K".parse::<LimitTier>().is_err());
         assert!(LimitTier::Tier250.rank() < LimitTier::Tier2K.rank());
         assert_eq!(LimitTier::Tier10K.daily_unique_users(), Some(10_000));
-        let limits = MessagingLimits { portfolio_tier: None, legacy_tier: Some(LimitTier::Tier1K), throughput: None };
+        let limits = MessagingLimits {
+            portfolio_tier: None,
+            legacy_tier: Some(LimitTier::Tier1K),
+            throughput: None,
+        };
         assert_eq!(limits.effective_tier(), Some(LimitTier::Tier1K));
     }
 

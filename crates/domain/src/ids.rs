@@ -166,7 +166,10 @@ mod tests {
 
     #[test]
     fn meta_ids_accept_digits_and_reject_everything_else() {
-        assert_eq!(PhoneNumberId::parse(" 106540352242922 ").map(|p| p.0), Ok("106540352242922".into()));
+        assert_eq!(
+            PhoneNumberId::parse(" 106540352242922 ").map(|p| p.0),
+            Ok("106540352242922".into())
+        );
         assert!(PhoneNumberId::parse("").is_err());
         assert!(PhoneNumberId::parse("1065x").is_err());
         assert!(WabaId::parse(&"9".repeat(33)).is_err());

@@ -16,8 +16,8 @@ pub use account::{
     WhatsappAccount,
 };
 pub use ids::{
-    AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId,
-    ParseIdError, PaymentMethodId, PhoneNumberId, StoreId, WabaId,
+    AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId, ParseIdError,
+    PaymentMethodId, PhoneNumberId, StoreId, WabaId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{

@@ -40,7 +40,11 @@ impl Currency {
     /// The symbol shown to people: "Rs" for PKR, else the code.
     #[must_use]
     pub fn symbol(&self) -> &str {
-        if *self == Self::PKR { "Rs" } else { self.as_str() }
+        if *self == Self::PKR {
+            "Rs"
+        } else {
+            self.as_str()
+        }
     }
 }
 
@@ -111,7 +115,10 @@ impl Money {
     /// # Errors
     /// [`MoneyError::Overflow`] past `i64::MAX` paisa.
     pub fn pkr(rupees: i64) -> Result<Self, MoneyError> {
-        rupees.checked_mul(100).map(Self::pkr_paisa).ok_or(MoneyError::Overflow)
+        rupees
+            .checked_mul(100)
+            .map(Self::pkr_paisa)
+            .ok_or(MoneyError::Overflow)
     }
 
     /// Zero in a currency.
@@ -190,7 +197,10 @@ mod tests {
         assert_eq!(Money::pkr_paisa(125_050).to_string(), "Rs 1,250.50");
         assert_eq!(Money::pkr_paisa(5).to_string(), "Rs 0.05");
         assert_eq!(Money::pkr_paisa(0).to_string(), "Rs 0");
-        assert_eq!(Money::pkr_paisa(123_456_789_00).to_string(), "Rs 123,456,789");
+        assert_eq!(
+            Money::pkr_paisa(123_456_789_00).to_string(),
+            "Rs 123,456,789"
+        );
         assert_eq!(Money::pkr_paisa(-2_000).to_string(), "-Rs 20");
         let usd = Money::from_minor(1_999, Currency::parse("usd").unwrap_or_default());
         assert_eq!(usd.to_string(), "USD 19.99");
@@ -199,11 +209,23 @@ mod tests {
     #[test]
     fn arithmetic_is_checked() {
         let a = Money::pkr_paisa(45_000);
-        assert_eq!(a.checked_mul(2).and_then(|x| x.checked_add(a)), Ok(Money::pkr_paisa(135_000)));
-        assert_eq!(Money::pkr_paisa(i64::MAX).checked_add(a), Err(MoneyError::Overflow));
-        assert_eq!(Money::pkr_paisa(i64::MAX).checked_mul(2), Err(MoneyError::Overflow));
+        assert_eq!(
+            a.checked_mul(2).and_then(|x| x.checked_add(a)),
+            Ok(Money::pkr_paisa(135_000))
+        );
+        assert_eq!(
+            Money::pkr_paisa(i64::MAX).checked_add(a),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::pkr_paisa(i64::MAX).checked_mul(2),
+            Err(MoneyError::Overflow)
+        );
         let usd = Money::zero(Currency::parse("USD").unwrap_or_default());
-        assert!(matches!(a.checked_add(usd), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            a.checked_add(usd),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
         assert_eq!(Money::pkr(12), Ok(Money::pkr_paisa(1_200)));
     }
 

@@ -60,7 +60,12 @@ pub struct Payment {
 
 impl Default for Payment {
     fn default() -> Self {
-        Self { status: PaymentStatus::Unpaid, method_id: None, proof_path: None, rejection_reason: None }
+        Self {
+            status: PaymentStatus::Unpaid,
+            method_id: None,
+            proof_path: None,
+            rejection_reason: None,
+        }
     }
 }
 
@@ -76,9 +81,17 @@ impl Payment {
         rejection_reason: Option<String>,
     ) -> Result<Self, PaymentTransitionError> {
         if status == PaymentStatus::PendingVerification && proof_path.is_none() {
-            return Err(PaymentTransitionError { from: PaymentStatus::Unpaid, to: status });
+            return Err(PaymentTransitionError {
+                from: PaymentStatus::Unpaid,
+                to: status,
+            });
         }
-        Ok(Self { status, method_id, proof_path, rejection_reason })
+        Ok(Self {
+            status,
+            method_id,
+            proof_path,
+            rejection_reason,
+        })
     }
 
     /// Status.
@@ -107,7 +120,10 @@ impl Payment {
 
     fn become_(&mut self, to: PaymentStatus) -> Result<(), PaymentTransitionError> {
         if !self.status.can_become(to) {
-            return Err(PaymentTransitionError { from: self.status, to });
+            return Err(PaymentTransitionError {
+                from: self.status,
+                to,
+            });
         }
         self.status = to;
         Ok(())
@@ -118,8 +134,14 @@ impl Payment {
     /// # Errors
     /// When the order is already paid or awaiting verification.
     pub fn choose_method(&mut self, method: PaymentMethodId) -> Result<(), PaymentTransitionError> {
-        if matches!(self.status, PaymentStatus::Paid | PaymentStatus::PendingVerification) {
-            return Err(PaymentTransitionError { from: self.status, to: self.status });
+        if matches!(
+            self.status,
+            PaymentStatus::Paid | PaymentStatus::PendingVerification
+        ) {
+            return Err(PaymentTransitionError {
+                from: self.status,
+                to: self.status,
+            });
         }
         self.method_id = Some(method);
         Ok(())
@@ -142,7 +164,10 @@ impl Payment {
     /// Unless a proof is pending verification.
     pub fn approve(&mut self) -> Result<(), PaymentTransitionError> {
         if self.status != PaymentStatus::PendingVerification {
-            return Err(PaymentTransitionError { from: self.status, to: PaymentStatus::Paid });
+            return Err(PaymentTransitionError {
+                from: self.status,
+                to: PaymentStatus::Paid,
+            });
         }
         self.become_(PaymentStatus::Paid)
     }
@@ -163,7 +188,10 @@ impl Payment {
     /// Unless the payment is unpaid.
     pub fn mark_collected(&mut self) -> Result<(), PaymentTransitionError> {
         if self.status != PaymentStatus::Unpaid {
-            return Err(PaymentTransitionError { from: self.status, to: PaymentStatus::Paid });
+            return Err(PaymentTransitionError {
+                from: self.status,
+                to: PaymentStatus::Paid,
+            });
         }
         self.become_(PaymentStatus::Paid)
     }
@@ -193,7 +221,9 @@ impl OrderStatus {
     /// Whether `self -> to` is allowed.
     #[must_use]
     pub const fn can_become(self, to: OrderStatus) -> bool {
-        use OrderStatus::{Accepted, Cancelled, Delivered, Draft, OutForDelivery, Placed, Preparing};
+        use OrderStatus::{
+            Accepted, Cancelled, Delivered, Draft, OutForDelivery, Placed, Preparing,
+        };
         matches!(
             (self, to),
             (Draft, Placed)
@@ -298,9 +328,16 @@ impl Order {
     ///
     /// # Errors
     /// When the transition is not allowed.
-    pub fn advance(&mut self, to: OrderStatus, now: DateTime<Utc>) -> Result<(), OrderTransitionError> {
+    pub fn advance(
+        &mut self,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), OrderTransitionError> {
         if !self.status.can_become(to) {
-            return Err(OrderTransitionError { from: self.status, to });
+            return Err(OrderTransitionError {
+                from: self.status,
+                to,
+            });
         }
         self.status = to;
         self.updated_at = now;
@@ -312,9 +349,11 @@ impl Order {
     /// # Errors
     /// On overflow or a line in another currency.
     pub fn total(&self) -> Result<Money, MoneyError> {
-        self.items.iter().try_fold(Money::zero(self.currency), |acc, item| {
-            acc.checked_add(item.unit_price.checked_mul(item.quantity)?)
-        })
+        self.items
+            .iter()
+            .try_fold(Money::zero(self.currency), |acc, item| {
+                acc.checked_add(item.unit_price.checked_mul(item.quantity)?)
+            })
     }
 }
 
@@ -329,10 +368,20 @@ mod tests {
     #[test]
     fn payment_transitions_follow_the_table() {
         use PaymentStatus::*;
-        let allowed = [(Unpaid, PendingVerification), (Rejected, PendingVerification), (PendingVerification, Paid), (PendingVerification, Rejected), (Unpaid, Paid)];
+        let allowed = [
+            (Unpaid, PendingVerification),
+            (Rejected, PendingVerification),
+            (PendingVerification, Paid),
+            (PendingVerification, Rejected),
+            (Unpaid, Paid),
+        ];
         for from in PaymentStatus::ALL {
             for to in PaymentStatus::ALL {
-                assert_eq!(from.can_become(*to), allowed.contains(&(*from, *to)), "{from} -> {to}");
+                assert_eq!(
+                    from.can_become(*to),
+                    allowed.contains(&(*from, *to)),
+                    "{from} -> {to}"
+                );
             }
         }
     }
@@ -340,7 +389,9 @@ mod tests {
     #[test]
     fn proof_then_approve_pays_the_order() {
         let mut o = order();
-        o.payment.submit_proof("proofs/1.jpg".into()).unwrap_or_else(|e| panic!("{e}"));
+        o.payment
+            .submit_proof("proofs/1.jpg".into())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.payment.status(), PaymentStatus::PendingVerification);
         assert_eq!(o.payment.approve(), Ok(()));
         assert_eq!(o.payment.status(), PaymentStatus::Paid);
@@ -353,11 +404,24 @@ mod tests {
         let mut o = order();
         assert!(o.payment.approve().is_err(), "nothing to approve");
         assert!(o.payment.reject("no".into()).is_err(), "nothing to reject");
-        o.payment.submit_proof("a.jpg".into()).unwrap_or_else(|e| panic!("{e}"));
-        o.payment.reject("amount does not match".into()).unwrap_or_else(|e| panic!("{e}"));
+        o.payment
+            .submit_proof("a.jpg".into())
+            .unwrap_or_else(|e| panic!("{e}"));
+        o.payment
+            .reject("amount does not match".into())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.payment.rejection_reason(), Some("amount does not match"));
-        o.payment.submit_proof("b.jpg".into()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((o.payment.status(), o.payment.proof_path(), o.payment.rejection_reason()), (PaymentStatus::PendingVerification, Some("b.jpg"), None));
+        o.payment
+            .submit_proof("b.jpg".into())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (
+                o.payment.status(),
+                o.payment.proof_path(),
+                o.payment.rejection_reason()
+            ),
+            (PaymentStatus::PendingVerification, Some("b.jpg"), None)
+        );
     }
 
     #[test]
@@ -371,7 +435,15 @@ mod tests {
     #[test]
     fn restore_rejects_pending_verification_without_proof() {
         assert!(Payment::restore(PaymentStatus::PendingVerification, None, None, None).is_err());
-        assert!(Payment::restore(PaymentStatus::PendingVerification, None, Some("p".into()), None).is_ok());
+        assert!(
+            Payment::restore(
+                PaymentStatus::PendingVerification,
+                None,
+                Some("p".into()),
+                None
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -379,17 +451,36 @@ mod tests {
         let mut o = order();
         let now = Utc::now();
         assert!(o.advance(OrderStatus::Delivered, now).is_err());
-        for s in [OrderStatus::Placed, OrderStatus::Accepted, OrderStatus::Preparing, OrderStatus::OutForDelivery, OrderStatus::Delivered] {
+        for s in [
+            OrderStatus::Placed,
+            OrderStatus::Accepted,
+            OrderStatus::Preparing,
+            OrderStatus::OutForDelivery,
+            OrderStatus::Delivered,
+        ] {
             assert_eq!(o.advance(s, now), Ok(()));
         }
-        assert!(o.advance(OrderStatus::Cancelled, now).is_err(), "delivered is final");
+        assert!(
+            o.advance(OrderStatus::Cancelled, now).is_err(),
+            "delivered is final"
+        );
     }
 
     #[test]
     fn total_sums_lines_in_paisa() {
         let mut o = order();
-        o.items.push(OrderItem { menu_item_id: MenuItemId::new(), name: "Zinger".into(), unit_price: Money::pkr_paisa(55_000), quantity: 2 });
-        o.items.push(OrderItem { menu_item_id: MenuItemId::new(), name: "Fries".into(), unit_price: Money::pkr_paisa(25_050), quantity: 1 });
+        o.items.push(OrderItem {
+            menu_item_id: MenuItemId::new(),
+            name: "Zinger".into(),
+            unit_price: Money::pkr_paisa(55_000),
+            quantity: 2,
+        });
+        o.items.push(OrderItem {
+            menu_item_id: MenuItemId::new(),
+            name: "Fries".into(),
+            unit_price: Money::pkr_paisa(25_050),
+            quantity: 1,
+        });
         assert_eq!(o.total().map(|m| m.to_string()), Ok("Rs 1,350.50".into()));
     }
 }

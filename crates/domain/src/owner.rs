@@ -33,7 +33,11 @@ impl Email {
             && !domain.ends_with('.')
             && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
             && !local.contains('@');
-        if ok { Ok(Self(raw)) } else { Err(ParseEmailError) }
+        if ok {
+            Ok(Self(raw))
+        } else {
+            Err(ParseEmailError)
+        }
     }
 
     /// The address.
@@ -94,8 +98,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ali@Example.PK ").map(String::from), Ok("ali@example.pk".into()));
-        for bad in ["", "ali", "@example.pk", "ali@", "ali@pk", "ali @x.pk", "ali@.pk", "ali@x.pk."] {
+        assert_eq!(
+            Email::parse(" Ali@Example.PK ").map(String::from),
+            Ok("ali@example.pk".into())
+        );
+        for bad in [
+            "",
+            "ali",
+            "@example.pk",
+            "ali@",
+            "ali@pk",
+            "ali @x.pk",
+            "ali@.pk",
+            "ali@x.pk.",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

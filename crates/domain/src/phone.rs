@@ -43,9 +43,8 @@ impl PhoneNumber {
         // Meta sends international numbers as bare digits ("923001234567"): E.164 without the
         // plus. Local numbers start with a trunk 0, so digits without one are tried as
         // international first, then as local.
-        let bare_international = raw.len() >= 8
-            && !raw.starts_with('0')
-            && raw.bytes().all(|b| b.is_ascii_digit());
+        let bare_international =
+            raw.len() >= 8 && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
         if bare_international && let Ok(p) = Self::parse_exact(&format!("+{raw}"), region) {
             return Ok(p);
         }
@@ -58,7 +57,9 @@ impl PhoneNumber {
         if !phonenumber::is_valid(&parsed) {
             return Err(ParsePhoneError::Invalid);
         }
-        Ok(Self(parsed.format().mode(phonenumber::Mode::E164).to_string()))
+        Ok(Self(
+            parsed.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
     }
 
     /// The E.164 text ("+923001234567").
@@ -99,22 +100,45 @@ mod tests {
 
     #[test]
     fn local_pakistani_forms_become_e164() {
-        for raw in ["0300 1234567", "03001234567", "0300-1234567", "+92 300 1234567", "923001234567", "+923001234567"] {
-            assert_eq!(PhoneNumber::parse(raw).map(String::from), Ok("+923001234567".to_owned()), "{raw}");
+        for raw in [
+            "0300 1234567",
+            "03001234567",
+            "0300-1234567",
+            "+92 300 1234567",
+            "923001234567",
+            "+923001234567",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(raw).map(String::from),
+                Ok("+923001234567".to_owned()),
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn other_countries_keep_their_code() {
         // 555-01xx style numbers are fictional; libphonenumber calls them invalid.
-        assert_eq!(PhoneNumber::parse("+1 555-096-7852"), Err(ParsePhoneError::Invalid));
-        assert_eq!(PhoneNumber::parse("+12025550173").map(String::from), Ok("+12025550173".into()));
-        assert_eq!(PhoneNumber::parse("12025550173").map(|p| p.digits().to_owned()), Ok("12025550173".into()));
+        assert_eq!(
+            PhoneNumber::parse("+1 555-096-7852"),
+            Err(ParsePhoneError::Invalid)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+12025550173").map(String::from),
+            Ok("+12025550173".into())
+        );
+        assert_eq!(
+            PhoneNumber::parse("12025550173").map(|p| p.digits().to_owned()),
+            Ok("12025550173".into())
+        );
     }
 
     #[test]
     fn garbage_and_impossible_numbers_are_rejected() {
-        assert_eq!(PhoneNumber::parse("hello"), Err(ParsePhoneError::Unparseable));
+        assert_eq!(
+            PhoneNumber::parse("hello"),
+            Err(ParsePhoneError::Unparseable)
+        );
         assert_eq!(PhoneNumber::parse("0300 12"), Err(ParsePhoneError::Invalid));
         assert!(PhoneNumber::parse("").is_err());
     }

@@ -143,7 +143,11 @@ impl Store {
         &self,
         accounts: &'a [WhatsappAccount],
     ) -> Option<&'a WhatsappAccount> {
-        let mine = || accounts.iter().filter(|a| a.store_id == self.id && a.is_active());
+        let mine = || {
+            accounts
+                .iter()
+                .filter(|a| a.store_id == self.id && a.is_active())
+        };
         if let Some(default) = self.default_account_id
             && let Some(account) = mine().find(|a| a.id == default)
         {
@@ -156,8 +160,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::tests::account;
     use crate::AccountStatus;
+    use crate::account::tests::account;
     use chrono::Utc;
 
     fn store() -> Store {
@@ -166,7 +170,9 @@ mod tests {
             OwnerId::new(),
             StoreName::parse("Karachi Grill").unwrap_or_else(|e| panic!("{e}")),
             StoreKind::Restaurant,
-            TenantLocation::Sqlite { file: "t.sqlite".into() },
+            TenantLocation::Sqlite {
+                file: "t.sqlite".into(),
+            },
             Utc::now(),
         )
     }
@@ -180,7 +186,15 @@ mod tests {
     #[test]
     fn a_new_store_has_the_documented_defaults() {
         let s = store();
-        assert_eq!((s.currency, s.timezone.as_str(), s.ai_enabled, s.storefront_enabled), (Currency::PKR, "Asia/Karachi", true, false));
+        assert_eq!(
+            (
+                s.currency,
+                s.timezone.as_str(),
+                s.ai_enabled,
+                s.storefront_enabled
+            ),
+            (Currency::PKR, "Asia/Karachi", true, false)
+        );
         assert_eq!(s.default_account_id, None);
     }
 
@@ -189,16 +203,26 @@ mod tests {
         let mut s = store();
         let accounts = vec![active(&s, "1", 10), active(&s, "2", 20)];
         s.default_account_id = Some(accounts[1].id);
-        assert_eq!(s.active_whatsapp_account(&accounts).map(|a| a.id), Some(accounts[1].id));
+        assert_eq!(
+            s.active_whatsapp_account(&accounts).map(|a| a.id),
+            Some(accounts[1].id)
+        );
     }
 
     #[test]
     fn an_inactive_default_falls_back_to_the_oldest_active_account() {
         let mut s = store();
-        let mut accounts = vec![active(&s, "3", 30), active(&s, "1", 10), active(&s, "2", 20)];
+        let mut accounts = vec![
+            active(&s, "3", 30),
+            active(&s, "1", 10),
+            active(&s, "2", 20),
+        ];
         accounts[0].status = AccountStatus::Inactive;
         s.default_account_id = Some(accounts[0].id);
-        assert_eq!(s.active_whatsapp_account(&accounts).map(|a| a.id), Some(accounts[1].id));
+        assert_eq!(
+            s.active_whatsapp_account(&accounts).map(|a| a.id),
+            Some(accounts[1].id)
+        );
     }
 
     #[test]
@@ -207,14 +231,20 @@ mod tests {
         let mut accounts = vec![active(&s, "1", 10), active(&s, "2", 20)];
         accounts[0].deleted_at = Some(Utc::now());
         s.default_account_id = Some(accounts[0].id);
-        assert_eq!(s.active_whatsapp_account(&accounts).map(|a| a.id), Some(accounts[1].id));
+        assert_eq!(
+            s.active_whatsapp_account(&accounts).map(|a| a.id),
+            Some(accounts[1].id)
+        );
     }
 
     #[test]
     fn no_default_picks_the_oldest_active_account() {
         let s = store();
         let accounts = vec![active(&s, "2", 20), active(&s, "1", 10)];
-        assert_eq!(s.active_whatsapp_account(&accounts).map(|a| a.id), Some(accounts[1].id));
+        assert_eq!(
+            s.active_whatsapp_account(&accounts).map(|a| a.id),
+            Some(accounts[1].id)
+        );
     }
 
     #[test]
@@ -234,12 +264,18 @@ mod tests {
         let other = store();
         let foreign = active(&other, "9", 1);
         s.default_account_id = Some(foreign.id);
-        assert!(s.active_whatsapp_account(std::slice::from_ref(&foreign)).is_none());
+        assert!(
+            s.active_whatsapp_account(std::slice::from_ref(&foreign))
+                .is_none()
+        );
     }
 
     #[test]
     fn store_names_are_trimmed_and_bounded() {
-        assert_eq!(StoreName::parse("  Biryani House ").map(|n| n.as_str().to_owned()), Ok("Biryani House".into()));
+        assert_eq!(
+            StoreName::parse("  Biryani House ").map(|n| n.as_str().to_owned()),
+            Ok("Biryani House".into())
+        );
         assert!(StoreName::parse("   ").is_err());
         assert!(StoreName::parse(&"x".repeat(121)).is_err());
         assert!(StoreName::parse("a\u{0}b").is_err());

@@ -199,12 +199,24 @@ mod tests {
 
     #[test]
     fn message_bodies_round_trip_as_tagged_json() {
-        let b = MessageBody::Audio { media_id: "123".into(), voice: true };
+        let b = MessageBody::Audio {
+            media_id: "123".into(),
+            voice: true,
+        };
         let json = serde_json::to_string(&b).unwrap_or_default();
         assert_eq!(json, r#"{"type":"audio","media_id":"123","voice":true}"#);
-        assert_eq!(serde_json::from_str::<MessageBody>(&json).ok(), Some(b.clone()));
+        assert_eq!(
+            serde_json::from_str::<MessageBody>(&json).ok(),
+            Some(b.clone())
+        );
         assert_eq!(b.kind(), "audio");
-        assert_eq!(MessageBody::Other { kind: "poll".into() }.kind(), "poll");
+        assert_eq!(
+            MessageBody::Other {
+                kind: "poll".into()
+            }
+            .kind(),
+            "poll"
+        );
     }
 
     #[test]

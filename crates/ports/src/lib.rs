@@ -1,1 +1,23 @@
-//! placeholder
+//! Ports: the async traits the core needs from the world, in domain language. Adapters
+//! implement them; use cases hold them as `Arc<dyn Port>`. Errors are port-level enums that say
+//! what the caller can do about a failure, never driver types.
+
+mod agent;
+mod central_repo;
+mod cipher;
+mod clock;
+mod error;
+mod media;
+mod meta_graph;
+mod password;
+mod tenant_repo;
+
+pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
+pub use central_repo::{AccountSecrets, CentralRepo};
+pub use cipher::{CipherError, TokenCipher, secret_aad};
+pub use clock::Clock;
+pub use error::{BoxError, RepoError};
+pub use media::{MediaError, MediaObject, MediaStorePort};
+pub use meta_graph::{GraphError, MetaGraphPort, PhoneNumberInfo};
+pub use password::{PasswordError, PasswordHasherPort};
+pub use tenant_repo::TenantRepoPort;
