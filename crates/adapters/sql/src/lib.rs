@@ -1,1 +1,18 @@
-//! placeholder
+//! The SQL adapter: diesel + diesel_async on Postgres (production) and embedded SQLite (the
+//! default), one central database and one database per store. Queries are written once for
+//! both engines (see [`db`]); tenant pools open lazily and are capped (see [`tenant`]).
+
+mod admin;
+mod central;
+mod convert;
+pub mod db;
+pub mod migrate;
+mod schema;
+pub mod tenant;
+mod tenant_queries;
+
+pub use admin::{PgAdmin, database_url_with_name};
+pub use central::SqlCentralRepo;
+pub use db::{DbPool, DbTarget};
+pub use migrate::{Schema, run_migrations};
+pub use tenant::{SqlTenantRepo, TenantConfig};

@@ -1,0 +1,246 @@
+//! One database handle over two engines. `DbPool`/`DbConn` are enums over the Postgres and
+//! SQLite connection types, and `db_run!` expands a query body once per arm, so each query is
+//! written once and compiled for both backends (vaultwarden's `db_run!` idea, on diesel_async).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
+use diesel::sqlite::SqliteConnection;
+use diesel_async::pg::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+use omni_ports::RepoError;
+
+/// The SQLite connection type: diesel's sync connection run on the blocking pool.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Settings applied to every SQLite connection: WAL so readers never block the writer, a busy
+/// timeout instead of immediate SQLITE_BUSY (which diesel-async turns into a poisoned mutex,
+/// diesel_async#160), and enforced foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// Settings applied to every Postgres connection.
+const PG_SETTINGS: &str = "SET application_name = 'omniportal'; SET statement_timeout = '30s'; \
+     SET timezone = 'UTC';";
+
+/// Where a database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// A Postgres URL.
+    Postgres(String),
+    /// A SQLite file.
+    Sqlite(PathBuf),
+}
+
+/// A connection pool on either engine.
+#[derive(Clone)]
+pub enum DbPool {
+    /// Postgres.
+    Pg(Pool<AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(Pool<SqliteConn>),
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, status) = match self {
+            Self::Pg(p) => ("postgres", p.status()),
+            Self::Sqlite(p) => ("sqlite", p.status()),
+        };
+        write!(
+            f,
+            "DbPool({kind}, size {}, available {})",
+            status.size, status.available
+        )
+    }
+}
+
+/// A pooled connection on either engine.
+pub enum DbConn {
+    /// Postgres.
+    Pg(Object<AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(Object<SqliteConn>),
+}
+
+impl std::fmt::Debug for DbConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pg(_) => "DbConn(postgres)",
+            Self::Sqlite(_) => "DbConn(sqlite)",
+        })
+    }
+}
+
+/// Runs a body once per engine with `$conn` bound to `&mut` the concrete connection.
+macro_rules! db_run {
+    ($conn:ident: $body:block) => {
+        match &mut $conn {
+            $crate::db::DbConn::Pg($conn) => {
+                let $conn: &mut diesel_async::pg::AsyncPgConnection = &mut *$conn;
+                $body
+            }
+            $crate::db::DbConn::Sqlite($conn) => {
+                let $conn: &mut $crate::db::SqliteConn = &mut *$conn;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use db_run;
+
+impl DbPool {
+    /// Builds a pool; connections open lazily, each with the engine's session settings.
+    ///
+    /// # Errors
+    /// Only when the pool itself cannot be built (a bug in the settings).
+    pub fn new(target: &DbTarget, max_size: usize, timeout: Duration) -> Result<Self, RepoError> {
+        let built = match target {
+            DbTarget::Postgres(url) => {
+                let mut config = ManagerConfig::default();
+                config.custom_setup = Box::new(|url| {
+                    Box::pin(async move {
+                        let mut conn = AsyncPgConnection::establish(url).await?;
+                        conn.batch_execute(PG_SETTINGS)
+                            .await
+                            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                        Ok(conn)
+                    })
+                });
+                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+                Pool::builder(manager)
+                    .max_size(max_size)
+                    .runtime(Runtime::Tokio1)
+                    .wait_timeout(Some(timeout))
+                    .create_timeout(Some(timeout))
+                    .recycle_timeout(Some(timeout))
+                    .build()
+                    .map(Self::Pg)
+            }
+            DbTarget::Sqlite(path) => {
+                let mut config = ManagerConfig::default();
+                config.custom_setup = Box::new(|url| {
+                    Box::pin(async move {
+                        let mut conn = SqliteConn::establish(url).await?;
+                        conn.batch_execute(SQLITE_PRAGMAS)
+                            .await
+                            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                        Ok(conn)
+                    })
+                });
+                let manager =
+                    AsyncDieselConnectionManager::new_with_config(path.to_string_lossy(), config);
+                Pool::builder(manager)
+                    .max_size(max_size)
+                    .runtime(Runtime::Tokio1)
+                    .wait_timeout(Some(timeout))
+                    .create_timeout(Some(timeout))
+                    .recycle_timeout(Some(timeout))
+                    .build()
+                    .map(Self::Sqlite)
+            }
+        };
+        built.map_err(|e| RepoError::Unexpected(Box::new(e)))
+    }
+
+    /// Checks a connection out.
+    ///
+    /// # Errors
+    /// `Unavailable` when none can be had within the pool's timeout.
+    pub async fn get(&self) -> Result<DbConn, RepoError> {
+        match self {
+            Self::Pg(p) => p.get().await.map(DbConn::Pg).map_err(pool_error),
+            Self::Sqlite(p) => p.get().await.map(DbConn::Sqlite).map_err(pool_error),
+        }
+    }
+
+    /// Closes the pool: idle connections drop now, checked-out ones when returned.
+    pub fn close(&self) {
+        match self {
+            Self::Pg(p) => p.close(),
+            Self::Sqlite(p) => p.close(),
+        }
+    }
+
+    /// Connections currently open.
+    #[must_use]
+    pub fn open_connections(&self) -> usize {
+        match self {
+            Self::Pg(p) => p.status().size,
+            Self::Sqlite(p) => p.status().size,
+        }
+    }
+
+    /// Runs `SELECT 1`.
+    ///
+    /// # Errors
+    /// `Unavailable` when the database does not answer.
+    pub async fn ping(&self) -> Result<(), RepoError> {
+        let mut conn = self.get().await?;
+        db_run!(conn: {
+            conn.batch_execute("SELECT 1").await.map_err(|e| RepoError::Unavailable(Box::new(e)))
+        })
+    }
+}
+
+fn pool_error(e: PoolError) -> RepoError {
+    RepoError::Unavailable(Box::new(e))
+}
+
+/// An adapter-internal error: diesel's, or a port error raised inside a transaction.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    Diesel(DieselError),
+    Repo(RepoError),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        Self::Diesel(e)
+    }
+}
+
+impl From<RepoError> for DbError {
+    fn from(e: RepoError) -> Self {
+        Self::Repo(e)
+    }
+}
+
+impl From<DbError> for RepoError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Repo(e) => e,
+            DbError::Diesel(e) => diesel_error(e),
+        }
+    }
+}
+
+/// Translates a diesel error at the boundary: unique violations are conflicts naming the
+/// constraint, foreign-key violations mean a referenced row is missing.
+pub(crate) fn diesel_error(e: DieselError) -> RepoError {
+    match e {
+        DieselError::NotFound => RepoError::NotFound,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            RepoError::conflict(info.constraint_name().unwrap_or(info.message()).to_owned())
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            RepoError::NotFound
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            RepoError::Unavailable(info.message().to_owned().into())
+        }
+        DieselError::BrokenTransactionManager => RepoError::Unavailable(Box::new(e)),
+        other => RepoError::Unexpected(Box::new(other)),
+    }
+}
+
+/// The SQLite file of a tenant, under the data directory.
+#[must_use]
+pub fn sqlite_path(data_dir: &Path, file: &str) -> PathBuf {
+    data_dir.join(file)
+}

@@ -1,0 +1,151 @@
+//! The portable schema: the same `table!` definitions describe the Postgres and the SQLite
+//! databases, because both migration trees use only types the two share (TEXT ids and JSON,
+//! TIMESTAMP in UTC, BOOLEAN, BIGINT/INTEGER). Hand-written to match `migrations/`.
+
+/// Tables of the central database.
+pub mod central {
+    diesel::table! {
+        owners (id) {
+            id -> Text,
+            email -> Text,
+            password_hash -> Text,
+            whatsapp_number -> Nullable<Text>,
+            created_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        stores (id) {
+            id -> Text,
+            owner_id -> Text,
+            name -> Text,
+            kind -> Text,
+            currency -> Text,
+            timezone -> Text,
+            ai_enabled -> Bool,
+            storefront_enabled -> Bool,
+            default_account_id -> Nullable<Text>,
+            tenant_backend -> Text,
+            tenant_server -> Nullable<Text>,
+            tenant_database -> Text,
+            created_at -> Timestamp,
+            updated_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        whatsapp_accounts (id) {
+            id -> Text,
+            store_id -> Text,
+            phone_number -> Text,
+            phone_number_id -> Text,
+            waba_id -> Text,
+            access_token -> Text,
+            status -> Text,
+            display_name -> Nullable<Text>,
+            quality_rating -> Text,
+            messaging_limits -> Text,
+            verified_at -> Nullable<Timestamp>,
+            last_webhook_at -> Nullable<Timestamp>,
+            webhook_verification_token -> Nullable<Text>,
+            meta -> Text,
+            created_at -> Timestamp,
+            updated_at -> Timestamp,
+            deleted_at -> Nullable<Timestamp>,
+        }
+    }
+}
+
+/// Tables of a store's tenant database.
+pub mod tenant {
+    diesel::table! {
+        customers (id) {
+            id -> Text,
+            wa_id -> Text,
+            phone -> Nullable<Text>,
+            name -> Nullable<Text>,
+            created_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        conversations (id) {
+            id -> Text,
+            customer_id -> Text,
+            account_id -> Text,
+            state -> Text,
+            context -> Text,
+            last_inbound_at -> Nullable<Timestamp>,
+            created_at -> Timestamp,
+            updated_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        messages (id) {
+            id -> Text,
+            conversation_id -> Text,
+            direction -> Text,
+            wamid -> Nullable<Text>,
+            kind -> Text,
+            body -> Text,
+            created_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        menu_items (id) {
+            id -> Text,
+            name -> Text,
+            description -> Nullable<Text>,
+            category -> Nullable<Text>,
+            price_minor -> BigInt,
+            currency -> Text,
+            available -> Bool,
+            created_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        payment_methods (id) {
+            id -> Text,
+            kind -> Text,
+            label -> Text,
+            details -> Text,
+            active -> Bool,
+            created_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        orders (id) {
+            id -> Text,
+            customer_id -> Text,
+            conversation_id -> Nullable<Text>,
+            account_id -> Nullable<Text>,
+            status -> Text,
+            currency -> Text,
+            total_minor -> BigInt,
+            delivery_address -> Nullable<Text>,
+            payment_status -> Text,
+            payment_method_id -> Nullable<Text>,
+            payment_proof_path -> Nullable<Text>,
+            payment_rejection_reason -> Nullable<Text>,
+            conversation_state -> Text,
+            conversation_context -> Text,
+            created_at -> Timestamp,
+            updated_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        order_items (order_id, line_no) {
+            order_id -> Text,
+            line_no -> Integer,
+            menu_item_id -> Text,
+            name -> Text,
+            unit_price_minor -> BigInt,
+            quantity -> Integer,
+        }
+    }
+}

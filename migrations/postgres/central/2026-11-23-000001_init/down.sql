@@ -1,0 +1,3 @@
+DROP TABLE whatsapp_accounts;
+DROP TABLE stores;
+DROP TABLE owners;
