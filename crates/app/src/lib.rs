@@ -1,1 +1,9 @@
-//! placeholder
+//! The application: configuration, telemetry, CLI and HTTP. The one crate that knows every
+//! adapter and wires them into the use cases ([`startup`]).
+
+pub mod cli;
+pub mod http;
+pub mod keys;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `omniportal` binary.
+
+fn main() -> std::process::ExitCode {
+    omni_app::cli::main()
+}

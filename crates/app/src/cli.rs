@@ -1,0 +1,276 @@
+//! The command line: `serve`, `migrate`, `store create`, `owner create`, `keys generate`,
+//! `keys rotate`. Every command loads the same settings; errors end the process with one line
+//! on stderr and a non-zero status.
+
+use std::io::{BufRead, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use omni_domain::{Email, PhoneNumber, StoreKind, StoreName};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::settings::Settings;
+
+/// OmniPortal WhatsApp: multi-store WhatsApp commerce backend.
+#[derive(Debug, Parser)]
+#[command(name = "omniportal", version, about)]
+pub struct Cli {
+    /// Configuration file layered over the defaults (TOML). Also OMNI_CONFIG.
+    #[arg(long, global = true, env = "OMNI_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates first unless database.run_migrations is false).
+    Serve(ServeArgs),
+    /// Apply pending migrations to the central database and every store's tenant database.
+    Migrate,
+    /// Manage stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Manage owners.
+    #[command(subcommand)]
+    Owner(OwnerCommand),
+    /// Manage the encryption keys of secrets at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind (default from server.host: 127.0.0.1).
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Port to bind (default from server.port: 8080; 0 picks a free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+/// Store commands.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create a store for an owner and provision its tenant database.
+    Create {
+        /// The owner's email.
+        #[arg(long)]
+        owner_email: String,
+        /// Store name.
+        #[arg(long)]
+        name: String,
+        /// restaurant or shop.
+        #[arg(long, default_value = "restaurant")]
+        kind: String,
+    },
+}
+
+/// Owner commands.
+#[derive(Debug, Subcommand)]
+pub enum OwnerCommand {
+    /// Create an owner. The password is read from stdin (first line) unless --password is given.
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Password (visible to other users in the process list: prefer stdin).
+        #[arg(long)]
+        password: Option<String>,
+        /// The owner's own WhatsApp number, for notifications (E.164 or local Pakistani form).
+        #[arg(long)]
+        whatsapp: Option<String>,
+    },
+}
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random key (`base64:...`) for APP_KEY.
+    Generate,
+    /// Re-encrypt every stored secret under the newest key. Safe to stop and run again.
+    Rotate,
+}
+
+/// Parses the command line, runs it, and maps failure to one line and exit status 1
+/// (2 for bad configuration).
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Keys(KeysCommand::Generate) = cli.command {
+        return keys_generate();
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(settings.log.format, &settings.log.level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the command's output is its result")]
+fn keys_generate() -> ExitCode {
+    match omni_crypto::DataKey::generate() {
+        Ok(key) => {
+            println!("{}", key.to_text().expose_secret());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the command's output is its result")]
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(settings, args).await,
+        Command::Migrate => {
+            let ran = crate::startup::migrate_central(&settings).await?;
+            let mut migrate_settings = settings;
+            migrate_settings.database.run_migrations = false;
+            let state = crate::startup::build(&migrate_settings).await?;
+            let stores = state.central.list_stores().await?;
+            for store in &stores {
+                // Opening a tenant migrates it; provisioning also creates a missing database.
+                state.tenants.provision(store.id).await?;
+            }
+            println!(
+                "central: {ran} migration(s) applied; {} tenant database(s) up to date",
+                stores.len()
+            );
+            Ok(())
+        }
+        Command::Owner(OwnerCommand::Create {
+            email,
+            password,
+            whatsapp,
+        }) => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let whatsapp = whatsapp
+                .map(|w| PhoneNumber::parse(&w).map_err(|e| anyhow::anyhow!("--whatsapp: {e}")))
+                .transpose()?;
+            let password = match password {
+                Some(p) => SecretString::from(p),
+                None => read_password_from_stdin()?,
+            };
+            let state = crate::startup::build(&settings).await?;
+            let owner = state
+                .registry
+                .create_owner(email, &password, whatsapp)
+                .await?;
+            println!("owner {} created: {}", owner.id, owner.email);
+            Ok(())
+        }
+        Command::Store(StoreCommand::Create {
+            owner_email,
+            name,
+            kind,
+        }) => {
+            let email =
+                Email::parse(&owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?;
+            let name = StoreName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let kind: StoreKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+            let state = crate::startup::build(&settings).await?;
+            let owner = state
+                .central
+                .find_owner_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--owner-email: no owner with email {email}"))?;
+            let store = state.registry.create_store(owner.id, name, kind).await?;
+            println!(
+                "store {} created: {} ({})",
+                store.id,
+                store.name.as_str(),
+                store.kind
+            );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let state = crate::startup::build(&settings).await?;
+            let report =
+                omni_usecases::rotate_secrets(state.central.as_ref(), state.cipher.as_ref(), 200)
+                    .await?;
+            println!(
+                "scanned {} account(s): {} re-encrypted, {} changed concurrently, {} failed",
+                report.scanned,
+                report.rotated,
+                report.raced,
+                report.failed.len()
+            );
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} account(s) could not be decrypted with any configured key",
+                    report.failed.len()
+                )
+            }
+        }
+        Command::Keys(KeysCommand::Generate) => {
+            println!("use `omniportal keys generate`");
+            Ok(())
+        }
+    }
+}
+
+fn read_password_from_stdin() -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    std::io::stderr().write_all(b"password: ").ok();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password given on stdin (or use --password)");
+    }
+    Ok(SecretString::from(password))
+}
+
+async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    let host = args.bind.unwrap_or_else(|| settings.server.host.clone());
+    let port = args.port.unwrap_or(settings.server.port);
+    let listener = TcpListener::bind((host.as_str(), port))
+        .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
+    let state = crate::startup::build(&settings).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        address = %addr,
+        database = if matches!(settings.central_database()?, crate::settings::CentralDatabase::Postgres(_)) { "postgres" } else { "sqlite" },
+        meta = if settings.meta_configured() { "configured" } else { "not configured" },
+        "omniportal listening on http://{addr}"
+    );
+    crate::http::serve(
+        state,
+        listener,
+        settings.server.workers,
+        Duration::from_secs(settings.server.shutdown_timeout_secs),
+    )
+    .await?;
+    Ok(())
+}

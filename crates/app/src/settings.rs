@@ -1,0 +1,360 @@
+//! Configuration through the `config` crate: the embedded defaults file, an optional file,
+//! then environment variables. The seed's variable names work as they are; everything else is
+//! `OMNI_<SECTION>__<KEY>`. Validation happens here, once, so a bad setting stops the process
+//! at start with one line naming it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// The seed's environment variable names and the setting each sets.
+pub const SEED_VARIABLES: &[(&str, &str)] = &[
+    ("APP_URL", "app.url"),
+    ("APP_KEY", "app.key"),
+    ("APP_PREVIOUS_KEYS", "app.previous_keys"),
+    ("META_APP_ID", "meta.app_id"),
+    ("META_APP_SECRET", "meta.app_secret"),
+    ("META_REDIRECT_URI", "meta.redirect_uri"),
+    ("WHATSAPP_TOKEN", "whatsapp.token"),
+    ("WHATSAPP_PHONE_ID", "whatsapp.phone_id"),
+    ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "meta.webhook_verify_token"),
+    ("DATABASE_URL", "database.url"),
+];
+
+/// Every setting.
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Application-wide.
+    pub app: AppSettings,
+    /// Databases.
+    pub database: DatabaseSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Meta app.
+    pub meta: MetaSettings,
+    /// Legacy single-number configuration.
+    pub whatsapp: WhatsappSettings,
+}
+
+/// HTTP server.
+#[derive(Debug, Deserialize)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// Grace period after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+    /// Worker threads (0 = cores).
+    pub workers: usize,
+}
+
+/// Application-wide.
+#[derive(Debug, Deserialize)]
+pub struct AppSettings {
+    /// Public base URL.
+    pub url: Option<String>,
+    /// Newest encryption key.
+    pub key: Option<SecretString>,
+    /// Older keys, comma-separated.
+    pub previous_keys: Option<SecretString>,
+}
+
+/// Databases.
+#[derive(Debug, Deserialize)]
+pub struct DatabaseSettings {
+    /// Central database URL; unset means SQLite under `data_dir`.
+    pub url: Option<SecretString>,
+    /// Data directory (SQLite files, local key).
+    pub data_dir: PathBuf,
+    /// Central pool size.
+    pub pool_size: usize,
+    /// Connections per tenant pool.
+    pub tenant_pool_size: usize,
+    /// Tenant pools open at once.
+    pub max_open_tenant_pools: usize,
+    /// Connection wait timeout.
+    pub timeout_secs: u64,
+    /// Migrate at start-up.
+    pub run_migrations: bool,
+    /// Prefix of tenant database names.
+    pub tenant_database_prefix: String,
+    /// Extra Postgres servers for tenant databases, by name (`default` is the central one).
+    #[serde(default)]
+    pub tenant_servers: BTreeMap<String, SecretString>,
+}
+
+/// Logging.
+#[derive(Debug, Deserialize)]
+pub struct LogSettings {
+    /// "pretty" or "json".
+    pub format: LogFormat,
+    /// Default level filter.
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Meta app.
+#[derive(Debug, Deserialize)]
+pub struct MetaSettings {
+    /// App id.
+    pub app_id: Option<String>,
+    /// App secret.
+    pub app_secret: Option<SecretString>,
+    /// OAuth redirect URI.
+    pub redirect_uri: Option<String>,
+    /// Graph API version.
+    pub graph_version: String,
+    /// Graph API base URL.
+    pub graph_base_url: String,
+    /// Webhook verify token.
+    pub webhook_verify_token: Option<SecretString>,
+}
+
+/// Legacy single-number configuration.
+#[derive(Debug, Deserialize)]
+pub struct WhatsappSettings {
+    /// Access token.
+    pub token: Option<SecretString>,
+    /// The one phone_number_id.
+    pub phone_id: Option<String>,
+}
+
+/// A setting that is missing or wrong; displays as one line naming it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(String);
+
+/// The central database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CentralDatabase {
+    /// Postgres at this URL.
+    Postgres(String),
+    /// SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl Settings {
+    /// Loads the layers from the process environment.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first bad setting.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_from(file, &std::env::vars().collect())
+    }
+
+    /// Loads the layers with a given environment (tests).
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first bad setting.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, SettingsError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(File::from(file).required(true));
+        }
+        let vars: HashMap<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("OMNI_") && k.as_str() != "OMNI_CONFIG")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("OMNI")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(vars)),
+        );
+        for (var, key) in SEED_VARIABLES {
+            let value = env.get(*var).filter(|v| !v.trim().is_empty()).cloned();
+            builder = builder
+                .set_override_option(*key, value)
+                .map_err(|e| SettingsError(format!("{var}: {e}")))?;
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let bad = |s: &str| Err(SettingsError(s.to_owned()));
+        if self.server.host.trim().is_empty() {
+            return bad("server.host (OMNI_SERVER__HOST) must not be empty");
+        }
+        if self.database.pool_size == 0 || self.database.tenant_pool_size == 0 {
+            return bad("database.pool_size and database.tenant_pool_size must be at least 1");
+        }
+        if self.database.max_open_tenant_pools == 0 {
+            return bad("database.max_open_tenant_pools must be at least 1");
+        }
+        let prefix = &self.database.tenant_database_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 20
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return bad("database.tenant_database_prefix must be 1-20 of [a-z0-9_]");
+        }
+        self.central_database()?;
+        if let Some(url) = &self.app.url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return bad("app.url (APP_URL) must start with http:// or https://");
+        }
+        if self.meta.app_id.is_some() && self.meta.app_secret.is_none() {
+            return bad("meta.app_secret (META_APP_SECRET) is required when META_APP_ID is set");
+        }
+        if let Some(id) = &self.whatsapp.phone_id
+            && omni_domain::PhoneNumberId::parse(id).is_err()
+        {
+            return bad(
+                "whatsapp.phone_id (WHATSAPP_PHONE_ID) must be Meta's numeric phone_number_id",
+            );
+        }
+        for (name, url) in &self.database.tenant_servers {
+            if !is_postgres_url(url.expose_secret()) {
+                return Err(SettingsError(format!(
+                    "database.tenant_servers.{name} must be a postgres:// URL"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the central database is.
+    ///
+    /// # Errors
+    /// When DATABASE_URL is neither Postgres nor SQLite.
+    pub fn central_database(&self) -> Result<CentralDatabase, SettingsError> {
+        let Some(url) = &self.database.url else {
+            return Ok(CentralDatabase::Sqlite(
+                self.database.data_dir.join("central.sqlite"),
+            ));
+        };
+        let url = url.expose_secret();
+        if is_postgres_url(url) {
+            return Ok(CentralDatabase::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err(SettingsError(
+                    "database.url (DATABASE_URL): sqlite:// needs a file path".into(),
+                ));
+            }
+            return Ok(CentralDatabase::Sqlite(PathBuf::from(path)));
+        }
+        Err(SettingsError(
+            "database.url (DATABASE_URL) must start with postgres://, postgresql:// or sqlite://"
+                .into(),
+        ))
+    }
+
+    /// Whether a real Meta app is configured (otherwise the service runs against the simulator).
+    #[must_use]
+    pub fn meta_configured(&self) -> bool {
+        self.meta.app_id.is_some()
+    }
+}
+
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load_from(None, &vars)
+    }
+
+    #[test]
+    fn no_configuration_means_sqlite_under_data_on_localhost_8080() {
+        let s = load(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.server.host.as_str(), s.server.port), ("127.0.0.1", 8080));
+        assert_eq!(
+            s.central_database().ok(),
+            Some(CentralDatabase::Sqlite(PathBuf::from(
+                "./data/central.sqlite"
+            )))
+        );
+        assert_eq!(s.meta.graph_version, "v25.0");
+        assert!(!s.meta_configured());
+    }
+
+    #[test]
+    fn seed_variable_names_are_honoured() {
+        let s = load(&[
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omni"),
+            ("APP_URL", "https://shop.example.pk"),
+            ("META_APP_ID", "123"),
+            ("META_APP_SECRET", "s3cret"),
+            ("WHATSAPP_PHONE_ID", "106540352242922"),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "verify-me"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.central_database().ok(),
+            Some(CentralDatabase::Postgres(
+                "postgres://postgres@127.0.0.1:5432/omni".into()
+            ))
+        );
+        assert_eq!(s.app.url.as_deref(), Some("https://shop.example.pk"));
+        assert_eq!(
+            s.meta
+                .webhook_verify_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            Some("verify-me".into())
+        );
+        assert!(s.meta_configured());
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let cases = [
+            (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
+            (("APP_URL", "shop.example.pk"), "APP_URL"),
+            (("META_APP_ID", "1"), "META_APP_SECRET"),
+            (("WHATSAPP_PHONE_ID", "abc"), "WHATSAPP_PHONE_ID"),
+            (("OMNI_SERVER__PORT", "abc"), "server.port"),
+        ];
+        for ((var, value), named) in cases {
+            let err = load(&[(var, value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(named), "{var}={value}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+}

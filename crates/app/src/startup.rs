@@ -1,0 +1,132 @@
+//! Wiring: builds every adapter from the settings and hands them to the use cases as
+//! `Arc<dyn Port>`, in one `AppState` built outside the HTTP server.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use omni_crypto::{AesGcmTokenCipher, Argon2PasswordHasher};
+use omni_memory::SystemClock;
+use omni_ports::{CentralRepo, Clock, TenantRepoPort, TokenCipher};
+use omni_sql::{
+    DbPool, DbTarget, Schema, SqlCentralRepo, SqlTenantRepo, TenantConfig, run_migrations,
+};
+use omni_usecases::Registry;
+use secrecy::ExposeSecret;
+
+use crate::settings::{CentralDatabase, Settings};
+
+/// Everything the HTTP handlers and CLI commands use.
+#[derive(Clone)]
+pub struct AppState {
+    /// Central registry.
+    pub central: Arc<dyn CentralRepo>,
+    /// Tenant databases.
+    pub tenants: Arc<dyn TenantRepoPort>,
+    /// Secrets at rest.
+    pub cipher: Arc<dyn TokenCipher>,
+    /// Owners and stores.
+    pub registry: Registry,
+    /// The concrete tenant repo, to close its pools on shutdown.
+    pub sql_tenants: Arc<SqlTenantRepo>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
+}
+
+/// The central database target from the settings.
+///
+/// # Errors
+/// When DATABASE_URL is invalid.
+pub fn central_target(settings: &Settings) -> anyhow::Result<DbTarget> {
+    Ok(match settings.central_database()? {
+        CentralDatabase::Postgres(url) => DbTarget::Postgres(url),
+        CentralDatabase::Sqlite(path) => DbTarget::Sqlite(path),
+    })
+}
+
+/// Migrates the central database (tenant databases migrate when opened).
+///
+/// # Errors
+/// When the database is unreachable or a migration fails.
+pub async fn migrate_central(settings: &Settings) -> anyhow::Result<usize> {
+    let target = central_target(settings)?;
+    if let DbTarget::Sqlite(path) = &target
+        && let Some(dir) = path.parent()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let ran = run_migrations(&target, Schema::Central).await?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "central database migrated");
+    }
+    Ok(ran)
+}
+
+/// Builds the state: migrates (unless disabled), opens pools, loads keys.
+///
+/// # Errors
+/// A message naming what could not be set up.
+pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&settings.database.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create data directory {}: {e}",
+            settings.database.data_dir.display()
+        )
+    })?;
+    let target = central_target(settings)?;
+    if settings.database.run_migrations {
+        migrate_central(settings).await?;
+    }
+    let timeout = Duration::from_secs(settings.database.timeout_secs.max(1));
+    let central_pool = DbPool::new(&target, settings.database.pool_size, timeout)?;
+
+    let mut servers: BTreeMap<String, String> = settings
+        .database
+        .tenant_servers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
+        .collect();
+    let default_server = match &target {
+        DbTarget::Postgres(url) => {
+            servers
+                .entry("default".to_owned())
+                .or_insert_with(|| url.clone());
+            Some("default".to_owned())
+        }
+        DbTarget::Sqlite(_) => None,
+    };
+    let sql_tenants = Arc::new(SqlTenantRepo::new(
+        central_pool.clone(),
+        TenantConfig {
+            data_dir: settings.database.data_dir.clone(),
+            servers,
+            default_server,
+            database_prefix: settings.database.tenant_database_prefix.clone(),
+            pool_size: settings.database.tenant_pool_size,
+            max_open_pools: settings.database.max_open_tenant_pools,
+            timeout,
+        },
+    ));
+    let keyring = crate::keys::load_keyring(settings)?;
+    let cipher: Arc<dyn TokenCipher> = Arc::new(AesGcmTokenCipher::new(&keyring)?);
+    let central: Arc<dyn CentralRepo> = Arc::new(SqlCentralRepo::new(central_pool));
+    let tenants: Arc<dyn TenantRepoPort> = sql_tenants.clone();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let registry = Registry::new(
+        central.clone(),
+        tenants.clone(),
+        Arc::new(Argon2PasswordHasher::new()),
+        clock,
+    );
+    Ok(AppState {
+        central,
+        tenants,
+        cipher,
+        registry,
+        sql_tenants,
+    })
+}
