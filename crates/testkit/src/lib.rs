@@ -1,1 +1,7 @@
-//! placeholder
+//! Shared test support: the port contract suites every repository adapter must pass
+//! (in-memory, SQLite, Postgres), and builders of valid domain values. One suite for all
+//! backends is what keeps the fast in-memory adapters honest stand-ins for the SQL ones.
+
+pub mod contracts;
+pub mod fixtures;
+pub mod db;

@@ -154,7 +154,15 @@ impl SqlTenantRepo {
             // A SQLite file appears on first connect; a missing one means never provisioned.
             return Err(RepoError::TenantNotFound);
         }
-        run_migrations(&target, Schema::Tenant).await?;
+        if let Err(e) = run_migrations(&target, Schema::Tenant).await {
+            // A store whose Postgres database was never created is not provisioned, not down.
+            if let TenantLocation::Postgres { server, database } = &location
+                && !self.admin(server)?.list_databases(database).await?.contains(database)
+            {
+                return Err(RepoError::TenantNotFound);
+            }
+            return Err(e);
+        }
         let pool = DbPool::new(&target, self.config.pool_size, self.config.timeout)?;
         let evicted = self
             .pools
