@@ -113,7 +113,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(settings.log.format, &settings.log.level);
+    let sink = match cli.command {
+        Command::Serve(_) => crate::telemetry::LogSink::Stdout,
+        _ => crate::telemetry::LogSink::Stderr,
+    };
+    crate::telemetry::init(settings.log.format, &settings.log.level, sink);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use omni_sql::{DbPool, DbTarget, PgAdmin, Schema, SqlCentralRepo, SqlTenantRepo, TenantConfig, run_migrations};
+use omni_sql::{
+    DbPool, DbTarget, PgAdmin, Schema, SqlCentralRepo, SqlTenantRepo, TenantConfig, run_migrations,
+};
 
 /// The Postgres server tests use.
 #[must_use]
@@ -28,9 +30,14 @@ pub fn in_ci() -> bool {
 ///
 /// # Panics
 /// When the databases cannot be created (a test failure).
-pub async fn sqlite_repos(dir: &Path, max_open_pools: usize) -> (Arc<SqlCentralRepo>, Arc<SqlTenantRepo>) {
+pub async fn sqlite_repos(
+    dir: &Path,
+    max_open_pools: usize,
+) -> (Arc<SqlCentralRepo>, Arc<SqlTenantRepo>) {
     let target = DbTarget::Sqlite(dir.join("central.sqlite"));
-    run_migrations(&target, Schema::Central).await.unwrap_or_else(|e| panic!("migrate sqlite: {e}"));
+    run_migrations(&target, Schema::Central)
+        .await
+        .unwrap_or_else(|e| panic!("migrate sqlite: {e}"));
     let pool = DbPool::new(&target, 4, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
     let tenants = SqlTenantRepo::new(
         pool.clone(),
@@ -70,12 +77,22 @@ impl PgTestDb {
         match admin.create_database(&central_name).await {
             Ok(_) => {}
             Err(e) if !in_ci() => {
-                eprintln!("SKIPPED: Postgres unreachable at {} ({e}); set OMNI_TEST_PG_URL", pg_server_url());
+                eprintln!(
+                    "SKIPPED: Postgres unreachable at {} ({e}); set OMNI_TEST_PG_URL",
+                    pg_server_url()
+                );
                 return None;
             }
-            Err(e) => panic!("CI=true but Postgres is unreachable at {}: {e}", pg_server_url()),
+            Err(e) => panic!(
+                "CI=true but Postgres is unreachable at {}: {e}",
+                pg_server_url()
+            ),
         }
-        let db = Self { admin, prefix, central_name };
+        let db = Self {
+            admin,
+            prefix,
+            central_name,
+        };
         run_migrations(&db.central_target(), Schema::Central)
             .await
             .unwrap_or_else(|e| panic!("migrate postgres: {e}"));
@@ -99,9 +116,18 @@ impl PgTestDb {
     /// # Panics
     /// When the pool cannot be built.
     #[must_use]
-    pub fn repos(&self, central_pool_size: usize, tenant_pool_size: usize, max_open_pools: usize) -> (Arc<SqlCentralRepo>, Arc<SqlTenantRepo>) {
-        let pool = DbPool::new(&self.central_target(), central_pool_size, Duration::from_secs(10))
-            .unwrap_or_else(|e| panic!("{e}"));
+    pub fn repos(
+        &self,
+        central_pool_size: usize,
+        tenant_pool_size: usize,
+        max_open_pools: usize,
+    ) -> (Arc<SqlCentralRepo>, Arc<SqlTenantRepo>) {
+        let pool = DbPool::new(
+            &self.central_target(),
+            central_pool_size,
+            Duration::from_secs(10),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let tenants = SqlTenantRepo::new(
             pool.clone(),
             TenantConfig {
@@ -122,9 +148,16 @@ impl PgTestDb {
     /// # Panics
     /// When the server refuses.
     pub async fn cleanup(self) {
-        let names = self.admin.list_databases(&self.prefix).await.unwrap_or_else(|e| panic!("{e}"));
+        let names = self
+            .admin
+            .list_databases(&self.prefix)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         for name in names {
-            self.admin.drop_database(&name).await.unwrap_or_else(|e| panic!("drop {name}: {e}"));
+            self.admin
+                .drop_database(&name)
+                .await
+                .unwrap_or_else(|e| panic!("drop {name}: {e}"));
         }
     }
 }

@@ -3,5 +3,5 @@
 //! backends is what keeps the fast in-memory adapters honest stand-ins for the SQL ones.
 
 pub mod contracts;
-pub mod fixtures;
 pub mod db;
+pub mod fixtures;

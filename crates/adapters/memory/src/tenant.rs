@@ -73,7 +73,7 @@ impl TenantRepoPort for InMemoryTenantRepo {
     }
 
     async fn provision(&self, store: StoreId) -> Result<(), RepoError> {
-        lock(&self.tenants).entry(store).or_default();
+        lock(&self.tenants).insert(store, Tenant::default());
         Ok(())
     }
 
@@ -184,7 +184,7 @@ impl TenantRepoPort for InMemoryTenantRepo {
                 .collect();
             found.sort_by_key(|m| (m.created_at, m.id));
             let skip = found.len().saturating_sub(cap(limit));
-            found.truncate(cap(limit));
+            found.drain(..skip);
             Ok(found)
         })
     }

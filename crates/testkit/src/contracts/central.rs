@@ -159,6 +159,8 @@ async fn check_stores(repo: &dyn CentralRepo) {
     ok(repo.insert_owner(&owner).await, "insert_owner");
     let base = fixtures::now();
 
+    // Ids are time-ordered: give the older store the larger id, so listing by id alone fails.
+    let newer_id = StoreId::new();
     let older_id = StoreId::new();
     let mut older = fixtures::store(
         older_id,
@@ -176,7 +178,6 @@ async fn check_stores(repo: &dyn CentralRepo) {
     older.created_at = base;
     older.updated_at = base + TimeDelta::seconds(5);
 
-    let newer_id = StoreId::new();
     let mut newer = fixtures::store(newer_id, owner.id, fixtures::sqlite_location(newer_id));
     newer.created_at = base + TimeDelta::seconds(1);
     newer.updated_at = newer.created_at;

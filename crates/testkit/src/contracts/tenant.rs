@@ -60,11 +60,20 @@ async fn registered(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) -> 
 async fn provisioned(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) -> Tenant {
     let store = registered(central, tenants).await;
     ok(tenants.provision(store.id).await, "provision");
+    ok(tenants.ping(store.id).await, "ping after provision");
+    let customer = new_customer(tenants, store.id).await;
     ok(
         tenants.provision(store.id).await,
         "provision again (must be idempotent)",
     );
-    ok(tenants.ping(store.id).await, "ping after provision");
+    assert_eq!(
+        ok(
+            tenants.find_customer(store.id, customer.id).await,
+            "find_customer"
+        ),
+        Some(customer),
+        "provisioning again must keep the store's data"
+    );
     let account = fixtures::account(store.id);
     ok(
         central.insert_account(&account).await,
@@ -413,9 +422,13 @@ async fn check_messages(tenants: &dyn TenantRepoPort, t: &Tenant) {
     let other = new_conversation(tenants, store, customer.id, AccountId::new()).await;
     let base = fixtures::now();
 
+    // Built newest first, so the (time-ordered) ids run against created_at.
     let mut messages: Vec<Message> = bodies()
         .into_iter()
         .zip(0_i64..)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
         .map(|(body, i)| {
             let direction = if i % 2 == 0 {
                 Direction::Inbound
@@ -430,6 +443,7 @@ async fn check_messages(tenants: &dyn TenantRepoPort, t: &Tenant) {
             )
         })
         .collect();
+    messages.sort_by_key(|m| m.created_at);
     for i in [3, 0, 5, 1, 4, 2] {
         ok(
             tenants.insert_message(store, &messages[i]).await,
