@@ -21,7 +21,9 @@ async fn tenant_repo_contract_holds_for_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn central_repo_contract_holds_for_postgres() {
-    let Some(db) = PgTestDb::create().await else { return };
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
     let (central, _) = db.repos(4, 2, 8);
     contracts::central_repo(central.as_ref()).await;
     central.pool().close();
@@ -30,7 +32,9 @@ async fn central_repo_contract_holds_for_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenant_repo_contract_holds_for_postgres() {
-    let Some(db) = PgTestDb::create().await else { return };
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
     let (central, tenants) = db.repos(4, 2, 8);
     contracts::tenant_repo(central.as_ref(), tenants.as_ref()).await;
     tenants.close_all();

@@ -7,11 +7,24 @@ use std::process::Command;
 fn normal_dependencies(package: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["tree", "--offline", "-p", package, "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            package,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap_or_else(|e| panic!("cargo tree: {e}"));
-    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
@@ -20,11 +33,26 @@ fn normal_dependencies(package: &str) -> Vec<String> {
 
 #[test]
 fn core_crates_depend_on_no_framework_driver_or_runtime() {
-    let forbidden = ["actix-web", "actix-rt", "diesel", "diesel-async", "reqwest", "tokio", "deadpool", "hyper"];
+    let forbidden = [
+        "actix-web",
+        "actix-rt",
+        "diesel",
+        "diesel-async",
+        "reqwest",
+        "tokio",
+        "deadpool",
+        "hyper",
+    ];
     for package in ["omni-domain", "omni-ports", "omni-usecases"] {
         let deps = normal_dependencies(package);
-        assert!(deps.iter().any(|d| d == package), "{package} missing from its own tree: {deps:?}");
-        let bad: Vec<_> = deps.iter().filter(|d| forbidden.contains(&d.as_str())).collect();
+        assert!(
+            deps.iter().any(|d| d == package),
+            "{package} missing from its own tree: {deps:?}"
+        );
+        let bad: Vec<_> = deps
+            .iter()
+            .filter(|d| forbidden.contains(&d.as_str()))
+            .collect();
         assert!(bad.is_empty(), "{package} depends on {bad:?}");
     }
 }
@@ -36,7 +64,10 @@ fn adapters_do_not_depend_on_use_cases_or_each_other() {
         let deps = normal_dependencies(package);
         for other in adapters.iter().chain(&["omni-usecases", "omni-app"]) {
             if *other != package {
-                assert!(!deps.iter().any(|d| d == other), "{package} depends on {other}");
+                assert!(
+                    !deps.iter().any(|d| d == other),
+                    "{package} depends on {other}"
+                );
             }
         }
     }

@@ -12,7 +12,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_omniportal");
 /// A command with a clean environment: none of the developer's settings leak in.
 fn omniportal(dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd
 }
 
@@ -27,7 +29,8 @@ fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     if let Some(input) = stdin
         && let Some(mut pipe) = child.stdin.take()
     {
-        pipe.write_all(input.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        pipe.write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -35,11 +38,25 @@ fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap_or_else(|e| panic!("{e}"));
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     (status, body)
 }
 
@@ -90,7 +107,10 @@ fn serve_with_no_configuration_answers_healthz_and_creates_the_sqlite_files() {
 
     assert!(dir.path().join("data/central.sqlite").is_file());
     let key = std::fs::read_to_string(dir.path().join("data/app.key")).unwrap_or_default();
-    assert!(key.lines().any(|l| l.starts_with("base64:")), "a local key was generated");
+    assert!(
+        key.lines().any(|l| l.starts_with("base64:")),
+        "a local key was generated"
+    );
 }
 
 #[test]
@@ -102,7 +122,11 @@ fn bad_configuration_fails_at_start_with_one_line_naming_the_setting() {
         ("APP_KEY", "base64:dG9vLXNob3J0", "APP_KEY"),
     ];
     for (var, value, named) in cases {
-        let out = omniportal(dir.path()).args(["serve", "--port", "0"]).env(var, value).output().unwrap_or_else(|e| panic!("{e}"));
+        let out = omniportal(dir.path())
+            .args(["serve", "--port", "0"])
+            .env(var, value)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{var}={value} must fail");
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
@@ -115,43 +139,124 @@ fn owners_stores_and_key_rotation_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = dir.path();
 
-    let out = run(d, &["owner", "create", "--email", "ali@example.pk", "--whatsapp", "0300 1234567"], Some("correct horse battery\n"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(d, &["owner", "create", "--email", "ALI@example.pk", "--password", "another-password"], None);
+    let out = run(
+        d,
+        &[
+            "owner",
+            "create",
+            "--email",
+            "ali@example.pk",
+            "--whatsapp",
+            "0300 1234567",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        d,
+        &[
+            "owner",
+            "create",
+            "--email",
+            "ALI@example.pk",
+            "--password",
+            "another-password",
+        ],
+        None,
+    );
     assert!(!out.status.success(), "duplicate email must fail");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
-    let out = run(d, &["store", "create", "--owner-email", "ali@example.pk", "--name", "Karachi Grill"], None);
+    let out = run(
+        d,
+        &[
+            "store",
+            "create",
+            "--owner-email",
+            "ali@example.pk",
+            "--name",
+            "Karachi Grill",
+        ],
+        None,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let store_id = stdout.split_whitespace().nth(1).unwrap_or_default().to_owned();
-    assert!(d.join(format!("data/tenants/{store_id}.sqlite")).is_file(), "tenant database created: {stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store_id = stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        d.join(format!("data/tenants/{store_id}.sqlite")).is_file(),
+        "tenant database created: {stdout}"
+    );
 
-    let out = run(d, &["store", "create", "--owner-email", "nobody@example.pk", "--name", "X"], None);
+    let out = run(
+        d,
+        &[
+            "store",
+            "create",
+            "--owner-email",
+            "nobody@example.pk",
+            "--name",
+            "X",
+        ],
+        None,
+    );
     assert!(!out.status.success());
 
     let out = run(d, &["migrate"], None);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 tenant database(s)"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 tenant database(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Rotation with a new key in front of the old one in the key file: nothing to re-seal yet
     // (no accounts), but the command must accept the keyring and finish cleanly.
     let new_key = run(d, &["keys", "generate"], None);
     let new_key = String::from_utf8_lossy(&new_key.stdout).trim().to_owned();
-    assert!(new_key.starts_with("base64:") && new_key.len() > 40, "{new_key}");
+    assert!(
+        new_key.starts_with("base64:") && new_key.len() > 40,
+        "{new_key}"
+    );
     let path = d.join("data/app.key");
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     std::fs::write(&path, format!("{new_key}\n{old}")).unwrap_or_else(|e| panic!("{e}"));
     let out = run(d, &["keys", "rotate"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("scanned 0 account(s)"));
 }
 
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["store", "create", "--help"], vec!["owner", "create", "--help"], vec!["keys", "generate", "--help"], vec!["keys", "rotate", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["store", "create", "--help"],
+        vec!["owner", "create", "--help"],
+        vec!["keys", "generate", "--help"],
+        vec!["keys", "rotate", "--help"],
+    ] {
         let out = run(dir.path(), &args, None);
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
     }
 }

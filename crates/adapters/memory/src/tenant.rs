@@ -73,7 +73,7 @@ impl TenantRepoPort for InMemoryTenantRepo {
     }
 
     async fn provision(&self, store: StoreId) -> Result<(), RepoError> {
-        lock(&self.tenants).insert(store, Tenant::default());
+        lock(&self.tenants).entry(store).or_default();
         Ok(())
     }
 

@@ -61,6 +61,10 @@ impl std::fmt::Debug for DbPool {
 }
 
 /// A pooled connection on either engine.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per query on the stack; boxing would add an allocation per checkout"
+)]
 pub enum DbConn {
     /// Postgres.
     Pg(Object<AsyncPgConnection>),

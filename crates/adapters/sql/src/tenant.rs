@@ -157,7 +157,11 @@ impl SqlTenantRepo {
         if let Err(e) = run_migrations(&target, Schema::Tenant).await {
             // A store whose Postgres database was never created is not provisioned, not down.
             if let TenantLocation::Postgres { server, database } = &location
-                && !self.admin(server)?.list_databases(database).await?.contains(database)
+                && !self
+                    .admin(server)?
+                    .list_databases(database)
+                    .await?
+                    .contains(database)
             {
                 return Err(RepoError::TenantNotFound);
             }
