@@ -246,7 +246,8 @@ mod tests {
         let aad = token_aad();
         for text in ["", "x", "EAAG-some-long-meta-access-token-ÄÖÜ-🙂"] {
             let sealed = cipher.seal(&secret(text), &aad).unwrap();
-            assert!(!sealed.as_str().contains(text) || text.is_empty());
+            // Short texts can occur in random base64 by chance; a long one must not.
+            assert!(text.len() < 8 || !sealed.as_str().contains(text));
             let opened = cipher.open(&sealed, &aad).unwrap();
             assert_eq!(opened.expose_secret(), text);
         }
