@@ -69,11 +69,18 @@ impl Drop for Server {
     }
 }
 
-/// Starts `serve --port 0` and reads the bound address from its log.
-fn serve(dir: &Path) -> (Server, String) {
-    let mut child = omniportal(dir)
-        .args(["serve", "--port", "0"])
-        .env("RUST_LOG", "info")
+/// Starts `serve --port 0` and reads the bound address from its log; the rest of the log is
+/// collected and handed back when the server exits.
+fn serve_with(
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> (Server, String, std::sync::mpsc::Receiver<Vec<String>>) {
+    let mut cmd = omniportal(dir);
+    cmd.args(["serve", "--port", "0"]).env("RUST_LOG", "info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -84,14 +91,29 @@ fn serve(dir: &Path) -> (Server, String) {
     let mut lines = BufReader::new(stdout).lines();
     while let Some(Ok(line)) = lines.next() {
         if let Some(rest) = line.split("listening on http://").nth(1) {
-            let addr: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+            let addr: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
             // Keep draining the log so the server never writes into a closed pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return (server, addr);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let first = line.clone();
+            std::thread::spawn(move || {
+                let rest: Vec<String> = std::iter::once(first)
+                    .chain(lines.map_while(Result::ok))
+                    .collect();
+                let _ = tx.send(rest);
+            });
+            return (server, addr, rx);
         }
         assert!(Instant::now() < deadline, "server did not start");
     }
     panic!("server exited before listening")
+}
+
+fn serve(dir: &Path) -> (Server, String) {
+    let (server, addr, _log) = serve_with(dir, &[]);
+    (server, addr)
 }
 
 #[test]
@@ -257,6 +279,49 @@ fn every_command_has_help() {
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("Usage"),
             "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully_and_json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (mut server, addr, log) = serve_with(dir.path(), &[("OMNI_LOG__FORMAT", "json")]);
+    assert_eq!(http_get(&addr, "/healthz").0, 200);
+
+    // Act: SIGTERM, as a process manager sends it.
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    // Assert: a clean exit, after saying so, and every log line is a JSON object.
+    assert!(status.success(), "exit status {status:?}");
+    let lines = log
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        lines.iter().any(|l| l.contains("server stopped")),
+        "{lines:#?}"
+    );
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+        assert!(
+            parsed.is_ok_and(|v| v.is_object()),
+            "not a JSON object: {line}"
         );
     }
 }
