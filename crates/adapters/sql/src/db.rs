@@ -117,12 +117,7 @@ impl DbPool {
                     })
                 });
                 let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-                Pool::builder(manager)
-                    .max_size(max_size)
-                    .runtime(Runtime::Tokio1)
-                    .wait_timeout(Some(timeout))
-                    .create_timeout(Some(timeout))
-                    .recycle_timeout(Some(timeout))
+                limits(Pool::builder(manager), max_size, timeout)
                     .build()
                     .map(Self::Pg)
             }
@@ -139,12 +134,7 @@ impl DbPool {
                 });
                 let manager =
                     AsyncDieselConnectionManager::new_with_config(path.to_string_lossy(), config);
-                Pool::builder(manager)
-                    .max_size(max_size)
-                    .runtime(Runtime::Tokio1)
-                    .wait_timeout(Some(timeout))
-                    .create_timeout(Some(timeout))
-                    .recycle_timeout(Some(timeout))
+                limits(Pool::builder(manager), max_size, timeout)
                     .build()
                     .map(Self::Sqlite)
             }
@@ -190,6 +180,21 @@ impl DbPool {
             conn.batch_execute("SELECT 1").await.map_err(|e| RepoError::Unavailable(Box::new(e)))
         })
     }
+}
+
+/// Size and timeouts of a pool. Timeouts need the runtime set, or deadpool fails with
+/// `NoRuntimeSpecified`.
+fn limits<M: deadpool::managed::Manager>(
+    builder: deadpool::managed::PoolBuilder<M>,
+    max_size: usize,
+    timeout: Duration,
+) -> deadpool::managed::PoolBuilder<M> {
+    builder
+        .max_size(max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
 }
 
 fn pool_error(e: PoolError) -> RepoError {
