@@ -14,3 +14,10 @@ async fn tenant_repo_contract_holds_for_in_memory() {
     let tenants = InMemoryTenantRepo::new();
     omni_testkit::contracts::tenant_repo(&central, &tenants).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tenant_repo_concurrency_contract_holds_for_in_memory() {
+    let central = InMemoryCentralRepo::new();
+    let tenants = std::sync::Arc::new(InMemoryTenantRepo::new());
+    omni_testkit::contracts::tenant_repo_concurrency(&central, tenants).await;
+}

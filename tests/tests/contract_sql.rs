@@ -41,3 +41,23 @@ async fn tenant_repo_contract_holds_for_postgres() {
     central.pool().close();
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tenant_repo_concurrency_contract_holds_for_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (central, tenants) = sqlite_repos(dir.path(), 8).await;
+    contracts::tenant_repo_concurrency(central.as_ref(), tenants.clone()).await;
+    tenants.close_all();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tenant_repo_concurrency_contract_holds_for_postgres() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    let (central, tenants) = db.repos(4, 4, 8);
+    contracts::tenant_repo_concurrency(central.as_ref(), tenants.clone()).await;
+    tenants.close_all();
+    central.pool().close();
+    db.cleanup().await;
+}

@@ -5,6 +5,7 @@
 //! shared with other tests running at the same time.
 
 mod central;
+mod concurrency;
 mod tenant;
 
 use std::fmt::Debug;
@@ -12,6 +13,7 @@ use std::fmt::Debug;
 use omni_ports::RepoError;
 
 pub use central::central_repo;
+pub use concurrency::tenant_repo_concurrency;
 pub use tenant::tenant_repo;
 
 /// The value of a call that must succeed.
