@@ -103,6 +103,9 @@ pub enum KeysCommand {
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One crypto provider for every rustls user in the process (Postgres now, HTTP clients
+    // later), chosen before any TLS configuration is built; a second call is a harmless no-op.
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
     if let Command::Keys(KeysCommand::Generate) = cli.command {
         return keys_generate();
     }

@@ -5,7 +5,7 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::pg::AsyncPgConnection;
-use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use omni_ports::RepoError;
 
 /// Replaces the database name in a Postgres URL, keeping credentials, host and query.
@@ -72,7 +72,7 @@ impl PgAdmin {
     }
 
     async fn connect(&self) -> Result<AsyncPgConnection, RepoError> {
-        AsyncPgConnection::establish(&self.url)
+        crate::tls::connect(&self.url)
             .await
             .map_err(|e| RepoError::Unavailable(Box::new(e)))
     }
@@ -130,6 +130,25 @@ impl PgAdmin {
         .await
         .map_err(crate::db::diesel_error)?;
         Ok(rows.into_iter().map(|r| r.datname).collect())
+    }
+
+    /// Whether this handle's connection to the server is encrypted (`pg_stat_ssl`).
+    ///
+    /// # Errors
+    /// `Unavailable` when the server is down or the TLS handshake fails.
+    pub async fn connection_uses_tls(&self) -> Result<bool, RepoError> {
+        #[derive(QueryableByName)]
+        struct Ssl {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ssl: bool,
+        }
+        let mut conn = self.connect().await?;
+        let row: Ssl =
+            diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .get_result(&mut conn)
+                .await
+                .map_err(crate::db::diesel_error)?;
+        Ok(row.ssl)
     }
 
     /// Client connections open to databases whose name starts with `prefix`

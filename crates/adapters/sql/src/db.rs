@@ -109,7 +109,7 @@ impl DbPool {
                 let mut config = ManagerConfig::default();
                 config.custom_setup = Box::new(|url| {
                     Box::pin(async move {
-                        let mut conn = AsyncPgConnection::establish(url).await?;
+                        let mut conn = crate::tls::connect(url).await?;
                         conn.batch_execute(PG_SETTINGS)
                             .await
                             .map_err(ConnectionError::CouldntSetupConfiguration)?;

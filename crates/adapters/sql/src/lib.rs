@@ -10,6 +10,7 @@ pub mod migrate;
 mod schema;
 pub mod tenant;
 mod tenant_queries;
+pub mod tls;
 
 pub use admin::{PgAdmin, database_url_with_name};
 pub use central::SqlCentralRepo;

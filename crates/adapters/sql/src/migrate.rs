@@ -32,6 +32,16 @@ pub enum Schema {
 /// `Unavailable` when the database cannot be reached, `Unexpected` when a migration fails.
 pub async fn run_migrations(target: &DbTarget, schema: Schema) -> Result<usize, RepoError> {
     let target = target.clone();
+    // Postgres connects here, in async code, so TLS settings apply; the blocking thread only
+    // drives the already-open connection.
+    let mut pg = match &target {
+        DbTarget::Postgres(url) => Some(
+            crate::tls::connect(url)
+                .await
+                .map_err(|e| RepoError::Unavailable(Box::new(e)))?,
+        ),
+        DbTarget::Sqlite(_) => None,
+    };
     tokio::task::spawn_blocking(move || -> Result<usize, RepoError> {
         let migrations = match (&target, schema) {
             (DbTarget::Postgres(_), Schema::Central) => PG_CENTRAL,
@@ -40,9 +50,11 @@ pub async fn run_migrations(target: &DbTarget, schema: Schema) -> Result<usize, 
             (DbTarget::Sqlite(_), Schema::Tenant) => SQLITE_TENANT,
         };
         let ran = match &target {
-            DbTarget::Postgres(url) => {
-                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)
-                    .map_err(|e| RepoError::Unavailable(Box::new(e)))?;
+            DbTarget::Postgres(_) => {
+                let conn = pg
+                    .take()
+                    .ok_or_else(|| RepoError::Corrupt("no connection".into()))?;
+                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
                 conn.run_pending_migrations(migrations).map(|v| v.len())
             }
             DbTarget::Sqlite(path) => {
