@@ -1,5 +1,7 @@
-//! The central registry: owners, stores, WhatsApp accounts (and, from the webhook issue on,
-//! the webhook inbox and the outbox, whose tables the central migrations already create).
+//! The central registry: owners, stores, WhatsApp accounts. The webhook inbox, the outbox and
+//! the OAuth state also belong to the central database (DESIGN.md), but they arrive with the
+//! webhook and onboarding issues as their own ports, not as more methods here: this trait
+//! stays the registry, and none of those tables exists yet.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -15,5 +15,5 @@ pub mod tls;
 pub use admin::{PgAdmin, database_url_with_name};
 pub use central::SqlCentralRepo;
 pub use db::{DbPool, DbTarget};
-pub use migrate::{Schema, run_migrations};
+pub use migrate::{Schema, revert_all_migrations, run_migrations};
 pub use tenant::{SqlTenantRepo, TenantConfig};

@@ -1,9 +1,11 @@
 //! Embedded migrations (central and tenant, one tree per engine) and how to run them.
 //! `diesel_migrations` is synchronous, so they run on the blocking pool: Postgres through
-//! `AsyncConnectionWrapper` (no libpq), SQLite through diesel's own sync connection. That
-//! works under any runtime flavour, unlike `block_in_place` (diesel_async#266).
+//! `AsyncConnectionWrapper` around a connection opened in async code (so TLS applies, and no
+//! libpq), SQLite through diesel's own sync connection. That works under any runtime flavour,
+//! unlike `block_in_place` (diesel_async#266).
 
 use diesel::Connection;
+use diesel::migration::MigrationSource;
 use diesel::sqlite::SqliteConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pg::AsyncPgConnection;
@@ -26,14 +28,51 @@ pub enum Schema {
     Tenant,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Direction {
+    Up,
+    RevertAll,
+}
+
+fn apply<C, DB>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+    direction: Direction,
+) -> diesel::migration::Result<usize>
+where
+    C: MigrationHarness<DB>,
+    DB: diesel::backend::Backend,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    match direction {
+        Direction::Up => conn.run_pending_migrations(migrations).map(|v| v.len()),
+        Direction::RevertAll => conn.revert_all_migrations(migrations).map(|v| v.len()),
+    }
+}
+
 /// Applies pending migrations; returns how many ran.
 ///
 /// # Errors
 /// `Unavailable` when the database cannot be reached, `Unexpected` when a migration fails.
 pub async fn run_migrations(target: &DbTarget, schema: Schema) -> Result<usize, RepoError> {
+    migrate(target, schema, Direction::Up).await
+}
+
+/// Reverts every migration, newest first. Only for checking that each `down.sql` undoes its
+/// `up.sql` (tests); normal operation never goes down.
+///
+/// # Errors
+/// As [`run_migrations`].
+pub async fn revert_all_migrations(target: &DbTarget, schema: Schema) -> Result<usize, RepoError> {
+    migrate(target, schema, Direction::RevertAll).await
+}
+
+async fn migrate(
+    target: &DbTarget,
+    schema: Schema,
+    direction: Direction,
+) -> Result<usize, RepoError> {
     let target = target.clone();
-    // Postgres connects here, in async code, so TLS settings apply; the blocking thread only
-    // drives the already-open connection.
     let mut pg = match &target {
         DbTarget::Postgres(url) => Some(
             crate::tls::connect(url)
@@ -55,7 +94,7 @@ pub async fn run_migrations(target: &DbTarget, schema: Schema) -> Result<usize, 
                     .take()
                     .ok_or_else(|| RepoError::Corrupt("no connection".into()))?;
                 let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
-                conn.run_pending_migrations(migrations).map(|v| v.len())
+                apply(&mut conn, migrations, direction)
             }
             DbTarget::Sqlite(path) => {
                 if let Some(dir) = path.parent() {
@@ -69,7 +108,7 @@ pub async fn run_migrations(target: &DbTarget, schema: Schema) -> Result<usize, 
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;",
                 )
                 .map_err(|e| RepoError::Unavailable(Box::new(e)))?;
-                conn.run_pending_migrations(migrations).map(|v| v.len())
+                apply(&mut conn, migrations, direction)
             }
         };
         ran.map_err(RepoError::Unexpected)
