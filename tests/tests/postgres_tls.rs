@@ -76,6 +76,22 @@ async fn sslmode_require_with_the_servers_root_encrypts_and_migrates() {
     );
 }
 
+/// The error (lower-cased) of a TLS connection to `host` trusting only `root`; empty if it
+/// connected.
+async fn rejection(host: &str, root: &str) -> String {
+    let admin = PgAdmin::new(url(
+        host,
+        "postgres",
+        &format!("sslmode=require&sslrootcert={root}"),
+    ));
+    admin
+        .connection_uses_tls()
+        .await
+        .err()
+        .map(|e| format!("{e:?}").to_lowercase())
+        .unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unverifiable_certificate_is_rejected() {
     if !tls_available().await {
@@ -85,37 +101,16 @@ async fn an_unverifiable_certificate_is_rejected() {
     // Public CAs only: the self-signed server certificate has an unknown issuer.
     let public_roots = "/etc/ssl/certs/ca-certificates.crt";
     if std::path::Path::new(public_roots).exists() {
-        let untrusted = PgAdmin::new(url(
-            "localhost",
-            "postgres",
-            &format!("sslmode=require&sslrootcert={public_roots}"),
-        ));
-        let err = untrusted
-            .connection_uses_tls()
-            .await
-            .err()
-            .map(|e| format!("{e:?}"))
-            .unwrap_or_default();
+        let err = rejection("localhost", public_roots).await;
         assert!(
-            err.to_lowercase().contains("certificate"),
+            err.contains("certificate"),
             "unknown issuer must fail: {err}"
         );
     }
-
     // The right root, but the certificate is for `localhost`, not `127.0.0.1`.
-    let wrong_name = PgAdmin::new(url(
-        "127.0.0.1",
-        "postgres",
-        &format!("sslmode=require&sslrootcert={SNAKEOIL}"),
-    ));
-    let err = wrong_name
-        .connection_uses_tls()
-        .await
-        .err()
-        .map(|e| format!("{e:?}"))
-        .unwrap_or_default();
+    let err = rejection("127.0.0.1", SNAKEOIL).await;
     assert!(
-        err.to_lowercase().contains("certificate"),
+        err.contains("certificate"),
         "name mismatch must fail: {err}"
     );
 }

@@ -236,8 +236,44 @@ impl AccountRow {
     }
 }
 
-fn accounts_of(rows: Vec<AccountRow>) -> Result<Vec<WhatsappAccount>, RepoError> {
-    rows.into_iter().map(AccountRow::into_domain).collect()
+/// Which live (not soft-deleted) accounts a lookup wants.
+enum LiveAccounts<'a> {
+    /// One account of one store.
+    Id { store: String, id: String },
+    /// The account with a Meta phone_number_id.
+    PhoneNumberId(&'a str),
+    /// A store's accounts.
+    Store(String),
+    /// A WABA's accounts, across stores.
+    Waba(&'a str),
+}
+
+impl SqlCentralRepo {
+    /// Live accounts matching `which`, oldest first: the one query behind every account lookup.
+    async fn live_accounts(
+        &self,
+        which: LiveAccounts<'_>,
+    ) -> Result<Vec<WhatsappAccount>, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let rows: Vec<AccountRow> = db_run!(conn: {
+            let query = accounts::table.filter(accounts::deleted_at.is_null()).into_boxed();
+            let query = match &which {
+                LiveAccounts::Id { store, id } => {
+                    query.filter(accounts::store_id.eq(store)).filter(accounts::id.eq(id))
+                }
+                LiveAccounts::PhoneNumberId(pid) => query.filter(accounts::phone_number_id.eq(*pid)),
+                LiveAccounts::Store(store) => query.filter(accounts::store_id.eq(store)),
+                LiveAccounts::Waba(waba) => query.filter(accounts::waba_id.eq(*waba)),
+            };
+            query
+                .order((accounts::created_at, accounts::id))
+                .select(AccountRow::as_select())
+                .load(conn)
+                .await
+        })
+        .map_err(crate::db::diesel_error)?;
+        rows.into_iter().map(AccountRow::into_domain).collect()
+    }
 }
 
 fn stores_of(rows: Vec<StoreRow>) -> Result<Vec<Store>, RepoError> {
@@ -397,70 +433,34 @@ impl CentralRepo for SqlCentralRepo {
         store: StoreId,
         id: AccountId,
     ) -> Result<Option<WhatsappAccount>, RepoError> {
-        let mut conn = self.pool.get().await?;
-        let row: Option<AccountRow> = db_run!(conn: {
-            accounts::table
-                .filter(accounts::id.eq(id.to_string()))
-                .filter(accounts::store_id.eq(store.to_string()))
-                .filter(accounts::deleted_at.is_null())
-                .select(AccountRow::as_select())
-                .first(conn)
-                .await
-                .optional()
-        })
-        .map_err(crate::db::diesel_error)?;
-        row.map(AccountRow::into_domain).transpose()
+        let by = LiveAccounts::Id {
+            store: store.to_string(),
+            id: id.to_string(),
+        };
+        Ok(self.live_accounts(by).await?.into_iter().next())
     }
 
     async fn find_account_by_phone_number_id(
         &self,
         id: &PhoneNumberId,
     ) -> Result<Option<WhatsappAccount>, RepoError> {
-        let mut conn = self.pool.get().await?;
-        let row: Option<AccountRow> = db_run!(conn: {
-            accounts::table
-                .filter(accounts::phone_number_id.eq(id.as_str()))
-                .filter(accounts::deleted_at.is_null())
-                .select(AccountRow::as_select())
-                .first(conn)
-                .await
-                .optional()
-        })
-        .map_err(crate::db::diesel_error)?;
-        row.map(AccountRow::into_domain).transpose()
+        Ok(self
+            .live_accounts(LiveAccounts::PhoneNumberId(id.as_str()))
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn list_accounts(&self, store: StoreId) -> Result<Vec<WhatsappAccount>, RepoError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<AccountRow> = db_run!(conn: {
-            accounts::table
-                .filter(accounts::store_id.eq(store.to_string()))
-                .filter(accounts::deleted_at.is_null())
-                .order((accounts::created_at, accounts::id))
-                .select(AccountRow::as_select())
-                .load(conn)
-                .await
-        })
-        .map_err(crate::db::diesel_error)?;
-        accounts_of(rows)
+        self.live_accounts(LiveAccounts::Store(store.to_string()))
+            .await
     }
 
     async fn list_accounts_by_waba(
         &self,
         waba: &WabaId,
     ) -> Result<Vec<WhatsappAccount>, RepoError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<AccountRow> = db_run!(conn: {
-            accounts::table
-                .filter(accounts::waba_id.eq(waba.as_str()))
-                .filter(accounts::deleted_at.is_null())
-                .order((accounts::created_at, accounts::id))
-                .select(AccountRow::as_select())
-                .load(conn)
-                .await
-        })
-        .map_err(crate::db::diesel_error)?;
-        accounts_of(rows)
+        self.live_accounts(LiveAccounts::Waba(waba.as_str())).await
     }
 
     async fn update_account(&self, account: &WhatsappAccount) -> Result<(), RepoError> {
