@@ -50,7 +50,8 @@ pub trait CentralRepo: Send + Sync {
     /// Only on storage failure.
     async fn find_owner_by_email(&self, email: &Email) -> Result<Option<Owner>, RepoError>;
 
-    /// Adds a store.
+    /// Adds a store. Its `default_account_id` is not stored (a new store has no accounts);
+    /// set it with [`CentralRepo::set_default_account`].
     ///
     /// # Errors
     /// `Conflict` when the id exists; `NotFound` when the owner does not.

@@ -320,7 +320,10 @@ impl CentralRepo for SqlCentralRepo {
     }
 
     async fn insert_store(&self, store: &Store) -> Result<(), RepoError> {
-        let row = StoreRow::from_domain(store);
+        let row = StoreRow {
+            default_account_id: None,
+            ..StoreRow::from_domain(store)
+        };
         let mut conn = self.pool.get().await?;
         db_run!(conn: {
             diesel::insert_into(stores::table).values(&row).execute(conn).await

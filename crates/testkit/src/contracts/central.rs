@@ -182,8 +182,11 @@ async fn check_stores(repo: &dyn CentralRepo) {
     newer.created_at = base + TimeDelta::seconds(1);
     newer.updated_at = newer.created_at;
 
-    // Inserted newest first, so listing order cannot come from insertion order.
-    ok(repo.insert_store(&newer).await, "insert_store");
+    // Inserted newest first, so listing order cannot come from insertion order. A default
+    // account given on insert is ignored: a new store has no accounts to point at.
+    let mut with_default = newer.clone();
+    with_default.default_account_id = Some(AccountId::new());
+    ok(repo.insert_store(&with_default).await, "insert_store");
     ok(repo.insert_store(&older).await, "insert_store");
     assert_eq!(
         ok(repo.find_store(older.id).await, "find_store"),
