@@ -106,8 +106,9 @@ pub fn main() -> ExitCode {
     // One crypto provider for every rustls user in the process (Postgres now, HTTP clients
     // later), chosen before any TLS configuration is built; a second call is a harmless no-op.
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
+    // A new key needs no settings: it must work even while the configuration is broken.
     if let Command::Keys(KeysCommand::Generate) = cli.command {
-        return keys_generate();
+        return report(keys_generate());
     }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
@@ -131,7 +132,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, settings)) {
+    report(runtime.block_on(run(cli.command, settings)))
+}
+
+/// Exit status 0, or 1 after the error and its causes on one line of stderr.
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
@@ -142,17 +148,10 @@ pub fn main() -> ExitCode {
 }
 
 #[expect(clippy::print_stdout, reason = "the command's output is its result")]
-fn keys_generate() -> ExitCode {
-    match omni_crypto::DataKey::generate() {
-        Ok(key) => {
-            println!("{}", key.to_text().expose_secret());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn keys_generate() -> anyhow::Result<()> {
+    let key = omni_crypto::DataKey::generate()?;
+    println!("{}", key.to_text().expose_secret());
+    Ok(())
 }
 
 #[expect(clippy::print_stdout, reason = "the command's output is its result")]
@@ -241,10 +240,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 )
             }
         }
-        Command::Keys(KeysCommand::Generate) => {
-            println!("use `omniportal keys generate`");
-            Ok(())
-        }
+        Command::Keys(KeysCommand::Generate) => keys_generate(),
     }
 }
 

@@ -2,7 +2,6 @@
 //! either compact human output or one JSON object per line.
 
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::settings::LogFormat;
 
@@ -23,7 +22,6 @@ pub fn init(format: LogFormat, level: &str, sink: LogSink) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::NONE)
         .with_ansi(false)
         .with_writer(move || -> Box<dyn std::io::Write> {
             match sink {

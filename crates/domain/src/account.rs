@@ -129,19 +129,6 @@ text_enum!(
     }
 );
 
-impl ThroughputLevel {
-    /// Messages per second Meta allows at this level (coexistence numbers are capped at 20
-    /// by Meta regardless; that is tracked elsewhere).
-    #[must_use]
-    pub const fn messages_per_second(self) -> u32 {
-        match self {
-            Self::Standard => 80,
-            Self::High => 1_000,
-            Self::NotApplicable => 0,
-        }
-    }
-}
-
 /// The messaging limits Meta reports for a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessagingLimits {

@@ -107,15 +107,6 @@ impl Registry {
         name: StoreName,
         kind: StoreKind,
     ) -> Result<Store, CreateStoreError> {
-        if self
-            .central
-            .find_owner(owner)
-            .await
-            .map_err(CreateStoreError::Repo)?
-            .is_none()
-        {
-            return Err(CreateStoreError::OwnerNotFound);
-        }
         let id = StoreId::new();
         let store = Store::new(
             id,

@@ -2,7 +2,7 @@
 //! SQLite connection types, and `db_run!` expands a query body once per arm, so each query is
 //! written once and compiled for both backends (vaultwarden's `db_run!` idea, on diesel_async).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -161,15 +161,6 @@ impl DbPool {
         }
     }
 
-    /// Connections currently open.
-    #[must_use]
-    pub fn open_connections(&self) -> usize {
-        match self {
-            Self::Pg(p) => p.status().size,
-            Self::Sqlite(p) => p.status().size,
-        }
-    }
-
     /// Runs `SELECT 1`.
     ///
     /// # Errors
@@ -246,10 +237,4 @@ pub(crate) fn diesel_error(e: DieselError) -> RepoError {
         DieselError::BrokenTransactionManager => RepoError::Unavailable(Box::new(e)),
         other => RepoError::Unexpected(Box::new(other)),
     }
-}
-
-/// The SQLite file of a tenant, under the data directory.
-#[must_use]
-pub fn sqlite_path(data_dir: &Path, file: &str) -> PathBuf {
-    data_dir.join(file)
 }

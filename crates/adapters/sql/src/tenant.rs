@@ -95,10 +95,9 @@ impl SqlTenantRepo {
 
     fn target(&self, location: &TenantLocation) -> Result<DbTarget, RepoError> {
         match location {
-            TenantLocation::Sqlite { file } => Ok(DbTarget::Sqlite(crate::db::sqlite_path(
-                &self.config.data_dir,
-                file,
-            ))),
+            TenantLocation::Sqlite { file } => {
+                Ok(DbTarget::Sqlite(self.config.data_dir.join(file)))
+            }
             TenantLocation::Postgres { server, database } => {
                 Ok(DbTarget::Postgres(self.admin(server)?.url_of(database)))
             }
@@ -138,6 +137,12 @@ impl SqlTenantRepo {
 
     /// The pool of a store's database, opened (and migrated) on first use.
     pub(crate) async fn pool(&self, store: StoreId) -> Result<DbPool, RepoError> {
+        self.open(store, false).await
+    }
+
+    /// Opens (migrating first) or reuses a store's pool. A missing SQLite file means the store
+    /// was never provisioned, unless `create` (provisioning) lets the connection create it.
+    async fn open(&self, store: StoreId, create: bool) -> Result<DbPool, RepoError> {
         if let Some(pool) = self.cached(store) {
             return Ok(pool);
         }
@@ -147,11 +152,10 @@ impl SqlTenantRepo {
         }
         let location = self.location(store).await?;
         let target = self.target(&location)?;
-        if let TenantLocation::Sqlite { .. } = location
-            && let DbTarget::Sqlite(path) = &target
+        if let DbTarget::Sqlite(path) = &target
+            && !create
             && !path.exists()
         {
-            // A SQLite file appears on first connect; a missing one means never provisioned.
             return Err(RepoError::TenantNotFound);
         }
         if let Err(e) = run_migrations(&target, Schema::Tenant).await {
@@ -198,19 +202,14 @@ impl SqlTenantRepo {
         }
     }
 
+    /// Creates the store's database if missing (Postgres: `CREATE DATABASE`; SQLite: the
+    /// file appears on first connect), then opens it, which migrates it.
     pub(crate) async fn provision_store(&self, store: StoreId) -> Result<(), RepoError> {
-        match self.location(store).await? {
-            TenantLocation::Postgres { server, database } => {
-                let created = self.admin(&server)?.create_database(&database).await?;
-                if created {
-                    tracing::info!(store = %store, database = %database, "created tenant database");
-                }
-            }
-            TenantLocation::Sqlite { file } => {
-                let path = crate::db::sqlite_path(&self.config.data_dir, &file);
-                run_migrations(&DbTarget::Sqlite(path), Schema::Tenant).await?;
-            }
+        if let TenantLocation::Postgres { server, database } = self.location(store).await?
+            && self.admin(&server)?.create_database(&database).await?
+        {
+            tracing::info!(store = %store, database = %database, "created tenant database");
         }
-        self.pool(store).await.map(|_| ())
+        self.open(store, true).await.map(|_| ())
     }
 }
