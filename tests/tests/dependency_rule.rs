@@ -59,10 +59,13 @@ fn core_crates_depend_on_no_framework_driver_or_runtime() {
 
 #[test]
 fn adapters_do_not_depend_on_use_cases_or_each_other() {
-    let adapters = ["omni-sql", "omni-memory", "omni-crypto"];
+    let adapters = ["omni-sql", "omni-memory", "omni-crypto", "omni-meta-graph"];
     for package in adapters {
         let deps = normal_dependencies(package);
-        for other in adapters.iter().chain(&["omni-usecases", "omni-app"]) {
+        for other in adapters
+            .iter()
+            .chain(&["omni-usecases", "omni-app", "omni-meta-sim"])
+        {
             if *other != package {
                 assert!(
                     !deps.iter().any(|d| d == other),
@@ -71,4 +74,16 @@ fn adapters_do_not_depend_on_use_cases_or_each_other() {
             }
         }
     }
+}
+
+#[test]
+fn the_meta_simulator_is_an_independent_oracle() {
+    // The simulator is what the Meta adapter is tested against: sharing our types or code
+    // would let one misreading of Meta's API cancel itself out in both.
+    let deps = normal_dependencies("omni-meta-sim");
+    let ours: Vec<_> = deps
+        .iter()
+        .filter(|d| d.starts_with("omni-") && *d != "omni-meta-sim")
+        .collect();
+    assert!(ours.is_empty(), "omni-meta-sim depends on {ours:?}");
 }

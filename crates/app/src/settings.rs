@@ -20,6 +20,7 @@ pub const SEED_VARIABLES: &[(&str, &str)] = &[
     ("META_APP_ID", "meta.app_id"),
     ("META_APP_SECRET", "meta.app_secret"),
     ("META_REDIRECT_URI", "meta.redirect_uri"),
+    ("META_CONFIG_ID", "meta.config_id"),
     ("WHATSAPP_TOKEN", "whatsapp.token"),
     ("WHATSAPP_PHONE_ID", "whatsapp.phone_id"),
     ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "meta.webhook_verify_token"),
@@ -123,6 +124,14 @@ pub struct MetaSettings {
     pub graph_version: String,
     /// Graph API base URL.
     pub graph_base_url: String,
+    /// Facebook Login dialog base URL.
+    pub dialog_base_url: String,
+    /// Embedded Signup configuration id (`config_id`); the classic scope dialog without it.
+    pub config_id: Option<String>,
+    /// Send `appsecret_proof`.
+    pub send_appsecret_proof: bool,
+    /// Graph API request timeout.
+    pub timeout_secs: u64,
     /// Webhook verify token.
     pub webhook_verify_token: Option<SecretString>,
 }
@@ -223,6 +232,32 @@ impl Settings {
         {
             return bad("app.url (APP_URL) must start with http:// or https://");
         }
+        for (name, url) in [
+            ("meta.graph_base_url", &self.meta.graph_base_url),
+            ("meta.dialog_base_url", &self.meta.dialog_base_url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(SettingsError(format!(
+                    "{name} must start with http:// or https://"
+                )));
+            }
+        }
+        let version_ok = self
+            .meta
+            .graph_version
+            .strip_prefix('v')
+            .and_then(|v| v.split_once('.'))
+            .is_some_and(|(major, minor)| {
+                [major, minor]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            });
+        if !version_ok {
+            return bad("meta.graph_version must look like v25.0");
+        }
+        if self.meta.timeout_secs == 0 {
+            return bad("meta.timeout_secs must be at least 1");
+        }
         if self.meta.app_id.is_some() && self.meta.app_secret.is_none() {
             return bad("meta.app_secret (META_APP_SECRET) is required when META_APP_ID is set");
         }
@@ -278,6 +313,22 @@ impl Settings {
     #[must_use]
     pub fn meta_configured(&self) -> bool {
         self.meta.app_id.is_some()
+    }
+
+    /// The Graph adapter's configuration for the configured Meta app, `None` without one.
+    #[must_use]
+    pub fn graph_config(&self) -> Option<omni_meta_graph::GraphConfig> {
+        let (Some(app_id), Some(secret)) = (&self.meta.app_id, &self.meta.app_secret) else {
+            return None;
+        };
+        let mut config = omni_meta_graph::GraphConfig::new(app_id.clone(), secret.clone());
+        config.graph_base_url.clone_from(&self.meta.graph_base_url);
+        config.dialog_base_url.clone_from(&self.meta.dialog_base_url);
+        config.version.clone_from(&self.meta.graph_version);
+        config.send_appsecret_proof = self.meta.send_appsecret_proof;
+        config.timeout = std::time::Duration::from_secs(self.meta.timeout_secs);
+        config.media_timeout = config.timeout * 4;
+        Some(config)
     }
 }
 
@@ -340,12 +391,36 @@ mod tests {
     }
 
     #[test]
+    fn the_graph_adapter_is_configured_from_the_meta_section() {
+        assert!(load(&[]).map(|s| s.graph_config().is_none()).unwrap_or(false));
+        let s = load(&[
+            ("META_APP_ID", "123"),
+            ("META_APP_SECRET", "s3cret"),
+            ("OMNI_META__GRAPH_BASE_URL", "http://127.0.0.1:9999"),
+            ("OMNI_META__GRAPH_VERSION", "v26.0"),
+            ("OMNI_META__TIMEOUT_SECS", "3"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let g = s.graph_config().unwrap_or_else(|| panic!("no graph config"));
+        assert_eq!(
+            (g.app_id.as_str(), g.graph_base_url.as_str(), g.version.as_str()),
+            ("123", "http://127.0.0.1:9999", "v26.0")
+        );
+        assert_eq!(g.app_secret.expose_secret(), "s3cret");
+        assert_eq!(g.timeout, std::time::Duration::from_secs(3));
+        assert_eq!(g.dialog_base_url, "https://www.facebook.com");
+    }
+
+    #[test]
     fn bad_settings_name_the_setting() {
         let cases = [
             (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
             (("APP_URL", "shop.example.pk"), "APP_URL"),
             (("META_APP_ID", "1"), "META_APP_SECRET"),
             (("WHATSAPP_PHONE_ID", "abc"), "WHATSAPP_PHONE_ID"),
+            (("OMNI_META__GRAPH_VERSION", "25"), "meta.graph_version"),
+            (("OMNI_META__GRAPH_BASE_URL", "graph.facebook.com"), "meta.graph_base_url"),
+            (("OMNI_META__TIMEOUT_SECS", "0"), "meta.timeout_secs"),
             (("OMNI_SERVER__PORT", "abc"), "server.port"),
         ];
         for ((var, value), named) in cases {

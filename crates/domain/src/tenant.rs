@@ -96,6 +96,38 @@ pub enum MessageBody {
         /// Its title.
         title: String,
     },
+    /// A video.
+    Video {
+        /// Meta media id.
+        media_id: String,
+        /// Caption.
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    /// A document (PDF receipts, invoices).
+    Document {
+        /// Meta media id.
+        media_id: String,
+        /// The file name the customer's phone gave it.
+        #[serde(default)]
+        filename: Option<String>,
+        /// Caption.
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    /// A sticker.
+    Sticker {
+        /// Meta media id.
+        media_id: String,
+    },
+    /// A reaction to one of our messages; `emoji` is `None` when the customer removed it.
+    Reaction {
+        /// The wamid reacted to.
+        message_id: String,
+        /// The emoji, `None` for a removed reaction.
+        #[serde(default)]
+        emoji: Option<String>,
+    },
     /// Anything we keep but do not interpret.
     Other {
         /// Meta's message type.
@@ -113,6 +145,10 @@ impl MessageBody {
             Self::Audio { .. } => "audio",
             Self::Location { .. } => "location",
             Self::Interactive { .. } => "interactive",
+            Self::Video { .. } => "video",
+            Self::Document { .. } => "document",
+            Self::Sticker { .. } => "sticker",
+            Self::Reaction { .. } => "reaction",
             Self::Other { kind } => kind,
         }
     }
@@ -216,6 +252,48 @@ mod tests {
             }
             .kind(),
             "poll"
+        );
+    }
+
+    #[test]
+    fn new_bodies_round_trip_and_read_without_optional_fields() {
+        let bodies = [
+            MessageBody::Video {
+                media_id: "1".into(),
+                caption: Some("unboxing".into()),
+            },
+            MessageBody::Document {
+                media_id: "2".into(),
+                filename: Some("receipt.pdf".into()),
+                caption: None,
+            },
+            MessageBody::Sticker {
+                media_id: "3".into(),
+            },
+            MessageBody::Reaction {
+                message_id: "wamid.X".into(),
+                emoji: Some("👍".into()),
+            },
+        ];
+        for b in bodies {
+            let json = serde_json::to_string(&b).unwrap_or_default();
+            assert_eq!(
+                serde_json::from_str::<MessageBody>(&json).ok(),
+                Some(b.clone())
+            );
+            assert!(
+                json.contains(&format!(r#""type":"{}""#, b.kind())),
+                "{json}"
+            );
+        }
+        let removed: Option<MessageBody> =
+            serde_json::from_str(r#"{"type":"reaction","message_id":"wamid.X"}"#).ok();
+        assert_eq!(
+            removed,
+            Some(MessageBody::Reaction {
+                message_id: "wamid.X".into(),
+                emoji: None
+            })
         );
     }
 

@@ -8,7 +8,7 @@ mod cipher;
 mod clock;
 mod error;
 mod media;
-mod meta_graph;
+pub mod meta;
 mod password;
 mod tenant_repo;
 
@@ -18,6 +18,6 @@ pub use cipher::{CipherError, TokenCipher, secret_aad};
 pub use clock::Clock;
 pub use error::{BoxError, RepoError};
 pub use media::{MediaError, MediaObject, MediaStorePort};
-pub use meta_graph::{GraphError, MetaGraphPort, PhoneNumberInfo};
+pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
 pub use password::{PasswordError, PasswordHasherPort};
 pub use tenant_repo::TenantRepoPort;

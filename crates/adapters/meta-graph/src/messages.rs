@@ -1,0 +1,399 @@
+//! Sending: every message shape of meta-api.md §6 as Meta's JSON, plus read receipts with the
+//! typing indicator. A 200 means accepted, not delivered; statuses arrive by webhook.
+
+use omni_domain::PhoneNumberId;
+use omni_ports::meta::{
+    GraphError, GraphErrorKind, MediaKind, MediaSource, OutboundContent, OutboundMessage,
+    Recipient, SentMessage, TemplateComponent, TemplateComponentKind, TemplateParameter,
+};
+use reqwest::Method;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::MetaGraphClient;
+
+#[derive(Deserialize)]
+struct SendWire {
+    #[serde(default)]
+    contacts: Vec<ContactWire>,
+    #[serde(default)]
+    messages: Vec<MessageWire>,
+}
+
+#[derive(Deserialize)]
+struct ContactWire {
+    #[serde(default)]
+    wa_id: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageWire {
+    id: String,
+    #[serde(default)]
+    message_status: Option<String>,
+}
+
+fn media_object(source: &MediaSource) -> Map<String, Value> {
+    let mut m = Map::new();
+    match source {
+        MediaSource::Id(id) => m.insert("id".into(), json!(id)),
+        MediaSource::Link(link) => m.insert("link".into(), json!(link)),
+    };
+    m
+}
+
+fn text_object(text: Option<&String>) -> Option<Value> {
+    text.map(|t| json!({ "text": t }))
+}
+
+/// Inserts `key: value` when `value` is present.
+fn put(m: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        m.insert(key.into(), v);
+    }
+}
+
+fn parameter(p: &TemplateParameter) -> Value {
+    match p {
+        TemplateParameter::Text { text, name: None } => json!({ "type": "text", "text": text }),
+        TemplateParameter::Text {
+            text,
+            name: Some(name),
+        } => json!({ "type": "text", "parameter_name": name, "text": text }),
+        TemplateParameter::Currency {
+            fallback_value,
+            code,
+            amount_1000,
+        } => json!({ "type": "currency", "currency": {
+            "fallback_value": fallback_value, "code": code, "amount_1000": amount_1000 } }),
+        TemplateParameter::Media { kind, source } => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!(kind.as_str()));
+            m.insert(kind.as_str().into(), Value::Object(media_object(source)));
+            Value::Object(m)
+        }
+        TemplateParameter::Payload(payload) => json!({ "type": "payload", "payload": payload }),
+    }
+}
+
+fn component(c: &TemplateComponent) -> Value {
+    let parameters: Vec<Value> = c.parameters.iter().map(parameter).collect();
+    match &c.kind {
+        TemplateComponentKind::Header => json!({ "type": "header", "parameters": parameters }),
+        TemplateComponentKind::Body => json!({ "type": "body", "parameters": parameters }),
+        TemplateComponentKind::Button { sub_type, index } => json!({
+            "type": "button", "sub_type": sub_type, "index": index.to_string(), "parameters": parameters }),
+    }
+}
+
+fn interactive(
+    kind: &str,
+    header: Option<&String>,
+    body: &str,
+    footer: Option<&String>,
+    action: Value,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(kind));
+    put(
+        &mut m,
+        "header",
+        header.map(|h| json!({ "type": "text", "text": h })),
+    );
+    m.insert("body".into(), json!({ "text": body }));
+    put(&mut m, "footer", text_object(footer));
+    m.insert("action".into(), action);
+    Value::Object(m)
+}
+
+/// `(type, payload)` of a message.
+fn content(c: &OutboundContent) -> (&'static str, Value) {
+    match c {
+        OutboundContent::Text { body, preview_url } => (
+            "text",
+            json!({ "body": body, "preview_url": preview_url }),
+        ),
+        OutboundContent::Media {
+            kind,
+            source,
+            caption,
+            filename,
+        } => {
+            let mut m = media_object(source);
+            if !matches!(kind, MediaKind::Audio | MediaKind::Sticker) {
+                put(&mut m, "caption", caption.as_ref().map(|c| json!(c)));
+            }
+            if matches!(kind, MediaKind::Document) {
+                put(&mut m, "filename", filename.as_ref().map(|f| json!(f)));
+            }
+            (kind.as_str(), Value::Object(m))
+        }
+        OutboundContent::ReplyButtons {
+            header,
+            body,
+            footer,
+            buttons,
+        } => {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .map(|b| json!({ "type": "reply", "reply": { "id": b.id, "title": b.title } }))
+                .collect();
+            (
+                "interactive",
+                interactive(
+                    "button",
+                    header.as_ref(),
+                    body,
+                    footer.as_ref(),
+                    json!({ "buttons": buttons }),
+                ),
+            )
+        }
+        OutboundContent::List {
+            header,
+            body,
+            footer,
+            button,
+            sections,
+        } => {
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|s| {
+                    let rows: Vec<Value> = s
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            let mut row = Map::new();
+                            row.insert("id".into(), json!(r.id));
+                            row.insert("title".into(), json!(r.title));
+                            put(&mut row, "description", r.description.as_ref().map(|d| json!(d)));
+                            Value::Object(row)
+                        })
+                        .collect();
+                    let mut sec = Map::new();
+                    put(&mut sec, "title", s.title.as_ref().map(|t| json!(t)));
+                    sec.insert("rows".into(), Value::Array(rows));
+                    Value::Object(sec)
+                })
+                .collect();
+            (
+                "interactive",
+                interactive(
+                    "list",
+                    header.as_ref(),
+                    body,
+                    footer.as_ref(),
+                    json!({ "button": button, "sections": sections }),
+                ),
+            )
+        }
+        OutboundContent::LocationRequest { body } => (
+            "interactive",
+            json!({ "type": "location_request_message", "body": { "text": body },
+                    "action": { "name": "send_location" } }),
+        ),
+        OutboundContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => {
+            let mut m = Map::new();
+            m.insert("latitude".into(), json!(latitude));
+            m.insert("longitude".into(), json!(longitude));
+            put(&mut m, "name", name.as_ref().map(|n| json!(n)));
+            put(&mut m, "address", address.as_ref().map(|a| json!(a)));
+            ("location", Value::Object(m))
+        }
+        OutboundContent::Template {
+            name,
+            language,
+            components,
+        } => {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(name));
+            m.insert("language".into(), json!({ "code": language }));
+            if !components.is_empty() {
+                m.insert(
+                    "components".into(),
+                    Value::Array(components.iter().map(component).collect()),
+                );
+            }
+            ("template", Value::Object(m))
+        }
+        OutboundContent::Reaction { message_id, emoji } => (
+            "reaction",
+            json!({ "message_id": message_id, "emoji": emoji }),
+        ),
+    }
+}
+
+/// The JSON body Meta expects for `message`.
+#[must_use]
+pub fn message_body(message: &OutboundMessage) -> Value {
+    let mut m = Map::new();
+    m.insert("messaging_product".into(), json!("whatsapp"));
+    m.insert("recipient_type".into(), json!("individual"));
+    match &message.to {
+        Recipient::Phone(phone) => m.insert("to".into(), json!(phone)),
+        Recipient::UserId(id) => m.insert("recipient".into(), json!(id)),
+    };
+    let (kind, payload) = content(&message.content);
+    m.insert("type".into(), json!(kind));
+    m.insert(kind.into(), payload);
+    put(
+        &mut m,
+        "context",
+        message
+            .reply_to
+            .as_ref()
+            .map(|id| json!({ "message_id": id })),
+    );
+    put(
+        &mut m,
+        "biz_opaque_callback_data",
+        message.biz_opaque_callback_data.as_ref().map(|d| json!(d)),
+    );
+    Value::Object(m)
+}
+
+impl MetaGraphClient {
+    pub(crate) async fn send(
+        &self,
+        token: &SecretString,
+        from: &PhoneNumberId,
+        message: &OutboundMessage,
+    ) -> Result<SentMessage, GraphError> {
+        let req = self
+            .authed(Method::POST, &self.url(&format!("{}/messages", from.as_str())), token)
+            .json(&message_body(message));
+        let wire: SendWire = self.json("messages.send", req).await?;
+        let first = wire.messages.into_iter().next().ok_or_else(|| {
+            GraphError::local(GraphErrorKind::Protocol, "messages.send: no message id")
+        })?;
+        let contact = wire.contacts.into_iter().next();
+        Ok(SentMessage {
+            wamid: first.id,
+            recipient_id: contact.and_then(|c| c.wa_id.or(c.user_id)),
+            message_status: first.message_status,
+        })
+    }
+
+    pub(crate) async fn read(
+        &self,
+        token: &SecretString,
+        from: &PhoneNumberId,
+        wamid: &str,
+        typing_indicator: bool,
+    ) -> Result<(), GraphError> {
+        let mut body = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": wamid });
+        if typing_indicator {
+            body["typing_indicator"] = json!({ "type": "text" });
+        }
+        let req = self
+            .authed(Method::POST, &self.url(&format!("{}/messages", from.as_str())), token)
+            .json(&body);
+        let v: Value = self.json("messages.mark_read", req).await?;
+        if v.get("success").and_then(Value::as_bool) == Some(true) {
+            Ok(())
+        } else {
+            Err(GraphError::local(
+                GraphErrorKind::Protocol,
+                "messages.mark_read: no success",
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use omni_ports::meta::{ListRow, ListSection, ReplyButton};
+
+    use super::*;
+
+    fn to() -> Recipient {
+        Recipient::Phone("+923001234567".into())
+    }
+
+    #[test]
+    fn a_text_reply_quotes_and_tags_the_message() {
+        let mut m = OutboundMessage::text(to(), "Salam! 🍔");
+        m.reply_to = Some("wamid.IN".into());
+        m.biz_opaque_callback_data = Some("outbox-1".into());
+        assert_eq!(
+            message_body(&m),
+            json!({ "messaging_product": "whatsapp", "recipient_type": "individual",
+                "to": "+923001234567", "type": "text",
+                "text": { "body": "Salam! 🍔", "preview_url": false },
+                "context": { "message_id": "wamid.IN" }, "biz_opaque_callback_data": "outbox-1" })
+        );
+    }
+
+    #[test]
+    fn buttons_lists_media_and_templates_take_metas_shapes() {
+        let buttons = OutboundMessage {
+            content: OutboundContent::ReplyButtons {
+                header: None,
+                body: "Confirm?".into(),
+                footer: Some("Lucky".into()),
+                buttons: vec![ReplyButton { id: "yes".into(), title: "Yes".into() }],
+            },
+            ..OutboundMessage::text(Recipient::UserId("PK.123".into()), "")
+        };
+        let b = message_body(&buttons);
+        assert_eq!(b["recipient"], "PK.123");
+        assert!(b.get("to").is_none());
+        assert_eq!(b["interactive"]["type"], "button");
+        assert_eq!(b["interactive"]["action"]["buttons"][0]["reply"]["id"], "yes");
+        assert_eq!(b["interactive"]["footer"]["text"], "Lucky");
+
+        let list = OutboundMessage {
+            content: OutboundContent::List {
+                header: Some("Menu".into()),
+                body: "Pick".into(),
+                footer: None,
+                button: "Items".into(),
+                sections: vec![ListSection {
+                    title: None,
+                    rows: vec![ListRow { id: "zinger".into(), title: "Zinger".into(), description: Some("Rs 650".into()) }],
+                }],
+            },
+            ..OutboundMessage::text(to(), "")
+        };
+        let l = message_body(&list);
+        assert_eq!(l["interactive"]["action"]["sections"][0]["rows"][0]["description"], "Rs 650");
+        assert_eq!(l["interactive"]["header"], json!({ "type": "text", "text": "Menu" }));
+
+        let audio = OutboundMessage {
+            content: OutboundContent::Media {
+                kind: MediaKind::Audio,
+                source: MediaSource::Id("77".into()),
+                caption: Some("ignored".into()),
+                filename: None,
+            },
+            ..OutboundMessage::text(to(), "")
+        };
+        assert_eq!(message_body(&audio)["audio"], json!({ "id": "77" }));
+
+        let template = OutboundMessage {
+            content: OutboundContent::Template {
+                name: "order_update".into(),
+                language: "en_US".into(),
+                components: vec![TemplateComponent {
+                    kind: TemplateComponentKind::Body,
+                    parameters: vec![
+                        TemplateParameter::Text { text: "Ali".into(), name: None },
+                        TemplateParameter::Currency { fallback_value: "Rs 1,250".into(), code: "PKR".into(), amount_1000: 1_250_000 },
+                    ],
+                }],
+            },
+            ..OutboundMessage::text(to(), "")
+        };
+        let t = message_body(&template);
+        assert_eq!(t["template"]["language"]["code"], "en_US");
+        assert_eq!(t["template"]["components"][0]["parameters"][1]["currency"]["amount_1000"], 1_250_000);
+    }
+}
