@@ -323,7 +323,9 @@ impl Settings {
         };
         let mut config = omni_meta_graph::GraphConfig::new(app_id.clone(), secret.clone());
         config.graph_base_url.clone_from(&self.meta.graph_base_url);
-        config.dialog_base_url.clone_from(&self.meta.dialog_base_url);
+        config
+            .dialog_base_url
+            .clone_from(&self.meta.dialog_base_url);
         config.version.clone_from(&self.meta.graph_version);
         config.send_appsecret_proof = self.meta.send_appsecret_proof;
         config.timeout = std::time::Duration::from_secs(self.meta.timeout_secs);
@@ -392,7 +394,11 @@ mod tests {
 
     #[test]
     fn the_graph_adapter_is_configured_from_the_meta_section() {
-        assert!(load(&[]).map(|s| s.graph_config().is_none()).unwrap_or(false));
+        assert!(
+            load(&[])
+                .map(|s| s.graph_config().is_none())
+                .unwrap_or(false)
+        );
         let s = load(&[
             ("META_APP_ID", "123"),
             ("META_APP_SECRET", "s3cret"),
@@ -401,9 +407,15 @@ mod tests {
             ("OMNI_META__TIMEOUT_SECS", "3"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
-        let g = s.graph_config().unwrap_or_else(|| panic!("no graph config"));
+        let g = s
+            .graph_config()
+            .unwrap_or_else(|| panic!("no graph config"));
         assert_eq!(
-            (g.app_id.as_str(), g.graph_base_url.as_str(), g.version.as_str()),
+            (
+                g.app_id.as_str(),
+                g.graph_base_url.as_str(),
+                g.version.as_str()
+            ),
             ("123", "http://127.0.0.1:9999", "v26.0")
         );
         assert_eq!(g.app_secret.expose_secret(), "s3cret");
@@ -419,7 +431,10 @@ mod tests {
             (("META_APP_ID", "1"), "META_APP_SECRET"),
             (("WHATSAPP_PHONE_ID", "abc"), "WHATSAPP_PHONE_ID"),
             (("OMNI_META__GRAPH_VERSION", "25"), "meta.graph_version"),
-            (("OMNI_META__GRAPH_BASE_URL", "graph.facebook.com"), "meta.graph_base_url"),
+            (
+                ("OMNI_META__GRAPH_BASE_URL", "graph.facebook.com"),
+                "meta.graph_base_url",
+            ),
             (("OMNI_META__TIMEOUT_SECS", "0"), "meta.timeout_secs"),
             (("OMNI_SERVER__PORT", "abc"), "server.port"),
         ];

@@ -1,7 +1,9 @@
 //! A WABA's phone numbers, webhook subscriptions and registration (meta-api.md §3.7-3.9,
 //! §8.8). Listing follows Meta's cursor paging, sending the token only back to the Graph host.
 
-use omni_domain::{LimitTier, MessagingLimits, PhoneNumberId, QualityRating, ThroughputLevel, WabaId};
+use omni_domain::{
+    LimitTier, MessagingLimits, PhoneNumberId, QualityRating, ThroughputLevel, WabaId,
+};
 use omni_ports::meta::{
     CallbackOverride, CanSend, GraphError, GraphErrorKind, HealthEntity, HealthProblem,
     HealthStatus, PhoneNumberInfo, SubscribedApp,
@@ -200,7 +202,10 @@ impl MetaGraphClient {
             out.extend(page.data);
             if let Some(link) = page.paging.and_then(|p| p.next) {
                 let url = Url::parse(&link).map_err(|e| {
-                    GraphError::local(GraphErrorKind::Protocol, format!("{what}: paging.next: {e}"))
+                    GraphError::local(
+                        GraphErrorKind::Protocol,
+                        format!("{what}: paging.next: {e}"),
+                    )
                 })?;
                 if !self.is_graph_url(&url) {
                     return Err(GraphError::local(
@@ -231,7 +236,9 @@ impl MetaGraphClient {
         waba: &WabaId,
     ) -> Result<Vec<PhoneNumberInfo>, GraphError> {
         let url = self.page_url(&format!("{}/phone_numbers", waba.as_str()), PHONE_FIELDS)?;
-        let wires: Vec<PhoneWire> = self.paged("accounts.list_phone_numbers", token, url).await?;
+        let wires: Vec<PhoneWire> = self
+            .paged("accounts.list_phone_numbers", token, url)
+            .await?;
         wires.into_iter().map(PhoneNumberInfo::try_from).collect()
     }
 
@@ -324,7 +331,9 @@ impl MetaGraphClient {
                 json!({ "messaging_product": "whatsapp" }),
             ),
         };
-        let req = self.authed(Method::POST, &self.url(&path), token).json(&body);
+        let req = self
+            .authed(Method::POST, &self.url(&path), token)
+            .json(&body);
         let ok: Success = self.json(what, req).await?;
         ok.check(what)
     }
@@ -351,7 +360,10 @@ mod tests {
             .map(String::from)
             .unwrap_or_default();
         assert!(!url.contains("EAAsecret"), "{url}");
-        assert!(url.contains("after=QVFI") && url.contains("limit=1"), "{url}");
+        assert!(
+            url.contains("after=QVFI") && url.contains("limit=1"),
+            "{url}"
+        );
     }
 
     #[test]

@@ -78,7 +78,10 @@ impl MetaGraphClient {
     /// A request authenticated with a user or business token, with `appsecret_proof` when
     /// configured. The token goes in the `Authorization` header, never the URL.
     pub(crate) fn authed(&self, method: Method, url: &str, token: &SecretString) -> RequestBuilder {
-        let req = self.http.request(method, url).bearer_auth(token.expose_secret());
+        let req = self
+            .http
+            .request(method, url)
+            .bearer_auth(token.expose_secret());
         if self.config.send_appsecret_proof {
             req.query(&[("appsecret_proof", self.appsecret_proof(token))])
         } else {
@@ -116,10 +119,7 @@ impl MetaGraphClient {
         req: RequestBuilder,
     ) -> Result<T, GraphError> {
         let resp = send(what, req).await?;
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport(what, &e))?;
+        let bytes = resp.bytes().await.map_err(|e| transport(what, &e))?;
         serde_json::from_slice(&bytes).map_err(|e| {
             GraphError::local(
                 GraphErrorKind::Protocol,

@@ -91,11 +91,7 @@ impl MetaGraphPort for MetaGraphClient {
         self.subscriptions(token, waba).await
     }
 
-    async fn unsubscribe_app(
-        &self,
-        token: &SecretString,
-        waba: &WabaId,
-    ) -> Result<(), GraphError> {
+    async fn unsubscribe_app(&self, token: &SecretString, waba: &WabaId) -> Result<(), GraphError> {
         self.unsubscribe(token, waba).await
     }
 

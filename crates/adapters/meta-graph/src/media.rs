@@ -45,7 +45,11 @@ fn rejected(detail: String) -> GraphError {
 
 /// `audio/ogg; codecs=opus` -> `audio/ogg`.
 fn bare_mime(mime: &str) -> String {
-    mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    mime.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Meta documents the checksum as base64 but some answers carry hex; accept both.
@@ -114,7 +118,9 @@ impl MetaGraphClient {
             )));
         }
         if let Some(size) = info.file_size.filter(|s| *s > max_bytes) {
-            return Err(rejected(format!("media is {size} bytes, over the {max_bytes} cap")));
+            return Err(rejected(format!(
+                "media is {size} bytes, over the {max_bytes} cap"
+            )));
         }
         let req = self
             .media_http
@@ -145,11 +151,13 @@ impl MetaGraphClient {
             )));
         }
         if let Some(sha) = &info.sha256 {
-            let expected =
-                expected_digest(sha).ok_or_else(|| rejected("unreadable sha256 from Meta".into()))?;
+            let expected = expected_digest(sha)
+                .ok_or_else(|| rejected("unreadable sha256 from Meta".into()))?;
             let actual = ring::digest::digest(&ring::digest::SHA256, &bytes);
             if actual.as_ref() != expected.as_slice() {
-                return Err(rejected("media checksum does not match Meta's sha256".into()));
+                return Err(rejected(
+                    "media checksum does not match Meta's sha256".into(),
+                ));
             }
         }
         let mime_type = match bare_mime(&info.mime_type) {

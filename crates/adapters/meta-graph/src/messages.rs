@@ -112,10 +112,9 @@ fn interactive(
 /// `(type, payload)` of a message.
 fn content(c: &OutboundContent) -> (&'static str, Value) {
     match c {
-        OutboundContent::Text { body, preview_url } => (
-            "text",
-            json!({ "body": body, "preview_url": preview_url }),
-        ),
+        OutboundContent::Text { body, preview_url } => {
+            ("text", json!({ "body": body, "preview_url": preview_url }))
+        }
         OutboundContent::Media {
             kind,
             source,
@@ -169,7 +168,11 @@ fn content(c: &OutboundContent) -> (&'static str, Value) {
                             let mut row = Map::new();
                             row.insert("id".into(), json!(r.id));
                             row.insert("title".into(), json!(r.title));
-                            put(&mut row, "description", r.description.as_ref().map(|d| json!(d)));
+                            put(
+                                &mut row,
+                                "description",
+                                r.description.as_ref().map(|d| json!(d)),
+                            );
                             Value::Object(row)
                         })
                         .collect();
@@ -268,7 +271,11 @@ impl MetaGraphClient {
         message: &OutboundMessage,
     ) -> Result<SentMessage, GraphError> {
         let req = self
-            .authed(Method::POST, &self.url(&format!("{}/messages", from.as_str())), token)
+            .authed(
+                Method::POST,
+                &self.url(&format!("{}/messages", from.as_str())),
+                token,
+            )
             .json(&message_body(message));
         let wire: SendWire = self.json("messages.send", req).await?;
         let first = wire.messages.into_iter().next().ok_or_else(|| {
@@ -289,12 +296,17 @@ impl MetaGraphClient {
         wamid: &str,
         typing_indicator: bool,
     ) -> Result<(), GraphError> {
-        let mut body = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": wamid });
+        let mut body =
+            json!({ "messaging_product": "whatsapp", "status": "read", "message_id": wamid });
         if typing_indicator {
             body["typing_indicator"] = json!({ "type": "text" });
         }
         let req = self
-            .authed(Method::POST, &self.url(&format!("{}/messages", from.as_str())), token)
+            .authed(
+                Method::POST,
+                &self.url(&format!("{}/messages", from.as_str())),
+                token,
+            )
             .json(&body);
         let v: Value = self.json("messages.mark_read", req).await?;
         if v.get("success").and_then(Value::as_bool) == Some(true) {
@@ -339,7 +351,10 @@ mod tests {
                 header: None,
                 body: "Confirm?".into(),
                 footer: Some("Lucky".into()),
-                buttons: vec![ReplyButton { id: "yes".into(), title: "Yes".into() }],
+                buttons: vec![ReplyButton {
+                    id: "yes".into(),
+                    title: "Yes".into(),
+                }],
             },
             ..OutboundMessage::text(Recipient::UserId("PK.123".into()), "")
         };
@@ -347,7 +362,10 @@ mod tests {
         assert_eq!(b["recipient"], "PK.123");
         assert!(b.get("to").is_none());
         assert_eq!(b["interactive"]["type"], "button");
-        assert_eq!(b["interactive"]["action"]["buttons"][0]["reply"]["id"], "yes");
+        assert_eq!(
+            b["interactive"]["action"]["buttons"][0]["reply"]["id"],
+            "yes"
+        );
         assert_eq!(b["interactive"]["footer"]["text"], "Lucky");
 
         let list = OutboundMessage {
@@ -358,14 +376,24 @@ mod tests {
                 button: "Items".into(),
                 sections: vec![ListSection {
                     title: None,
-                    rows: vec![ListRow { id: "zinger".into(), title: "Zinger".into(), description: Some("Rs 650".into()) }],
+                    rows: vec![ListRow {
+                        id: "zinger".into(),
+                        title: "Zinger".into(),
+                        description: Some("Rs 650".into()),
+                    }],
                 }],
             },
             ..OutboundMessage::text(to(), "")
         };
         let l = message_body(&list);
-        assert_eq!(l["interactive"]["action"]["sections"][0]["rows"][0]["description"], "Rs 650");
-        assert_eq!(l["interactive"]["header"], json!({ "type": "text", "text": "Menu" }));
+        assert_eq!(
+            l["interactive"]["action"]["sections"][0]["rows"][0]["description"],
+            "Rs 650"
+        );
+        assert_eq!(
+            l["interactive"]["header"],
+            json!({ "type": "text", "text": "Menu" })
+        );
 
         let audio = OutboundMessage {
             content: OutboundContent::Media {
@@ -385,8 +413,15 @@ mod tests {
                 components: vec![TemplateComponent {
                     kind: TemplateComponentKind::Body,
                     parameters: vec![
-                        TemplateParameter::Text { text: "Ali".into(), name: None },
-                        TemplateParameter::Currency { fallback_value: "Rs 1,250".into(), code: "PKR".into(), amount_1000: 1_250_000 },
+                        TemplateParameter::Text {
+                            text: "Ali".into(),
+                            name: None,
+                        },
+                        TemplateParameter::Currency {
+                            fallback_value: "Rs 1,250".into(),
+                            code: "PKR".into(),
+                            amount_1000: 1_250_000,
+                        },
                     ],
                 }],
             },
@@ -394,6 +429,9 @@ mod tests {
         };
         let t = message_body(&template);
         assert_eq!(t["template"]["language"]["code"], "en_US");
-        assert_eq!(t["template"]["components"][0]["parameters"][1]["currency"]["amount_1000"], 1_250_000);
+        assert_eq!(
+            t["template"]["components"][0]["parameters"][1]["currency"]["amount_1000"],
+            1_250_000
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use omni_ports::meta::{
-    AccessToken, GranularScope, GraphError, OAuthDialogRequest, SCOPE_MANAGEMENT,
-    SCOPE_MESSAGING, TokenInfo,
+    AccessToken, GranularScope, GraphError, OAuthDialogRequest, SCOPE_MANAGEMENT, SCOPE_MESSAGING,
+    TokenInfo,
 };
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};

@@ -39,7 +39,10 @@ impl MetaGraphClient {
         token: &SecretString,
         waba: &WabaId,
     ) -> Result<Vec<MessageTemplate>, GraphError> {
-        let url = self.page_url(&format!("{}/message_templates", waba.as_str()), TEMPLATE_FIELDS)?;
+        let url = self.page_url(
+            &format!("{}/message_templates", waba.as_str()),
+            TEMPLATE_FIELDS,
+        )?;
         let wires: Vec<TemplateWire> = self.paged("templates.list", token, url).await?;
         Ok(wires
             .into_iter()
@@ -88,7 +91,9 @@ impl MetaGraphClient {
         id: Option<&str>,
     ) -> Result<(), GraphError> {
         let url = self.url(&format!("{}/message_templates", waba.as_str()));
-        let mut req = self.authed(Method::DELETE, &url, token).query(&[("name", name)]);
+        let mut req = self
+            .authed(Method::DELETE, &url, token)
+            .query(&[("name", name)]);
         if let Some(id) = id {
             req = req.query(&[("hsm_id", id)]);
         }

@@ -299,7 +299,13 @@ mod tests {
             detail: None,
         };
         let text = e.to_string();
-        for part in ["outside_window", "http 400", "131047/2494055", "24 hours", "Az8or"] {
+        for part in [
+            "outside_window",
+            "http 400",
+            "131047/2494055",
+            "24 hours",
+            "Az8or",
+        ] {
             assert!(text.contains(part), "{text}");
         }
     }

@@ -108,8 +108,7 @@ pub trait MetaGraphPort: Send + Sync {
     ///
     /// # Errors
     /// `PermissionDenied`.
-    async fn unsubscribe_app(&self, token: &SecretString, waba: &WabaId)
-    -> Result<(), GraphError>;
+    async fn unsubscribe_app(&self, token: &SecretString, waba: &WabaId) -> Result<(), GraphError>;
 
     /// Registers a number with the Cloud API using its 6-digit two-step PIN.
     ///

@@ -1,0 +1,76 @@
+//! How a simulator instance is set up: which app it pretends to be, who logs in through its
+//! OAuth dialog, and how long its short-lived artefacts live. Defaults match what tests need
+//! without ceremony, so most callers only override one or two fields.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The WhatsApp permissions a business token normally carries.
+pub const WHATSAPP_SCOPES: [&str; 2] = [
+    "whatsapp_business_management",
+    "whatsapp_business_messaging",
+];
+
+/// Settings of one simulator instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimConfig {
+    /// Graph API version segment served, e.g. `v25.0`.
+    pub graph_version: String,
+    /// The Meta app id (`client_id`).
+    pub app_id: String,
+    /// The app secret (client secret, webhook signing key, `appsecret_proof` key).
+    pub app_secret: String,
+    /// The app's display name (`debug_token.application`, `subscribed_apps`).
+    pub app_name: String,
+    /// Registered OAuth redirect URIs; empty accepts any.
+    pub redirect_uris: Vec<String>,
+    /// Who "logs in" through the simulated OAuth dialog.
+    pub test_user: TestUser,
+    /// How long an OAuth `code` stays exchangeable (simulated time).
+    pub code_ttl: Duration,
+    /// How long a media download URL stays valid (simulated time).
+    pub media_url_ttl: Duration,
+    /// Whether Graph calls with a business token must carry `appsecret_proof`.
+    pub require_appsecret_proof: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            graph_version: "v25.0".to_owned(),
+            app_id: "1234567890".to_owned(),
+            app_secret: "sim-app-secret".to_owned(),
+            app_name: "OmniPortal Sim".to_owned(),
+            redirect_uris: Vec::new(),
+            test_user: TestUser::default(),
+            code_ttl: Duration::from_secs(600),
+            media_url_ttl: Duration::from_secs(300),
+            require_appsecret_proof: false,
+        }
+    }
+}
+
+/// The person (and business portfolio) behind the simulated login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestUser {
+    /// Meta user id (`debug_token.user_id`, `/me.id`).
+    pub user_id: String,
+    /// Display name shown on the consent page.
+    pub name: String,
+    /// The business portfolio (`/me?fields=client_business_id`).
+    pub business_id: String,
+    /// The WABAs the user grants through the dialog.
+    pub waba_ids: Vec<String>,
+}
+
+impl Default for TestUser {
+    fn default() -> Self {
+        Self {
+            user_id: "500000000000005".to_owned(),
+            name: "Sim Tester".to_owned(),
+            business_id: "2729063490586005".to_owned(),
+            waba_ids: vec!["102290129340398".to_owned()],
+        }
+    }
+}

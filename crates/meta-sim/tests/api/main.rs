@@ -1,0 +1,13 @@
+//! End-to-end tests of the simulator over real HTTP (reqwest against `MetaSim::start`), one
+//! binary so the suite links once.
+
+#![expect(clippy::expect_used, reason = "tests fail loudly on unexpected errors")]
+
+mod accounts;
+mod common;
+mod control;
+mod faults;
+mod media;
+mod messages;
+mod oauth;
+mod templates;
