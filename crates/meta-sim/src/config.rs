@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::webhook::RetrySchedule;
+
 /// The WhatsApp permissions a business token normally carries.
 pub const WHATSAPP_SCOPES: [&str; 2] = [
     "whatsapp_business_management",
@@ -33,6 +35,31 @@ pub struct SimConfig {
     pub media_url_ttl: Duration,
     /// Whether Graph calls with a business token must carry `appsecret_proof`.
     pub require_appsecret_proof: bool,
+    /// The product's webhook callback URL. When set, accepted sends produce status webhooks
+    /// (see `auto_statuses`) and `/_sim/webhooks/*` deliver there by default.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Whether accepted sends produce `sent` / `delivered` (/ `read`) webhooks when
+    /// `webhook_url` is set.
+    #[serde(default = "yes")]
+    pub auto_statuses: bool,
+    /// Real-time wait between the `sent` and the `delivered` webhook of a send.
+    #[serde(default = "default_delivered_delay")]
+    pub delivered_delay: Duration,
+    /// Real-time wait between `delivered` and `read`; `None` sends no `read`.
+    #[serde(default)]
+    pub read_delay: Option<Duration>,
+    /// Redelivery schedule of the webhooks the simulator sends on its own.
+    #[serde(default)]
+    pub webhook_retry: RetrySchedule,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+const fn default_delivered_delay() -> Duration {
+    Duration::from_millis(500)
 }
 
 impl Default for SimConfig {
@@ -47,6 +74,11 @@ impl Default for SimConfig {
             code_ttl: Duration::from_secs(600),
             media_url_ttl: Duration::from_secs(300),
             require_appsecret_proof: false,
+            webhook_url: None,
+            auto_statuses: true,
+            delivered_delay: default_delivered_delay(),
+            read_delay: None,
+            webhook_retry: RetrySchedule::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `/_sim` control API: the same seeding, inspection and fault controls as
 //! [`crate::SimHandle`], over JSON, for developers poking a running `meta-sim` binary or the
-//! product's sandbox mode.
+//! product's sandbox mode. The `/_sim/webhooks/*` routes live in `webhook::customer`.
 
 use std::time::Duration;
 
@@ -67,6 +67,9 @@ fn state(h: &SimHandle) -> Value {
         "faults": st.faults,
         "sent": st.sent.len(),
         "media": st.media.len(),
+        "webhook_url": st.config.webhook_url,
+        "auto_statuses": st.config.auto_statuses,
+        "webhook_deliveries": st.webhooks.len(),
     })
 }
 
@@ -198,5 +201,6 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, handle: &SimHandle) {
             }
         }),
     );
+    scope = crate::webhook::register_routes(scope, handle);
     cfg.service(scope);
 }

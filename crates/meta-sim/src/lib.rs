@@ -6,6 +6,11 @@
 //! failure mode — without graph.facebook.com. The simulator is an independent oracle: it
 //! depends on no other `omni-*` crate, only on what `meta-api.md` says Meta does.
 //!
+//! With a webhook target ([`SimConfig::webhook_url`], [`SimHandle::set_webhook_target`]) it
+//! also behaves like Meta's webhook side: signed `sent` / `delivered` statuses after each
+//! accepted send, and customer messages injected through [`SimHandle::customer_message`] or
+//! `POST /_sim/webhooks/messages` (see [`webhook`]).
+//!
 //! Start one with [`MetaSim::start`], drive it with the [`SimHandle`] from
 //! [`MetaSim::handle`], or mount it into another actix app with [`configure`].
 

@@ -1,14 +1,27 @@
 //! `meta-sim`: runs the Meta WhatsApp Cloud API simulator as a standalone server, so
 //! developers can point the product (or curl) at it instead of graph.facebook.com.
+//!
+//! Standard output (one line each, stable for scripts):
+//!
+//! ```text
+//! meta-sim listening on http://ADDR
+//! demo WABA 102290129340398, phone number 106540352242922      (with --demo)
+//! demo token: EAA...                                           (with --demo)
+//! try: curl -H 'Authorization: Bearer EAA...' http://ADDR/v25.0/102290129340398/phone_numbers
+//! ```
+//!
+//! With `--webhook-url`, accepted sends produce signed `sent` / `delivered` status webhooks,
+//! and `POST /_sim/webhooks/messages` plays the customer. SIGTERM or Ctrl-C stops it.
 
 use std::time::Duration;
 
 use clap::Parser;
+use omni_meta_sim::webhook::RetrySchedule;
 use omni_meta_sim::{MetaSim, SeedNumber, SeedTemplate, SeedWaba, SimConfig, TokenSeed};
 
 /// A stateful simulator of Meta's WhatsApp Cloud API (Graph API).
 #[derive(Debug, Parser)]
-#[command(name = "meta-sim", version, about)]
+#[command(name = "meta-sim", version, about, after_help = AFTER_HELP)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -39,7 +52,32 @@ struct Args {
     /// Seed a demo WABA (102290129340398) with number 106540352242922 and print a token for it.
     #[arg(long)]
     demo: bool,
+    /// The product's webhook callback URL: status webhooks of accepted sends and injected
+    /// customer messages (`POST /_sim/webhooks/messages`) are delivered there, signed.
+    #[arg(long, env = "META_SIM_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    /// Do not send automatic `sent` / `delivered` status webhooks for accepted sends.
+    #[arg(long)]
+    no_auto_statuses: bool,
+    /// Milliseconds between the `sent` and the `delivered` webhook of a send.
+    #[arg(long, default_value_t = 500)]
+    delivered_delay_ms: u64,
+    /// Also send `read`, this many milliseconds after `delivered`.
+    #[arg(long)]
+    read_delay_ms: Option<u64>,
+    /// Wait before the first webhook redelivery (doubling after each), in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    webhook_retry_ms: u64,
+    /// Webhook delivery attempts in all, the first included.
+    #[arg(long, default_value_t = 12)]
+    webhook_attempts: u32,
 }
+
+const AFTER_HELP: &str = "\
+Output: the first line is `meta-sim listening on http://ADDR`; with --demo it is followed by
+`demo WABA <waba_id>, phone number <phone_number_id>` and `demo token: <token>` (a business
+token for the demo WABA). Control API under /_sim (state, messages, faults, tokens, windows,
+clock/advance, wabas, webhooks/messages, webhooks/raw, webhooks/deliveries, webhooks/target).";
 
 const DEMO_WABA: &str = "102290129340398";
 const DEMO_NUMBER: &str = "106540352242922";
@@ -65,11 +103,24 @@ async fn main() -> anyhow::Result<()> {
         app_secret: args.app_secret,
         redirect_uris: args.redirect_uris,
         require_appsecret_proof: args.require_appsecret_proof,
+        webhook_url: args.webhook_url,
+        auto_statuses: !args.no_auto_statuses,
+        delivered_delay: Duration::from_millis(args.delivered_delay_ms),
+        read_delay: args.read_delay_ms.map(Duration::from_millis),
+        webhook_retry: RetrySchedule {
+            initial_delay: Duration::from_millis(args.webhook_retry_ms),
+            factor: 2,
+            max_delay: Duration::from_secs(600),
+            max_attempts: args.webhook_attempts.max(1),
+        },
         ..SimConfig::default()
     };
     let sim = MetaSim::start_on(config, &format!("{}:{}", args.host, args.port)).await?;
     let addr = sim.base_url();
     println!("meta-sim listening on {addr}");
+    if let Some(url) = sim.handle().webhook_target() {
+        tracing::info!(%url, "delivering webhooks");
+    }
     if args.demo {
         let h = sim.handle();
         h.seed_waba(

@@ -11,6 +11,7 @@ use crate::fault::FaultRule;
 use crate::model::{
     ReadReceipt, RequestRecord, SeedNumber, SeedTemplate, SentRecord, Subscription,
 };
+use crate::webhook::WebhookLog;
 
 /// Logs keep at most this many entries (oldest dropped), so a long sandbox run stays bounded.
 pub(crate) const LOG_CAP: usize = 10_000;
@@ -38,6 +39,8 @@ pub(crate) struct SimState {
     /// Opaque download token → (media id, expiry).
     pub media_urls: HashMap<String, (String, DateTime<Utc>)>,
     pub faults: Vec<FaultRule>,
+    /// Webhooks the simulator sent on its own, and their HTTP client.
+    pub webhooks: WebhookLog,
     next_id: u64,
 }
 
@@ -166,6 +169,7 @@ impl SimState {
             media: HashMap::new(),
             media_urls: HashMap::new(),
             faults: Vec::new(),
+            webhooks: WebhookLog::default(),
             next_id: 0,
         }
     }

@@ -42,7 +42,14 @@ pub(crate) fn post(handle: &SimHandle, r: &Req, id: &str) -> Result<HttpResponse
     if let Some(status) = body.get("status") {
         return read_receipt(&mut st, id, status, &body);
     }
-    send(&mut st, id, body)
+    let response = send(&mut st, id, body)?;
+    // Like Meta: `sent`, then `delivered`, to the webhook target, never on the request path.
+    let job = crate::webhook::status_job(&mut st);
+    drop(st);
+    if let Some(job) = job {
+        job.spawn(handle.clone());
+    }
+    Ok(response)
 }
 
 fn read_receipt(

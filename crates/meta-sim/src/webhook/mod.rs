@@ -3,16 +3,27 @@
 //! [`payload`] builds bodies in Meta's exact shapes (independently of the adapter's parser);
 //! [`sender`] signs them with the app secret and POSTs them with Meta's delivery habits:
 //! retries with exponential backoff on anything but 200, duplicates, reordering, concurrency.
+//! The simulator also delivers webhooks on its own (automatic statuses of accepted sends,
+//! injected customer messages and raw bodies): see [`WebhookDelivery`] and
+//! [`CustomerMessage`].
 
+mod customer;
+mod deliver;
 pub mod payload;
 pub mod sender;
+
+pub(crate) use customer::register as register_routes;
+pub use customer::{CustomerMessage, InjectedMessage};
+pub use deliver::{DeliveryOutcome, WebhookDelivery, WebhookError};
+pub(crate) use deliver::{WebhookLog, status_job};
 
 pub use payload::{
     BodyEncoding, SimChange, SimCustomer, SimEntry, SimMessage, SimNumber, SimStatus,
     WebhookPayload, new_wamid,
 };
 pub use sender::{
-    DeliveryRecord, DeliveryReport, InboundHook, RetrySchedule, SendError, WebhookSender,
+    AttemptHook, DeliveryRecord, DeliveryReport, InboundHook, RetrySchedule, SendError,
+    WebhookSender, http_client,
 };
 
 impl crate::SimHandle {

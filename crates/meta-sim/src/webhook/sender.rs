@@ -24,9 +24,12 @@ use super::payload::WebhookPayload;
 /// Called with `(phone_number_id, wa_id or BSUID)` for each inbound message before delivery.
 pub type InboundHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
+/// Called with each attempt's record as soon as the attempt ends (live progress of retries).
+pub type AttemptHook = Arc<dyn Fn(&DeliveryRecord) + Send + Sync>;
+
 /// When to redeliver: attempt 1 at once, attempt `n` after
 /// `min(initial_delay * factor^(n-2), max_delay)`, at most `max_attempts` attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RetrySchedule {
     /// Wait before the first redelivery.
     pub initial_delay: Duration,
@@ -76,7 +79,7 @@ impl RetrySchedule {
 }
 
 /// One HTTP attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryRecord {
     /// Which delivery (one `send*` call, or one copy of a concurrent send) it belongs to,
     /// counting from 1 per sender.
@@ -138,6 +141,19 @@ fn legacy_signature_header(app_secret: &[u8], body: &[u8]) -> String {
     format!("sha1={}", hex::encode(hmac::sign(&key, body).as_ref()))
 }
 
+/// The HTTP client deliveries use: Meta's user agent, 10 s timeout per attempt.
+///
+/// # Errors
+/// [`SendError::Client`] when the client cannot be built.
+pub fn http_client() -> Result<reqwest::Client, SendError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .user_agent("facebookexternalua")
+        .build()
+        .map_err(|e| SendError::Client(e.to_string()))
+}
+
 /// Signs and POSTs webhook bodies to one callback URL. Cheap to clone; clones share the log.
 #[derive(Clone)]
 pub struct WebhookSender {
@@ -146,6 +162,7 @@ pub struct WebhookSender {
     client: reqwest::Client,
     schedule: RetrySchedule,
     on_inbound: Option<InboundHook>,
+    on_attempt: Option<AttemptHook>,
     log: Arc<Mutex<Vec<DeliveryRecord>>>,
     next_delivery: Arc<AtomicU64>,
 }
@@ -157,6 +174,7 @@ impl std::fmt::Debug for WebhookSender {
             .field("app_secret", &"..")
             .field("schedule", &self.schedule)
             .field("on_inbound", &self.on_inbound.is_some())
+            .field("on_attempt", &self.on_attempt.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -168,13 +186,7 @@ impl WebhookSender {
     /// # Errors
     /// [`SendError::Client`] when the HTTP client cannot be built.
     pub fn new(target_url: &str, app_secret: &[u8]) -> Result<Self, SendError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .user_agent("facebookexternalua")
-            .build()
-            .map_err(|e| SendError::Client(e.to_string()))?;
-        Ok(Self::with_client(target_url, app_secret, client))
+        Ok(Self::with_client(target_url, app_secret, http_client()?))
     }
 
     /// A sender using a given client.
@@ -186,6 +198,7 @@ impl WebhookSender {
             client,
             schedule: RetrySchedule::default(),
             on_inbound: None,
+            on_attempt: None,
             log: Arc::default(),
             next_delivery: Arc::new(AtomicU64::new(1)),
         }
@@ -202,6 +215,13 @@ impl WebhookSender {
     #[must_use]
     pub fn with_inbound_hook(mut self, hook: InboundHook) -> Self {
         self.on_inbound = Some(hook);
+        self
+    }
+
+    /// Calls `hook(record)` after each attempt, once it is logged.
+    #[must_use]
+    pub fn with_attempt_hook(mut self, hook: AttemptHook) -> Self {
+        self.on_attempt = Some(hook);
         self
     }
 
@@ -282,18 +302,22 @@ impl WebhookSender {
             }
             Err(e) => Err(e.to_string()),
         };
+        let record = DeliveryRecord {
+            delivery,
+            attempt,
+            status: result.as_ref().ok().copied(),
+            error: result.as_ref().err().cloned(),
+            at,
+            body_len: body.len(),
+            signature,
+        };
+        if let Some(hook) = &self.on_attempt {
+            hook(&record);
+        }
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(DeliveryRecord {
-                delivery,
-                attempt,
-                status: result.as_ref().ok().copied(),
-                error: result.as_ref().err().cloned(),
-                at,
-                body_len: body.len(),
-                signature,
-            });
+            .push(record);
         if let Err(e) = &result {
             tracing::debug!(url = %self.target_url, attempt, error = %e, "webhook attempt failed");
         }

@@ -4,10 +4,13 @@
 #![expect(clippy::expect_used, reason = "tests fail loudly on unexpected errors")]
 
 mod accounts;
+mod auto_statuses;
 mod common;
 mod control;
+mod customer;
 mod faults;
 mod media;
 mod messages;
 mod oauth;
+mod receiver;
 mod templates;
