@@ -20,7 +20,9 @@ pub struct MetaGraphClient {
     pub(crate) http: reqwest::Client,
     pub(crate) media_http: reqwest::Client,
     pub(crate) config: GraphConfig,
-    pub(crate) graph_host: Option<String>,
+    /// `scheme://host:port` of the Graph API: paging links and media URLs must match all
+    /// three before they get the token (same host over plain HTTP or another port does not).
+    pub(crate) graph_origin: String,
 }
 
 /// Building the client failed (bad base URL or TLS setup).
@@ -54,7 +56,7 @@ impl MetaGraphClient {
         Ok(Self {
             http: build(config.timeout)?,
             media_http: build(config.media_timeout)?,
-            graph_host: graph.host_str().map(str::to_ascii_lowercase),
+            graph_origin: graph.origin().ascii_serialization(),
             config,
         })
     }
@@ -107,9 +109,11 @@ impl MetaGraphClient {
         ))
     }
 
-    /// Whether `url` points at the Graph host (paging links must, before we send a token).
+    /// Whether `url` is on the Graph API's origin (scheme, host and port), as paging links
+    /// must be before we send a token.
     pub(crate) fn is_graph_url(&self, url: &Url) -> bool {
-        url.host_str().map(str::to_ascii_lowercase) == self.graph_host
+        let origin = url.origin();
+        origin.is_tuple() && origin.ascii_serialization() == self.graph_origin
     }
 
     /// Sends and decodes a JSON answer. `what` names the call in logs.

@@ -185,10 +185,43 @@ mod tests {
     }
 
     #[test]
+    fn is_transient_in_the_body_makes_an_unknown_or_generic_code_temporary() {
+        let body = |code: i64, transient: bool| {
+            format!(
+                r#"{{"error":{{"message":"m","type":"OAuthException","code":{code},"is_transient":{transient},"fbtrace_id":"A"}}}}"#
+            )
+        };
+        let e = from_response(400, None, body(424_242, true).as_bytes());
+        assert_eq!(e.kind, K::Temporary);
+        assert_eq!(e.meta.and_then(|m| m.is_transient), Some(true));
+        assert_eq!(
+            from_response(400, None, body(1, true).as_bytes()).kind,
+            K::Temporary
+        );
+        assert_eq!(
+            from_response(400, None, body(1, false).as_bytes()).kind,
+            K::Other
+        );
+        // A code the table knows keeps its kind whatever `is_transient` says.
+        assert_eq!(
+            from_response(400, None, body(131_047, true).as_bytes()).kind,
+            K::OutsideWindow
+        );
+    }
+
+    #[test]
     fn a_response_without_a_graph_body_is_classified_by_status() {
         assert_eq!(from_response(502, None, b"<html>").kind, K::Temporary);
         assert_eq!(from_response(401, None, b"").kind, K::TokenInvalid);
         assert_eq!(from_response(418, None, b"{}").kind, K::Protocol);
+        assert_eq!(from_response(403, None, b"").kind, K::PermissionDenied);
+        assert_eq!(
+            from_response(404, None, b"Not Found").kind,
+            K::InvalidParameter
+        );
+        assert_eq!(from_response(429, None, b"").kind, K::AppRateLimited);
+        let e = from_response(502, None, b"<html>");
+        assert!(e.meta.is_none() && e.detail.is_some_and(|d| d.contains("502")));
     }
 
     #[test]

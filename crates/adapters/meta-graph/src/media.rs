@@ -216,6 +216,48 @@ mod tests {
         assert_eq!(expected_digest("c2hvcnQ="), None);
     }
 
+    fn client(extra_media_hosts: &[&str]) -> MetaGraphClient {
+        let mut config = crate::GraphConfig::new("1", SecretString::from("s".to_owned()));
+        config.extra_media_hosts = extra_media_hosts.iter().map(|h| (*h).to_owned()).collect();
+        MetaGraphClient::new(config).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn allowed(client: &MetaGraphClient, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| client.media_host_allowed(&u))
+    }
+
+    #[test]
+    fn only_meta_cdns_the_graph_origin_and_configured_hosts_get_the_token() {
+        let c = client(&["media.sim.test"]);
+        for ok in [
+            "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",
+            "https://fbsbx.com/x",
+            "https://scontent.xx.fbcdn.net/v/t1/x.jpg",
+            "https://LOOKASIDE.FBSBX.COM/x",
+            "https://graph.facebook.com/v25.0/1",
+            "http://media.sim.test:8080/x",
+        ] {
+            assert!(allowed(&c, ok), "{ok} should be allowed");
+        }
+        for refused in [
+            "https://attacker.example/steal",
+            "https://evilfbsbx.com/x",
+            "https://notfbcdn.net/x",
+            "https://fbsbx.com.attacker.example/x",
+            "https://fbcdn.net.attacker.example/x",
+            "http://lookaside.fbsbx.com/x",
+            "http://graph.facebook.com/v25.0/1",
+            "https://graph.facebook.com:8443/v25.0/1",
+            "https://graph.facebook.com.attacker.example/x",
+            "https://other.sim.test/x",
+            "https://sub.media.sim.test/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(!allowed(&c, refused), "{refused} should be refused");
+        }
+        assert!(!allowed(&client(&[]), "http://media.sim.test/x"));
+    }
+
     #[test]
     fn mime_parameters_are_dropped() {
         assert_eq!(bare_mime("audio/ogg; codecs=opus"), "audio/ogg");

@@ -178,3 +178,34 @@ impl MetaGraphClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(json: &str) -> AccessToken {
+        serde_json::from_str::<TokenWire>(json)
+            .map(AccessToken::from)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_token_without_type_is_bearer_and_a_zero_expiry_never_expires() {
+        let t = token(r#"{"access_token":"EAAx","expires_in":0}"#);
+        assert_eq!(t.token_type, "bearer");
+        assert_eq!(t.expires_in, None);
+        assert_eq!(t.token.expose_secret(), "EAAx");
+        let t = token(r#"{"access_token":"EAAy","token_type":"bearer","expires_in":5183944}"#);
+        assert_eq!(t.expires_in, Some(Duration::from_secs(5_183_944)));
+    }
+
+    #[test]
+    fn metas_zero_timestamps_mean_never_and_others_are_unix_seconds() {
+        assert_eq!(time(Some(0)), None);
+        assert_eq!(time(None), None);
+        assert_eq!(
+            time(Some(1_763_905_200)).map(|t| t.timestamp()),
+            Some(1_763_905_200)
+        );
+    }
+}

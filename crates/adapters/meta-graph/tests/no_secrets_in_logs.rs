@@ -13,7 +13,9 @@ use omni_meta_graph::{GraphConfig, MetaGraphClient};
 use omni_meta_sim::{
     Endpoint, Fault, FaultRule, MetaSim, SeedNumber, SeedWaba, SimConfig, TokenSeed,
 };
-use omni_ports::meta::{MediaUpload, MetaGraphPort, OAuthDialogRequest, OutboundMessage, Recipient};
+use omni_ports::meta::{
+    MediaUpload, MetaGraphPort, OAuthDialogRequest, OutboundMessage, Recipient,
+};
 use secrecy::SecretString;
 
 #[derive(Clone, Default)]
@@ -53,8 +55,8 @@ async fn no_token_or_app_secret_appears_in_any_log_line_at_trace_level() {
     );
     let token_text = h.issue_token(TokenSeed::business(&["102290129340398"]));
     let token = SecretString::from(token_text.clone());
-    let mut config =
-        GraphConfig::new(h.app_id(), SecretString::from(secret.to_owned())).with_base_url(&sim.base_url());
+    let mut config = GraphConfig::new(h.app_id(), SecretString::from(secret.to_owned()))
+        .with_base_url(&sim.base_url());
     config.send_appsecret_proof = true;
     config.timeout = Duration::from_millis(500);
     let client = MetaGraphClient::new(config).unwrap();
@@ -69,7 +71,11 @@ async fn no_token_or_app_secret_appears_in_any_log_line_at_trace_level() {
         .upload_media(
             &token,
             &number,
-            &MediaUpload { bytes: vec![1; 64], mime_type: "image/png".into(), filename: "a.png".into() },
+            &MediaUpload {
+                bytes: vec![1; 64],
+                mime_type: "image/png".into(),
+                filename: "a.png".into(),
+            },
         )
         .await
         .unwrap();
@@ -84,7 +90,12 @@ async fn no_token_or_app_secret_appears_in_any_log_line_at_trace_level() {
 
     // Failures of every transport shape.
     let text = OutboundMessage::text(Recipient::Phone("+923001234567".into()), "hi");
-    for fault in [Fault::TokenExpired, Fault::ServerError(500), Fault::ConnectionReset, Fault::Stall] {
+    for fault in [
+        Fault::TokenExpired,
+        Fault::ServerError(500),
+        Fault::ConnectionReset,
+        Fault::Stall,
+    ] {
         h.clear_faults();
         h.inject_fault(FaultRule::times(Endpoint::Messages, fault, 1));
         assert!(client.send_message(&token, &number, &text).await.is_err());
@@ -93,7 +104,10 @@ async fn no_token_or_app_secret_appears_in_any_log_line_at_trace_level() {
     assert!(client.exchange_long_lived(&token, true).await.is_ok());
 
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    assert!(text.contains("graph call failed"), "the failures were logged: {text}");
+    assert!(
+        text.contains("graph call failed"),
+        "the failures were logged: {text}"
+    );
     for (what, canary) in [("token", token_text.as_str()), ("app secret", secret)] {
         let hits: Vec<&str> = text.lines().filter(|l| l.contains(canary)).collect();
         assert!(hits.is_empty(), "{what} in logs: {hits:#?}");

@@ -24,6 +24,11 @@ fn the_same_delivery_fails_with_another_secret_or_one_changed_byte() {
     assert!(verify_signature(&[PYWA_SECRET], &body, Some(PYWA_SIGNATURE)).is_err());
     // During a secret rotation the old secret still verifies when listed second.
     assert!(
-        verify_signature(&[b"new-secret", PYWA_SECRET], PYWA_BODY, Some(PYWA_SIGNATURE)).is_ok()
+        verify_signature(
+            &[b"new-secret", PYWA_SECRET],
+            PYWA_BODY,
+            Some(PYWA_SIGNATURE)
+        )
+        .is_ok()
     );
 }

@@ -790,6 +790,89 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_entry_costs_only_itself() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[
+            {"id":"1","changes":[{"field":"account_review_update","value":{"decision":"APPROVED"}}]},
+            "garbage",
+            {"id":"2"},
+            {"id":"3","changes":[{"value":{}},{"field":"account_review_update","value":{"decision":"REJECTED"}}]}
+        ]}"#;
+        let batch = parse_webhook(body).unwrap();
+        assert_eq!(
+            batch.skipped, 3,
+            "a string entry, an entry without changes, a change without field"
+        );
+        let decisions: Vec<_> = batch
+            .events
+            .iter()
+            .map(|e| match e {
+                WebhookEvent::ReviewUpdate(r) => (r.waba_id.as_str(), r.decision.as_str()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(decisions, [("1", "APPROVED"), ("3", "REJECTED")]);
+    }
+
+    #[test]
+    fn a_value_that_is_not_an_object_is_kept_as_other() {
+        let body =
+            br#"{"object":"whatsapp_business_account","entry":[{"id":"7","time":9,"changes":[
+            {"field":"account_update","value":["unexpected"]},
+            {"field":"messages","value":null}
+        ]}]}"#;
+        let batch = parse_webhook(body).unwrap();
+        assert_eq!(batch.skipped, 0);
+        assert_eq!(batch.events.len(), 2, "{batch:?}");
+        let WebhookEvent::Other(first) = &batch.events[0] else {
+            panic!("{batch:?}")
+        };
+        assert_eq!(first.waba_id, "7");
+        assert_eq!(first.value, serde_json::json!(["unexpected"]));
+        assert_eq!(first.origin.field, "account_update");
+        assert_eq!(first.origin.entry_time, Some(9));
+        assert!(matches!(&batch.events[1], WebhookEvent::Other(o) if o.value.is_null()));
+    }
+
+    #[test]
+    fn a_sender_known_only_by_user_id_gets_its_phone_from_the_contact() {
+        let body = wrap(
+            r#""contacts":[{"profile":{"name":"Me"},"wa_id":"92321","user_id":"PK.9"}],
+               "messages":[{"from_user_id":"PK.9","id":"wamid.X","timestamp":"5","type":"text","text":{"body":"hi"}}]"#,
+        );
+        let batch = parse_webhook(body.as_bytes()).unwrap();
+        let Some(WebhookEvent::Message(m)) = batch.events.first() else {
+            panic!("{batch:?}")
+        };
+        assert_eq!(m.from.as_deref(), Some("92321"));
+        assert_eq!(m.from_user_id.as_deref(), Some("PK.9"));
+        assert_eq!(m.profile_name.as_deref(), Some("Me"));
+    }
+
+    #[test]
+    fn capability_updates_read_either_phone_number_limit_field() {
+        let cap = |value: &str| {
+            let body = format!(
+                r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"business_capability_update","value":{value}}}]}}]}}"#
+            );
+            match parse_webhook(body.as_bytes()).unwrap().events.first() {
+                Some(WebhookEvent::CapabilityUpdate(c)) => (c.max_daily, c.max_phone_numbers),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            cap(r#"{"max_daily_conversation_per_phone":250,"max_phone_numbers_per_business":2}"#),
+            (Some(LimitTier::Tier250), Some(2))
+        );
+        assert_eq!(
+            cap(
+                r#"{"max_daily_conversations_per_business":"TIER_2K","max_phone_numbers_per_waba":25}"#
+            ),
+            (Some(LimitTier::Tier2K), Some(25))
+        );
+        assert_eq!(cap(r#"{"max_phone_numbers_per_waba":-1}"#), (None, None));
+    }
+
+    #[test]
     fn numeric_and_string_tiers_both_map() {
         let n = |v: Value| tier(Some(&v));
         assert_eq!(n(serde_json::json!(2000)), Some(LimitTier::Tier2K));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use omni_meta_sim::{Endpoint, Fault, FaultRule, SimConfig};
-use omni_ports::meta::{GraphErrorKind, MetaGraphPort, OutboundMessage, Recipient};
+use omni_ports::meta::{GraphErrorKind, MediaUpload, MetaGraphPort, OutboundMessage, Recipient};
 
 use crate::{CUSTOMER, Fixture, NUMBER};
 
@@ -226,7 +226,10 @@ async fn a_broken_connection_and_a_stall_are_retryable_transport_failures() {
     assert!(err.is_retryable());
 
     let started = std::time::Instant::now();
-    let err = send_with(&f, Fault::Stall).await;
+    // The simulator stalls for ten minutes: only the client's own timeout ends the call.
+    let err = tokio::time::timeout(Duration::from_secs(10), send_with(&f, Fault::Stall))
+        .await
+        .expect("the client's timeout must end a stalled call");
     assert_eq!(err.kind, GraphErrorKind::Timeout, "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -312,6 +315,20 @@ async fn appsecret_proof_is_sent_when_configured() {
     .await;
     with.client
         .get_phone_number(&with.token, &Fixture::number())
+        .await
+        .unwrap();
+    with.client
+        .list_phone_numbers(&with.token, &Fixture::waba())
+        .await
+        .unwrap();
+    // Uploads are built apart from `authed` (multipart on the media client): they carry it too.
+    let upload = MediaUpload {
+        bytes: b"\x89PNG proof".to_vec(),
+        mime_type: "image/png".into(),
+        filename: "proof.png".into(),
+    };
+    with.client
+        .upload_media(&with.token, &Fixture::number(), &upload)
         .await
         .unwrap();
     with.assert_token_only_in_headers();

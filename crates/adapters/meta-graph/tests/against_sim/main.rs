@@ -12,6 +12,7 @@ mod faults;
 mod media;
 mod messages;
 mod oauth;
+mod scripted;
 mod templates;
 
 use std::time::Duration;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use omni_ports::meta::{GraphErrorKind, MediaInfo, MediaUpload, MetaGraphPort};
 
-use crate::{Fixture, NUMBER};
+use crate::{Fixture, NUMBER, WABA};
 
 fn screenshot() -> Vec<u8> {
     // Not a real PNG; Meta does not decode uploads either, it checks type and size.
@@ -62,6 +62,44 @@ async fn a_voice_note_keeps_its_bare_mime_type() {
 }
 
 #[tokio::test]
+async fn without_metas_mime_type_the_download_is_typed_by_its_content_type() {
+    let f = Fixture::new().await;
+    let id = f.sim_handle.put_media(NUMBER, vec![9; 500], "image/webp");
+    let info = f.client.media_info(&f.token, &id, None).await.unwrap();
+    let untyped = MediaInfo {
+        mime_type: String::new(),
+        ..info
+    };
+    let got = f
+        .client
+        .download_media(&f.token, &untyped, 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(got.mime_type, "image/webp");
+}
+
+#[tokio::test]
+async fn a_lookup_scoped_to_a_number_refuses_another_numbers_media_of_the_same_waba() {
+    let f = Fixture::new().await;
+    assert!(f.sim_handle.add_number(
+        WABA,
+        omni_meta_sim::SeedNumber::new("209876543210987", "+92 333 4445566"),
+    ));
+    let id = f
+        .sim_handle
+        .put_media("209876543210987", vec![4; 10], "image/jpeg");
+    // The token covers the WABA, so unscoped it is found...
+    f.client.media_info(&f.token, &id, None).await.unwrap();
+    // ...but not as our number's media.
+    let err = f
+        .client
+        .media_info(&f.token, &id, Some(&Fixture::number()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(100), "{err}");
+}
+
+#[tokio::test]
 async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
     let f = Fixture::new().await;
     let id = f
@@ -69,12 +107,18 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         .put_media(NUMBER, vec![1; 10_000], "image/jpeg");
     let info = f.client.media_info(&f.token, &id, None).await.unwrap();
 
+    let before = f.sim_handle.requests().len();
     let err = f
         .client
         .download_media(&f.token, &info, 9_999)
         .await
         .unwrap_err();
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
+    assert_eq!(
+        f.sim_handle.requests().len(),
+        before,
+        "Meta's size over the cap is refused before downloading"
+    );
     // Even when Meta's size is missing, the stream stops at the cap.
     let no_size = MediaInfo {
         file_size: None,
@@ -98,6 +142,30 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         .unwrap_err();
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
     assert!(err.to_string().contains("checksum"), "{err}");
+
+    let garbled_sum = MediaInfo {
+        sha256: Some("not a digest".into()),
+        ..info.clone()
+    };
+    let err = f
+        .client
+        .download_media(&f.token, &garbled_sum, 1 << 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
+
+    // Right bytes, right checksum, but not the size Meta announced.
+    let wrong_size = MediaInfo {
+        file_size: Some(9_000),
+        ..info.clone()
+    };
+    let err = f
+        .client
+        .download_media(&f.token, &wrong_size, 1 << 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
+    assert!(err.to_string().contains("9000"), "{err}");
 
     let before = f.sim_handle.requests().len();
     let foreign = MediaInfo {

@@ -191,9 +191,39 @@ async fn a_user_token_becomes_long_lived_and_an_expired_one_cannot() {
     let info = f.client.debug_token(&long.token).await.unwrap();
     assert_eq!(info.token_type.as_deref(), Some("USER"));
     assert!(info.expires_at.is_some());
+    let issued = info.issued_at.expect("issued_at");
+    let data_access = info
+        .data_access_expires_at
+        .expect("a user token's data access ends");
+    assert_eq!((data_access - issued).num_days(), 90);
+    // A system user's data access never ends: Meta's 0 is None, not 1970.
+    let system_info = f.client.debug_token(&f.token).await.unwrap();
+    assert!(system_info.issued_at.is_some());
+    assert_eq!(system_info.data_access_expires_at, None);
 
     let system = f.client.exchange_long_lived(&f.token, true).await.unwrap();
     assert!(system.expires_in.is_some(), "60-day system user token");
+
+    // The app secret and the exchanged tokens went in POST bodies, never a URL.
+    let secret = f.client.config().app_secret.expose_secret().to_owned();
+    let short_text = short.expose_secret().to_owned();
+    for r in f.sim_handle.requests() {
+        if r.path.ends_with("/oauth/access_token") {
+            assert_eq!(r.method, "POST", "{r:?}");
+        }
+        assert!(
+            !r.query.contains("client_secret") && !r.query.contains(&secret),
+            "{r:?}"
+        );
+        assert!(!r.query.contains("fb_exchange_token"), "{r:?}");
+        // (`debug_token` is the one call whose `input_token` Meta takes only in the query.)
+        if !r.path.ends_with("/debug_token") {
+            assert!(
+                !r.query.contains(&short_text) && !r.query.contains(&f.token_text),
+                "{r:?}"
+            );
+        }
+    }
 
     f.sim_handle.advance_clock(Duration::from_secs(2 * 3600));
     let err = f
