@@ -73,10 +73,11 @@ pub fn classify(code: i64, http_status: Option<u16>, is_transient: Option<bool>)
         132_000..=132_999 => K::Template,
         133_010 => K::NotRegistered,
         2 | 131_000 | 131_016 | 131_057 | 133_004 => K::Temporary,
-        1 if server_side || is_transient == Some(true) => K::Temporary,
         131_045 | 133_000..=133_999 | 136_024 => K::Registration,
         100 | 131_008 | 131_009 | 135_000 => K::InvalidParameter,
         3 | 10 | 200..=299 | 131_005 => K::PermissionDenied,
+        // Code 1 ("unknown error") and any code we do not know: temporary when Meta says
+        // so or answered 5xx; otherwise permanent (a wrong client secret is code 1 on a 400).
         _ if is_transient == Some(true) || server_side => K::Temporary,
         _ => K::Other,
     }
