@@ -9,15 +9,18 @@
 //! contact), or a messages change without a valid `phone_number_id`, is skipped with a warning
 //! and counted in [`WebhookBatch::skipped`].
 
-use chrono::{DateTime, Utc};
-use omni_domain::{LimitTier, MessageBody, PhoneNumberId};
+use omni_domain::{MessageBody, PhoneNumberId};
 use omni_ports::meta::webhook::{
-    AccountAlert, AccountUpdate, CapabilityUpdate, ChangeOrigin, DeliveryStatus, InboundMedia,
-    InboundMessage, MessageContext, NameUpdate, OtherChange, QualityUpdate, Referral, ReviewUpdate,
-    StatusUpdate, TemplateStatus, ValueErrors, WebhookBatch, WebhookError, WebhookEvent,
+    ChangeOrigin, DeliveryStatus, InboundMedia, InboundMessage, MessageContext, OtherChange,
+    Referral, StatusUpdate, ValueErrors, WebhookBatch, WebhookError, WebhookEvent,
 };
-use ring::digest;
 use serde_json::{Map, Value};
+
+use super::json::{array, float, int, text, time, value_digest};
+use super::management::{
+    account_alert, account_update, capability_update, name_update, quality_update, review_update,
+    template_status,
+};
 
 /// A body that is not a webhook at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,15 +78,16 @@ struct Parsed {
 }
 
 /// What every change of an entry shares.
-struct EntryCtx<'a> {
-    id: String,
+pub(super) struct EntryCtx<'a> {
+    /// `entry.id`: the WABA for most fields.
+    pub(super) id: String,
     time: Option<i64>,
     field: &'a str,
     value: &'a Value,
 }
 
 impl EntryCtx<'_> {
-    fn origin(&self) -> ChangeOrigin {
+    pub(super) fn origin(&self) -> ChangeOrigin {
         ChangeOrigin {
             field: self.field.to_owned(),
             entry_id: self.id.clone(),
@@ -452,220 +456,13 @@ fn errors(v: Option<&Value>) -> Vec<WebhookError> {
         .collect()
 }
 
-// --- management fields ------------------------------------------------------------------------
-
-type Obj = Map<String, Value>;
-
-fn quality_update(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    let limit = tier(v.get("max_daily_conversations_per_business"))
-        .or_else(|| tier(v.get("current_limit")));
-    Some(WebhookEvent::QualityUpdate(QualityUpdate {
-        waba_id: ctx.id.clone(),
-        display_phone_number: text(v.get("display_phone_number")).unwrap_or_default(),
-        event: text(v.get("event")).unwrap_or_default(),
-        limit,
-        old_limit: tier(v.get("old_limit")),
-        origin: ctx.origin(),
-    }))
-}
-
-fn capability_update(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    let max_daily = tier(v.get("max_daily_conversations_per_business"))
-        .or_else(|| tier(v.get("max_daily_conversation_per_phone")));
-    let max_phone_numbers = v
-        .get("max_phone_numbers_per_waba")
-        .and_then(int)
-        .or_else(|| v.get("max_phone_numbers_per_business").and_then(int))
-        .and_then(|n| u32::try_from(n).ok());
-    Some(WebhookEvent::CapabilityUpdate(CapabilityUpdate {
-        waba_id: ctx.id.clone(),
-        max_daily,
-        max_phone_numbers,
-        origin: ctx.origin(),
-    }))
-}
-
-fn account_update(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    let waba_info = v.get("waba_info");
-    let ban = v.get("ban_info");
-    Some(WebhookEvent::AccountUpdate(AccountUpdate {
-        waba_id: text(waba_info.and_then(|w| w.get("waba_id")))
-            .filter(|w| !w.is_empty())
-            .unwrap_or_else(|| ctx.id.clone()),
-        event: text(v.get("event")).unwrap_or_default(),
-        ban_state: text(ban.and_then(|b| b.get("waba_ban_state"))),
-        ban_date: text(ban.and_then(|b| b.get("waba_ban_date"))),
-        violation_type: text(
-            v.get("violation_info")
-                .and_then(|i| i.get("violation_type")),
-        ),
-        owner_business_id: text(waba_info.and_then(|w| w.get("owner_business_id"))),
-        partner_app_id: text(waba_info.and_then(|w| w.get("partner_app_id"))),
-        country: text(v.get("country")),
-        origin: ctx.origin(),
-    }))
-}
-
-fn review_update(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    Some(WebhookEvent::ReviewUpdate(ReviewUpdate {
-        waba_id: ctx.id.clone(),
-        decision: text(v.get("decision"))?,
-        origin: ctx.origin(),
-    }))
-}
-
-fn account_alert(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    let info = v.get("alert_info");
-    let info_text = |k: &str| text(info.and_then(|i| i.get(k)));
-    Some(WebhookEvent::AccountAlert(AccountAlert {
-        waba_id: ctx.id.clone(),
-        entity_type: text(v.get("entity_type")),
-        entity_id: text(v.get("entity_id")),
-        alert_type: info_text("alert_type"),
-        severity: info_text("alert_severity"),
-        status: info_text("alert_status"),
-        description: info_text("alert_description"),
-        origin: ctx.origin(),
-    }))
-}
-
-fn template_status(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    Some(WebhookEvent::TemplateStatus(TemplateStatus {
-        waba_id: ctx.id.clone(),
-        template_id: text(v.get("message_template_id"))?,
-        name: text(v.get("message_template_name")),
-        language: text(v.get("message_template_language")),
-        category: text(v.get("message_template_category")),
-        event: text(v.get("event")).unwrap_or_default(),
-        reason: text(v.get("reason")),
-        origin: ctx.origin(),
-    }))
-}
-
-fn name_update(ctx: &EntryCtx<'_>, v: &Obj) -> Option<WebhookEvent> {
-    Some(WebhookEvent::NameUpdate(NameUpdate {
-        waba_id: ctx.id.clone(),
-        display_phone_number: text(v.get("display_phone_number")).unwrap_or_default(),
-        decision: text(v.get("decision")).unwrap_or_default(),
-        requested_verified_name: text(v.get("requested_verified_name")),
-        rejection_reason: text(v.get("rejection_reason")),
-        origin: ctx.origin(),
-    }))
-}
-
-/// A tier as Meta sends it: `TIER_*` (any case), or the integer form of
-/// `business_capability_update` (50, 250, 1000, 2000, 10000, 100000; -1 = unlimited).
-/// Unknown values are `None` (logged).
-fn tier(v: Option<&Value>) -> Option<LimitTier> {
-    let v = v?;
-    if let Some(n) = int(v).filter(|_| !v.is_string()) {
-        return match n {
-            -1 => Some(LimitTier::Unlimited),
-            50 => Some(LimitTier::Tier50),
-            250 => Some(LimitTier::Tier250),
-            1_000 => Some(LimitTier::Tier1K),
-            2_000 => Some(LimitTier::Tier2K),
-            10_000 => Some(LimitTier::Tier10K),
-            100_000 => Some(LimitTier::Tier100K),
-            _ => {
-                tracing::warn!(n, "unknown numeric messaging limit in a webhook");
-                None
-            }
-        };
-    }
-    let raw = v.as_str()?.trim().to_ascii_uppercase();
-    if raw.is_empty() {
-        return None;
-    }
-    let parsed = raw.parse().ok();
-    if parsed.is_none() {
-        tracing::warn!(tier = %raw, "unknown messaging limit tier in a webhook");
-    }
-    parsed
-}
-
-// --- lenient readers --------------------------------------------------------------------------
-
-fn array(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
-}
-
-/// A string, or a number's text (ids sent as JSON numbers); `None` for null and others.
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// An integer sent as a number or a digit string.
-fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn float(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|f: &f64| f.is_finite())
-}
-
-/// Unix seconds (string in messages and statuses, number elsewhere).
-fn time(v: &Value) -> Option<DateTime<Utc>> {
-    int(v).and_then(|secs| DateTime::<Utc>::from_timestamp(secs, 0))
-}
-
-/// Lowercase hex SHA-256 of `value` as canonical JSON: object keys sorted, no whitespace
-/// (independent of serde_json's `preserve_order` feature).
-fn value_digest(value: &Value) -> String {
-    let mut canonical = String::new();
-    write_canonical(value, &mut canonical);
-    hex::encode(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref())
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(v, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
-
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
+    use omni_domain::LimitTier;
+
     use super::*;
+    use crate::webhook::management::tier;
 
     fn wrap(value: &str) -> String {
         format!(
