@@ -52,6 +52,22 @@ pub struct SimConfig {
     /// Redelivery schedule of the webhooks the simulator sends on its own.
     #[serde(default)]
     pub webhook_retry: RetrySchedule,
+    /// Meta's pair rate limit (meta-api.md §8.5): messages from one number to one user may
+    /// burst up to this many, then one per `pair_rate_interval` (131056 beyond). 0 turns the
+    /// limit off.
+    #[serde(default = "default_pair_burst")]
+    pub pair_rate_burst: u32,
+    /// How often one message of the pair budget comes back (Meta: 6 seconds).
+    #[serde(default = "default_pair_interval")]
+    pub pair_rate_interval: Duration,
+}
+
+const fn default_pair_burst() -> u32 {
+    45
+}
+
+const fn default_pair_interval() -> Duration {
+    Duration::from_secs(6)
 }
 
 const fn yes() -> bool {
@@ -78,6 +94,8 @@ impl Default for SimConfig {
             auto_statuses: true,
             delivered_delay: default_delivered_delay(),
             read_delay: None,
+            pair_rate_burst: default_pair_burst(),
+            pair_rate_interval: default_pair_interval(),
             webhook_retry: RetrySchedule::default(),
         }
     }

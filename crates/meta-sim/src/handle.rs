@@ -130,6 +130,7 @@ impl SimHandle {
                     waba_id: seed.waba_id.clone(),
                     registrations: Vec::new(),
                     recent_sends: Default::default(),
+                    pair_budget: Default::default(),
                 },
             );
         }
@@ -152,6 +153,7 @@ impl SimHandle {
                 waba_id: waba_id.to_owned(),
                 registrations: Vec::new(),
                 recent_sends: Default::default(),
+                pair_budget: Default::default(),
             },
         );
         true

@@ -71,6 +71,10 @@ struct Args {
     /// Webhook delivery attempts in all, the first included.
     #[arg(long, default_value_t = 12)]
     webhook_attempts: u32,
+    /// Pair rate limit: messages one number may send one user at once before 131056 (one
+    /// more comes back every 6 s); 0 turns it off.
+    #[arg(long, default_value_t = 45)]
+    pair_rate_burst: u32,
 }
 
 const AFTER_HELP: &str = "\
@@ -113,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
             max_delay: Duration::from_secs(600),
             max_attempts: args.webhook_attempts.max(1),
         },
+        pair_rate_burst: args.pair_rate_burst,
         ..SimConfig::default()
     };
     let sim = MetaSim::start_on(config, &format!("{}:{}", args.host, args.port)).await?;

@@ -65,6 +65,8 @@ pub(crate) struct Number {
     pub registrations: Vec<DateTime<Utc>>,
     /// Accepted sends in the last second (throughput).
     pub recent_sends: VecDeque<DateTime<Utc>>,
+    /// Pair rate budget per recipient: tokens left and when they were counted.
+    pub pair_budget: HashMap<String, (f64, DateTime<Utc>)>,
 }
 
 /// A stored template.

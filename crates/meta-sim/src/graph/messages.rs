@@ -181,6 +181,9 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
         if n.recent_sends.len() >= usize::try_from(n.seed.max_mps).unwrap_or(usize::MAX) {
             return Err(GraphErr::throughput());
         }
+    }
+    pair_rate(st, id, &key, now)?;
+    if let Some(n) = st.numbers.get_mut(id) {
         n.recent_sends.push_back(now);
     }
     let wamid = wamid(&key);
@@ -299,5 +302,41 @@ fn template(st: &SimState, waba_id: &str, t: &Value) -> Result<(), GraphErr> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Meta's pair rate limit as a token bucket per (number, recipient): `pair_rate_burst`
+/// messages at once, then one more every `pair_rate_interval` (simulated time).
+fn pair_rate(
+    st: &mut SimState,
+    id: &str,
+    recipient: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), GraphErr> {
+    let burst = f64::from(st.config.pair_rate_burst);
+    let interval = st.config.pair_rate_interval.as_secs_f64();
+    if burst == 0.0 || interval <= 0.0 {
+        return Ok(());
+    }
+    let Some(n) = st.numbers.get_mut(id) else {
+        return Ok(());
+    };
+    let (tokens, at) = n
+        .pair_budget
+        .entry(recipient.to_owned())
+        .or_insert((burst, now));
+    let elapsed = (now - *at).to_std().map_or(0.0, |d| d.as_secs_f64());
+    *tokens = (*tokens + elapsed / interval).min(burst);
+    *at = now;
+    if *tokens < 1.0 {
+        return Err(GraphErr::wa(
+            400,
+            131_056,
+            "(Business Account, Consumer Account) pair rate limit hit",
+            "Message failed to send because there were too many messages sent from this phone \
+             number to the same phone number in a short period of time.",
+        ));
+    }
+    *tokens -= 1.0;
     Ok(())
 }

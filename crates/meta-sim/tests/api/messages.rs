@@ -4,7 +4,7 @@
 use omni_meta_sim::{SeedNumber, SeedTemplate};
 use serde_json::json;
 
-use crate::common::{CUSTOMER, CUSTOMER_WA_ID, NUMBER, NUMBER_2, WABA, code, env, text};
+use crate::common::{CUSTOMER, CUSTOMER_WA_ID, NUMBER, NUMBER_2, WABA, code, env, env_with, text};
 
 #[tokio::test]
 async fn a_text_inside_the_window_returns_meta_shape_and_is_recorded() {
@@ -177,4 +177,30 @@ async fn payload_errors_unregistered_numbers_and_undeliverable_recipients_get_th
 
     e.h.mark_undeliverable(CUSTOMER_WA_ID);
     assert_eq!(code(&e.send(&text(CUSTOMER, "hi")).await.1), 131_026);
+}
+
+#[tokio::test]
+async fn the_pair_rate_limit_allows_a_burst_then_one_message_per_interval_per_user() {
+    let e = env_with(omni_meta_sim::SimConfig {
+        pair_rate_burst: 3,
+        ..omni_meta_sim::SimConfig::default()
+    })
+    .await;
+    e.h.update_number(NUMBER, |n| n.max_mps = 1_000);
+    e.h.open_window(NUMBER, CUSTOMER_WA_ID);
+    e.h.open_window(NUMBER, "923009998877");
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let (_, body) = e.send(&text(CUSTOMER, &format!("m{i}"))).await;
+        codes.push(code(&body));
+    }
+    assert_eq!(codes, [-1, -1, -1, 131_056]);
+    // Another user is unaffected.
+    let (status, _) = e.send(&text("+923009998877", "hi")).await;
+    assert_eq!(status, 200);
+    // The budget comes back at one message per six seconds of simulated time.
+    e.h.advance_clock(std::time::Duration::from_secs(6));
+    assert_eq!(code(&e.send(&text(CUSTOMER, "again")).await.1), -1);
+    assert_eq!(code(&e.send(&text(CUSTOMER, "too soon")).await.1), 131_056);
+    assert_eq!(e.h.sent_messages().len(), 5);
 }

@@ -386,3 +386,35 @@ async fn a_customer_message_delivered_by_the_webhook_sender_opens_the_window() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn too_many_messages_to_one_customer_hit_the_pair_rate_limit() {
+    let f = Fixture::with(
+        omni_meta_sim::SimConfig {
+            pair_rate_burst: 2,
+            ..omni_meta_sim::SimConfig::default()
+        },
+        |c| c,
+    )
+    .await;
+    f.sim_handle.open_window(NUMBER, CUSTOMER);
+    let text = OutboundMessage::text(to_customer(), "one more thing");
+    for _ in 0..2 {
+        f.client
+            .send_message(&f.token, &Fixture::number(), &text)
+            .await
+            .unwrap();
+    }
+    let err = f
+        .client
+        .send_message(&f.token, &Fixture::number(), &text)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.code()),
+        (GraphErrorKind::PairRateLimited, Some(131_056)),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+    assert_eq!(err.retry_delay(1), Some(std::time::Duration::from_secs(4)));
+}
