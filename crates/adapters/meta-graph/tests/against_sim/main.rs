@@ -20,6 +20,7 @@ use std::time::Duration;
 use omni_domain::{PhoneNumberId, WabaId};
 use omni_meta_graph::{GraphConfig, MetaGraphClient};
 use omni_meta_sim::{MetaSim, SeedNumber, SeedWaba, SimConfig, SimHandle, TokenSeed};
+use omni_ports::meta::{MediaInfo, MetaGraphPort, OutboundMessage, SentMessage};
 use secrecy::SecretString;
 
 pub const WABA: &str = "102290129340398";
@@ -67,6 +68,29 @@ impl Fixture {
             token: SecretString::from(token_text.clone()),
             token_text,
         }
+    }
+
+    /// Sends `message` from the fixture's number with its token.
+    pub async fn send(
+        &self,
+        message: &OutboundMessage,
+    ) -> Result<SentMessage, omni_ports::GraphError> {
+        self.client
+            .send_message(&self.token, &Self::number(), message)
+            .await
+    }
+
+    /// Sends `message`, which must fail.
+    pub async fn send_err(&self, message: &OutboundMessage) -> omni_ports::GraphError {
+        self.send(message).await.expect_err("the send must fail")
+    }
+
+    /// Downloads `info` with the fixture's token, which must fail.
+    pub async fn download_err(&self, info: &MediaInfo, max_bytes: u64) -> omni_ports::GraphError {
+        self.client
+            .download_media(&self.token, info, max_bytes)
+            .await
+            .expect_err("the download must fail")
     }
 
     pub fn number() -> PhoneNumberId {

@@ -108,11 +108,7 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
     let info = f.client.media_info(&f.token, &id, None).await.unwrap();
 
     let before = f.sim_handle.requests().len();
-    let err = f
-        .client
-        .download_media(&f.token, &info, 9_999)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&info, 9_999).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
     assert_eq!(
         f.sim_handle.requests().len(),
@@ -124,22 +120,14 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         file_size: None,
         ..info.clone()
     };
-    let err = f
-        .client
-        .download_media(&f.token, &no_size, 4_096)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&no_size, 4_096).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
 
     let wrong_sum = MediaInfo {
         sha256: Some("SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=".into()),
         ..info.clone()
     };
-    let err = f
-        .client
-        .download_media(&f.token, &wrong_sum, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&wrong_sum, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
     assert!(err.to_string().contains("checksum"), "{err}");
 
@@ -147,11 +135,7 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         sha256: Some("not a digest".into()),
         ..info.clone()
     };
-    let err = f
-        .client
-        .download_media(&f.token, &garbled_sum, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&garbled_sum, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
 
     // Right bytes, right checksum, but not the size Meta announced.
@@ -159,11 +143,7 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         file_size: Some(9_000),
         ..info.clone()
     };
-    let err = f
-        .client
-        .download_media(&f.token, &wrong_size, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&wrong_size, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected, "{err}");
     assert!(err.to_string().contains("9000"), "{err}");
 
@@ -172,11 +152,7 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         url: "https://attacker.example/steal".into(),
         ..info.clone()
     };
-    let err = f
-        .client
-        .download_media(&f.token, &foreign, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&foreign, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected);
     assert!(!err.to_string().contains(&f.token_text));
     assert_eq!(f.sim_handle.requests().len(), before, "no request made");
@@ -185,11 +161,7 @@ async fn downloads_are_capped_checksummed_and_kept_on_meta_hosts() {
         url: "https://fbsbx.com.attacker.example/x".into(),
         ..info
     };
-    let err = f
-        .client
-        .download_media(&f.token, &lookalike, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&lookalike, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::MediaRejected);
 }
 
@@ -203,11 +175,7 @@ async fn a_download_url_expires_after_five_minutes_and_needs_the_token() {
     assert_eq!(anonymous.status().as_u16(), 401);
 
     f.sim_handle.advance_clock(Duration::from_secs(301));
-    let err = f
-        .client
-        .download_media(&f.token, &info, 1 << 20)
-        .await
-        .unwrap_err();
+    let err = f.download_err(&info, 1 << 20).await;
     assert_eq!(err.kind, GraphErrorKind::InvalidParameter, "{err}");
     // A fresh lookup gives a fresh URL.
     let info = f.client.media_info(&f.token, &id, None).await.unwrap();

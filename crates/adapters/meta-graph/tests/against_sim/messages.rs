@@ -44,11 +44,7 @@ async fn a_text_reply_is_accepted_with_a_wamid_and_recorded_as_sent() {
     let mut m = OutboundMessage::text(to_customer(), "Aap ka order confirm ho gaya ✅ Rs 1,250");
     m.reply_to = Some("wamid.INBOUND1".into());
     m.biz_opaque_callback_data = Some("outbox:42".into());
-    let sent = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &m)
-        .await
-        .unwrap();
+    let sent = f.send(&m).await.unwrap();
     assert!(sent.wamid.starts_with("wamid."), "{}", sent.wamid);
     assert_eq!(sent.recipient_id.as_deref(), Some(CUSTOMER));
     let records = f.sim_handle.sent_messages();
@@ -169,20 +165,12 @@ async fn every_message_shape_the_product_sends_is_accepted() {
 async fn a_closed_window_needs_a_template_and_template_errors_are_typed() {
     let f = Fixture::new().await;
     let text = OutboundMessage::text(to_customer(), "hello?");
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&text).await;
     assert_eq!(err.kind, GraphErrorKind::OutsideWindow, "{err}");
     assert_eq!(err.code(), Some(131_047));
     assert!(!err.is_retryable());
 
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &template(&["Ali", "#1"]))
-        .await
-        .unwrap_err();
+    let err = f.send_err(&template(&["Ali", "#1"])).await;
     assert_eq!(
         (err.kind, err.code()),
         (GraphErrorKind::Template, Some(132_001)),
@@ -197,11 +185,7 @@ async fn a_closed_window_needs_a_template_and_template_errors_are_typed() {
             "Hi {{1}}, order {{2}} is on its way.",
         ),
     );
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &template(&["Ali"]))
-        .await
-        .unwrap_err();
+    let err = f.send_err(&template(&["Ali"])).await;
     assert_eq!(
         (err.kind, err.code()),
         (GraphErrorKind::Template, Some(132_000)),
@@ -209,10 +193,7 @@ async fn a_closed_window_needs_a_template_and_template_errors_are_typed() {
     );
 
     // A template goes out with the window closed.
-    f.client
-        .send_message(&f.token, &Fixture::number(), &template(&["Ali", "#1"]))
-        .await
-        .unwrap();
+    f.send(&template(&["Ali", "#1"])).await.unwrap();
     assert_eq!(f.sim_handle.sent_messages().len(), 1);
 }
 
@@ -221,17 +202,10 @@ async fn the_window_closes_after_24_hours() {
     let f = Fixture::new().await;
     f.sim_handle.open_window(NUMBER, CUSTOMER);
     let text = OutboundMessage::text(to_customer(), "still there?");
-    f.client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap();
+    f.send(&text).await.unwrap();
     f.sim_handle
         .advance_clock(std::time::Duration::from_secs(24 * 3600 + 1));
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&text).await;
     assert_eq!(err.kind, GraphErrorKind::OutsideWindow);
 }
 
@@ -281,11 +255,7 @@ async fn unreachable_users_unregistered_numbers_and_bad_payloads_are_typed() {
     f.sim_handle.open_window(NUMBER, CUSTOMER);
     f.sim_handle.mark_undeliverable(CUSTOMER);
     let text = OutboundMessage::text(to_customer(), "hi");
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&text).await;
     assert_eq!(
         (err.kind, err.code()),
         (GraphErrorKind::Undeliverable, Some(131_026))
@@ -302,27 +272,15 @@ async fn unreachable_users_unregistered_numbers_and_bad_payloads_are_typed() {
             })
             .collect(),
     });
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &buttons)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&buttons).await;
     assert_eq!(err.kind, GraphErrorKind::InvalidParameter, "{err}");
 
     let too_long = OutboundMessage::text(to_customer(), "x".repeat(4097));
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &too_long)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&too_long).await;
     assert_eq!(err.kind, GraphErrorKind::InvalidParameter, "{err}");
 
     f.sim_handle.set_registered(NUMBER, false);
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&text).await;
     assert_eq!(
         (err.kind, err.code()),
         (GraphErrorKind::NotRegistered, Some(133_010))
@@ -381,10 +339,7 @@ async fn a_customer_message_delivered_by_the_webhook_sender_opens_the_window() {
     );
     // Where it lands does not matter here: the window opens as Meta delivers it.
     let _status = sender.send_once(&payload).await.unwrap();
-    f.client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap();
+    f.send(&text).await.unwrap();
 }
 
 #[tokio::test]
@@ -400,16 +355,9 @@ async fn too_many_messages_to_one_customer_hit_the_pair_rate_limit() {
     f.sim_handle.open_window(NUMBER, CUSTOMER);
     let text = OutboundMessage::text(to_customer(), "one more thing");
     for _ in 0..2 {
-        f.client
-            .send_message(&f.token, &Fixture::number(), &text)
-            .await
-            .unwrap();
+        f.send(&text).await.unwrap();
     }
-    let err = f
-        .client
-        .send_message(&f.token, &Fixture::number(), &text)
-        .await
-        .unwrap_err();
+    let err = f.send_err(&text).await;
     assert_eq!(
         (err.kind, err.code()),
         (GraphErrorKind::PairRateLimited, Some(131_056)),
