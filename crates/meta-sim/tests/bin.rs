@@ -6,13 +6,15 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use ring::hmac;
 use serde_json::{Value, json};
+
+#[path = "support/receiver.rs"]
+mod receiver;
+
+use receiver::Receiver;
 
 const BIN: &str = env!("CARGO_BIN_EXE_meta-sim");
 const SECRET: &str = "bin-test-secret";
@@ -79,59 +81,11 @@ fn line_after(rx: &mpsc::Receiver<String>, prefix: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Hit {
-    body: Vec<u8>,
-    signature: Option<String>,
-}
-
-async fn receive(
-    req: HttpRequest,
-    body: web::Bytes,
-    hits: web::Data<Mutex<Vec<Hit>>>,
-) -> HttpResponse {
-    let signature = req
-        .headers()
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    hits.lock().expect("lock").push(Hit {
-        body: body.to_vec(),
-        signature,
-    });
-    HttpResponse::Ok().finish()
-}
-
-fn verify(body: &[u8], header: Option<&str>) -> bool {
-    let Some(tag) = header
-        .and_then(|h| h.strip_prefix("sha256="))
-        .and_then(|h| hex::decode(h).ok())
-    else {
-        return false;
-    };
-    let key = hmac::Key::new(hmac::HMAC_SHA256, SECRET.as_bytes());
-    hmac::verify(&key, body, &tag).is_ok()
-}
-
 #[tokio::test]
 async fn the_binary_serves_delivers_signed_webhooks_and_stops_on_sigterm() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let hits = web::Data::new(Mutex::new(Vec::<Hit>::new()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let hook_url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
-    let data = hits.clone();
-    let receiver = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .default_service(web::to(receive))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    let receiver_handle = receiver.handle();
-    tokio::spawn(receiver);
+    let rx = Receiver::start(SECRET.as_bytes(), &[]);
+    let hook_url = rx.url.clone();
 
     let child = Command::new(BIN)
         .args(["--port", "0", "--demo", "--app-secret", SECRET])
@@ -180,16 +134,14 @@ async fn the_binary_serves_delivers_signed_webhooks_and_stops_on_sigterm() {
         .expect("inject");
     assert_eq!(injected.status(), 202);
     let injected: Value = injected.json().await.expect("json");
-    let until = Instant::now() + Duration::from_secs(10);
-    let hit = loop {
-        if let Some(hit) = hits.lock().expect("lock").first().cloned() {
-            break hit;
-        }
-        assert!(Instant::now() < until, "no webhook arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert!(verify(&hit.body, hit.signature.as_deref()), "{hit:?}");
-    let body: Value = serde_json::from_slice(&hit.body).expect("json");
+    let hit = rx
+        .wait_for(1, Duration::from_secs(10))
+        .await
+        .first()
+        .cloned()
+        .expect("no webhook arrived");
+    assert!(hit.signature_ok, "{hit:?}");
+    let body = hit.json();
     let message = &body["entry"][0]["changes"][0]["value"]["messages"][0];
     assert_eq!(message["id"], injected["wamid"]);
     assert_eq!(message["text"]["body"], "Salam");
@@ -212,5 +164,5 @@ async fn the_binary_serves_delivers_signed_webhooks_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(25));
     };
     assert!(status.success(), "{status}");
-    receiver_handle.stop(false).await;
+    drop(rx);
 }

@@ -4,90 +4,22 @@
 //! the customer-window hook.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use omni_meta_sim::webhook::{
     BodyEncoding, DeliveryReport, RetrySchedule, SendError, SimCustomer, SimMessage, SimNumber,
     SimStatus, WebhookPayload, WebhookSender,
 };
-use ring::hmac;
+
+#[path = "support/receiver.rs"]
+mod receiver;
+
+use receiver::Receiver;
 
 const SECRET: &[u8] = b"sim-app-secret";
-
-#[derive(Debug, Clone)]
-struct Received {
-    body: Vec<u8>,
-    signature: Option<String>,
-    signature_ok: bool,
-    content_type: Option<String>,
-}
-
-#[derive(Debug, Default)]
-struct Receiver {
-    received: Mutex<Vec<Received>>,
-    /// Statuses to answer with, in order, for requests with a valid signature; 200 after.
-    script: Mutex<VecDeque<u16>>,
-}
-
-fn verify(body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else {
-        return false;
-    };
-    let Ok(tag) = hex::decode(hex_sig) else {
-        return false;
-    };
-    let key = hmac::Key::new(hmac::HMAC_SHA256, SECRET);
-    hmac::verify(&key, body, &tag).is_ok()
-}
-
-async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<Receiver>) -> HttpResponse {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let signature = header("x-hub-signature-256");
-    let signature_ok = verify(&body, signature.as_deref());
-    state.received.lock().unwrap().push(Received {
-        body: body.to_vec(),
-        signature,
-        signature_ok,
-        content_type: header("content-type"),
-    });
-    if !signature_ok {
-        return HttpResponse::Unauthorized().finish();
-    }
-    let status = state.script.lock().unwrap().pop_front().unwrap_or(200);
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
-}
-
-/// Starts a receiver answering `script` first; returns its state and URL.
-fn start(script: &[u16]) -> (web::Data<Receiver>, String) {
-    let state = web::Data::new(Receiver::default());
-    state.script.lock().unwrap().extend(script);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
-    let data = state.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .default_service(web::to(receive))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    (state, url)
-}
-
-fn received(state: &web::Data<Receiver>) -> Vec<Received> {
-    state.received.lock().unwrap().clone()
-}
+/// Ceiling for `Receiver::wait_for`; hits are normally there once a send has returned.
+const WAIT: Duration = Duration::from_secs(5);
 
 fn number() -> SimNumber {
     SimNumber::new("102290129340398", "106540352242922", "923001112233")
@@ -113,14 +45,14 @@ fn sender(url: &str) -> WebhookSender {
 
 #[actix_web::test]
 async fn signatures_over_non_ascii_bodies_verify_and_bytes_arrive_unchanged() {
-    let (state, url) = start(&[]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[]);
+    let s = sender(&rx.url);
     let escaped = urdu();
     let utf8 = escaped.clone().with_encoding(BodyEncoding::Utf8);
     assert_eq!(s.send(&escaped).await.unwrap().attempts, 1);
     assert_eq!(s.send(&utf8).await.unwrap().attempts, 1);
 
-    let got = received(&state);
+    let got = rx.wait_for(2, WAIT).await;
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(|r| r.signature_ok));
     assert!(
@@ -136,9 +68,7 @@ async fn signatures_over_non_ascii_bodies_verify_and_bytes_arrive_unchanged() {
             .contains("زنگر برگر چاہیے 🍔🍔")
     );
     // Same JSON either way.
-    let a: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&got[1].body).unwrap();
-    assert_eq!(a, b);
+    assert_eq!(got[0].json(), got[1].json());
     // Header is lowercase hex.
     let sig = got[0].signature.clone().unwrap();
     assert_eq!(sig, sig.to_lowercase());
@@ -147,8 +77,8 @@ async fn signatures_over_non_ascii_bodies_verify_and_bytes_arrive_unchanged() {
 
 #[actix_web::test]
 async fn non_200_is_redelivered_with_growing_gaps_until_accepted() {
-    let (state, url) = start(&[500, 500, 503]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[500, 500, 503]);
+    let s = sender(&rx.url);
     let report = s.send(&urdu()).await.unwrap();
     assert_eq!(
         report,
@@ -172,7 +102,7 @@ async fn non_200_is_redelivered_with_growing_gaps_until_accepted() {
         assert!(gap >= min, "gap {i}: {gap:?} < {min:?}");
     }
     // Every attempt carried the same bytes and signature.
-    let got = received(&state);
+    let got = rx.wait_for(4, WAIT).await;
     assert_eq!(got.len(), 4);
     assert!(
         got.iter()
@@ -182,8 +112,8 @@ async fn non_200_is_redelivered_with_growing_gaps_until_accepted() {
 
 #[actix_web::test]
 async fn gives_up_after_the_schedule() {
-    let (_state, url) = start(&[500; 10]);
-    let s = WebhookSender::new(&url, SECRET)
+    let rx = Receiver::start(SECRET, &[500; 10]);
+    let s = WebhookSender::new(&rx.url, SECRET)
         .unwrap()
         .with_schedule(RetrySchedule::fast(5, 3));
     assert_eq!(
@@ -221,12 +151,12 @@ async fn transport_failures_are_retried_too() {
 
 #[actix_web::test]
 async fn duplicates_arrive_twice_byte_for_byte() {
-    let (state, url) = start(&[]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[]);
+    let s = sender(&rx.url);
     let p = urdu();
     let (a, b) = s.send_twice(&p).await.unwrap();
     assert!(a.delivered() && b.delivered());
-    let got = received(&state);
+    let got = rx.wait_for(2, WAIT).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].body, got[1].body);
     assert_eq!(got[0].body, p.bytes());
@@ -234,8 +164,8 @@ async fn duplicates_arrive_twice_byte_for_byte() {
 
 #[actix_web::test]
 async fn out_of_order_delivers_last_first() {
-    let (state, url) = start(&[]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[]);
+    let s = sender(&rx.url);
     let wamid = "wamid.OUTBOUND1";
     let to = "923214567890";
     let payloads = vec![
@@ -245,11 +175,11 @@ async fn out_of_order_delivers_last_first() {
     ];
     let reports = s.send_out_of_order(payloads).await.unwrap();
     assert_eq!(reports.len(), 3);
-    let order: Vec<String> = received(&state)
+    let order: Vec<String> = rx
+        .hits()
         .iter()
         .map(|r| {
-            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            v["entry"][0]["changes"][0]["value"]["statuses"][0]["status"]
+            r.json()["entry"][0]["changes"][0]["value"]["statuses"][0]["status"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -260,14 +190,14 @@ async fn out_of_order_delivers_last_first() {
 
 #[actix_web::test]
 async fn forged_or_missing_signatures_are_sent_as_asked() {
-    let (state, url) = start(&[]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[]);
+    let s = sender(&rx.url);
     let body = urdu().bytes();
     let forged = format!("sha256={}", "0".repeat(64));
     assert_eq!(s.send_raw(&body, Some(forged.clone())).await.unwrap(), 401);
     assert_eq!(s.send_raw(&body, Some(String::new())).await.unwrap(), 401);
     assert_eq!(s.send_raw(&body, None).await.unwrap(), 200);
-    let got = received(&state);
+    let got = rx.hits();
     assert_eq!(got[0].signature.as_deref(), Some(forged.as_str()));
     assert_eq!(got[1].signature, None);
     assert!(got[2].signature_ok);
@@ -276,12 +206,12 @@ async fn forged_or_missing_signatures_are_sent_as_asked() {
 
 #[actix_web::test]
 async fn concurrent_copies_all_arrive() {
-    let (state, url) = start(&[]);
-    let s = sender(&url);
+    let rx = Receiver::start(SECRET, &[]);
+    let s = sender(&rx.url);
     let results = s.send_concurrently(&urdu(), 8).await;
     assert_eq!(results.len(), 8);
     assert!(results.iter().all(|r| r.as_ref().ok() == Some(&200)));
-    let got = received(&state);
+    let got = rx.wait_for(8, WAIT).await;
     assert_eq!(got.len(), 8);
     assert!(got.iter().all(|r| r.signature_ok && r.body == got[0].body));
     let mut deliveries: Vec<u64> = s.deliveries().iter().map(|r| r.delivery).collect();
@@ -291,13 +221,13 @@ async fn concurrent_copies_all_arrive() {
 
 #[actix_web::test]
 async fn inbound_messages_open_the_window_before_delivery() {
-    let (state, url) = start(&[]);
+    let rx = Arc::new(Receiver::start(SECRET, &[]));
     let opened: Arc<Mutex<Vec<(String, String, usize)>>> = Arc::default();
     let seen = opened.clone();
-    let at_call = state.clone();
-    let s = sender(&url).with_inbound_hook(Arc::new(move |pid: &str, wa_id: &str| {
+    let at_call = rx.clone();
+    let s = sender(&rx.url).with_inbound_hook(Arc::new(move |pid: &str, wa_id: &str| {
         // How many requests the receiver had seen when the hook ran.
-        let count = at_call.received.lock().unwrap().len();
+        let count = at_call.hits().len();
         seen.lock()
             .unwrap()
             .push((pid.to_owned(), wa_id.to_owned(), count));

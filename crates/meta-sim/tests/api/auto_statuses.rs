@@ -7,7 +7,7 @@ use omni_meta_sim::webhook::{DeliveryOutcome, RetrySchedule};
 use omni_meta_sim::{SeedTemplate, SimConfig};
 use serde_json::{Value, json};
 
-use crate::common::{CUSTOMER, CUSTOMER_WA_ID, Env, NUMBER, WABA, env, env_with, text};
+use crate::common::{APP_SECRET, CUSTOMER, CUSTOMER_WA_ID, Env, NUMBER, WABA, env, env_with, text};
 use crate::receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -17,7 +17,7 @@ fn status_of(body: &Value) -> &Value {
 }
 
 async fn wired(script: &[u16], delivered_ms: u64) -> (Env, Receiver) {
-    let rx = Receiver::start(script);
+    let rx = Receiver::start(APP_SECRET, script);
     let e = env_with(SimConfig {
         webhook_url: Some(rx.url.clone()),
         delivered_delay: Duration::from_millis(delivered_ms),
@@ -52,7 +52,7 @@ async fn a_send_is_followed_by_signed_sent_then_delivered_with_callback_data() {
         "delivered comes later"
     );
 
-    let hits = rx.wait_for(2).await;
+    let hits = rx.wait_for(2, WAIT).await;
     assert_eq!(hits.len(), 2);
     assert!(hits.iter().all(|h| h.signature_ok));
     let (sent, delivered) = (hits[0].json(), hits[1].json());
@@ -97,7 +97,7 @@ async fn a_receiver_answering_500_twice_gets_the_sent_status_redelivered() {
     let (e, rx) = wired(&[500, 500], 10).await;
     let (status, resp) = e.send(&text(CUSTOMER, "hi")).await;
     assert_eq!(status, 200);
-    let hits = rx.wait_for(4).await;
+    let hits = rx.wait_for(4, WAIT).await;
     assert_eq!(hits.len(), 4, "3 attempts of sent + 1 of delivered");
     assert_eq!(hits[0].body, hits[1].body);
     assert_eq!(hits[1].body, hits[2].body);
@@ -136,7 +136,7 @@ async fn without_a_target_or_with_auto_statuses_off_nothing_is_sent() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(e.h.webhook_deliveries().is_empty());
 
-    let rx = Receiver::start(&[]);
+    let rx = Receiver::start(APP_SECRET, &[]);
     e.h.set_webhook_target(Some(rx.url.clone()));
     e.h.set_auto_statuses(false);
     assert_eq!(e.send(&text(CUSTOMER, "hi")).await.0, 200);
@@ -166,7 +166,7 @@ async fn templates_are_priced_by_category_and_read_follows_when_enabled() {
         }))
         .await;
     assert_eq!(status, 200, "{resp}");
-    let hits = rx.wait_for(3).await;
+    let hits = rx.wait_for(3, WAIT).await;
     let got: Vec<Value> = hits.iter().map(|h| status_of(&h.json()).clone()).collect();
     let names: Vec<&str> = got.iter().filter_map(|s| s["status"].as_str()).collect();
     assert_eq!(names, ["sent", "delivered", "read"]);
@@ -188,7 +188,7 @@ async fn a_send_to_a_bsuid_names_the_recipient_by_user_id() {
         }))
         .await;
     assert_eq!(status, 200, "{resp}");
-    let hits = rx.wait_for(1).await;
+    let hits = rx.wait_for(1, WAIT).await;
     let s = status_of(&hits[0].json()).clone();
     assert_eq!(s["recipient_user_id"], "PK.1829374650192837465");
     assert!(s.get("recipient_id").is_none());

@@ -10,6 +10,8 @@ pub const NUMBER: &str = "106540352242922";
 pub const NUMBER_2: &str = "106540352242923";
 pub const CUSTOMER: &str = "+92 300 5556677";
 pub const CUSTOMER_WA_ID: &str = "923005556677";
+/// The simulator's default app secret, which signs its webhooks.
+pub const APP_SECRET: &[u8] = b"sim-app-secret";
 
 pub struct Env {
     pub sim: MetaSim,

@@ -7,8 +7,10 @@ use base64::Engine as _;
 use omni_meta_sim::webhook::RetrySchedule;
 use serde_json::{Value, json};
 
-use crate::common::{CUSTOMER_WA_ID, Env, NUMBER, WABA, env, read};
+use crate::common::{APP_SECRET, CUSTOMER_WA_ID, Env, NUMBER, WABA, env, read};
 use crate::receiver::Receiver;
+
+const WAIT: Duration = Duration::from_secs(5);
 
 async fn post(e: &Env, path: &str, body: &Value) -> (u16, Value) {
     read(
@@ -27,7 +29,7 @@ fn message_of(body: &Value) -> &Value {
 }
 
 async fn wired() -> (Env, Receiver) {
-    let rx = Receiver::start(&[]);
+    let rx = Receiver::start(APP_SECRET, &[]);
     let e = env().await;
     e.h.set_webhook_target(Some(rx.url.clone()));
     e.h.set_webhook_retry(RetrySchedule::fast(20, 5));
@@ -51,7 +53,7 @@ async fn a_customer_text_arrives_signed_and_opens_the_window() {
     assert_eq!(resp["delivery"], 1);
     assert!(e.h.window_open(NUMBER, CUSTOMER_WA_ID), "opened at once");
 
-    let hits = rx.wait_for(1).await;
+    let hits = rx.wait_for(1, WAIT).await;
     assert!(hits[0].signature_ok);
     let body = hits[0].json();
     let value = &body["entry"][0]["changes"][0]["value"];
@@ -109,10 +111,13 @@ async fn images_audio_locations_and_replies_take_meta_shapes() {
         let (status, resp) = post(&e, "messages", r).await;
         assert_eq!(status, 202, "{r} → {resp}");
         // One at a time, so arrival order is request order.
-        rx.wait_for(usize::try_from(resp["delivery"].as_u64().expect("id")).expect("n"))
-            .await;
+        rx.wait_for(
+            usize::try_from(resp["delivery"].as_u64().expect("id")).expect("n"),
+            WAIT,
+        )
+        .await;
     }
-    let hits = rx.wait_for(5).await;
+    let hits = rx.wait_for(5, WAIT).await;
     let msgs: Vec<Value> = hits.iter().map(|h| message_of(&h.json()).clone()).collect();
 
     let image = &msgs[0]["image"];
@@ -147,7 +152,7 @@ async fn images_audio_locations_and_replies_take_meta_shapes() {
     )
     .await;
     assert_eq!(status, 202);
-    let hits = rx.wait_for(6).await;
+    let hits = rx.wait_for(6, WAIT).await;
     assert_eq!(message_of(&hits[5].json())["image"]["id"], stored.as_str());
 }
 
@@ -155,7 +160,7 @@ async fn images_audio_locations_and_replies_take_meta_shapes() {
 async fn a_url_override_and_redelivery_apply_to_injected_messages() {
     let e = env().await;
     e.h.set_webhook_retry(RetrySchedule::fast(20, 5));
-    let rx = Receiver::start(&[500, 500]);
+    let rx = Receiver::start(APP_SECRET, &[500, 500]);
     let (status, resp) = post(
         &e,
         "messages",
@@ -164,7 +169,7 @@ async fn a_url_override_and_redelivery_apply_to_injected_messages() {
     )
     .await;
     assert_eq!(status, 202, "{resp}");
-    let hits = rx.wait_for(3).await;
+    let hits = rx.wait_for(3, WAIT).await;
     assert_eq!(hits.len(), 3);
     assert!(
         hits.iter()
@@ -182,7 +187,7 @@ async fn raw_bodies_go_out_signed_or_with_a_forged_signature() {
         "value": { "event": "VERIFIED_ACCOUNT" } }] }] });
     let (status, resp) = post(&e, "raw", &json!({ "body": event })).await;
     assert_eq!(status, 202, "{resp}");
-    let hits = rx.wait_for(1).await;
+    let hits = rx.wait_for(1, WAIT).await;
     assert!(hits[0].signature_ok);
     assert_eq!(hits[0].json(), event);
 
@@ -193,7 +198,7 @@ async fn raw_bodies_go_out_signed_or_with_a_forged_signature() {
     )
     .await;
     assert_eq!(status, 202);
-    let hits = rx.wait_for(2).await;
+    let hits = rx.wait_for(2, WAIT).await;
     assert!(!hits[1].signature_ok);
     assert_eq!(hits[1].signature.as_deref(), Some("sha256=00ff"));
     let log = e.h.wait_webhook_deliveries(2, Duration::from_secs(5)).await;
@@ -213,7 +218,7 @@ async fn raw_bodies_go_out_signed_or_with_a_forged_signature() {
     );
 
     let (_, _) = post(&e, "raw", &json!({ "body": event, "signature": "" })).await;
-    let hits = rx.wait_for(3).await;
+    let hits = rx.wait_for(3, WAIT).await;
     assert_eq!(hits[2].signature, None, "empty signature omits the header");
 }
 
@@ -234,7 +239,7 @@ async fn errors_are_clear_json() {
     let (status, body) = post(&e, "raw", &json!({ "body": {} })).await;
     assert_eq!(status, 400, "{body}");
 
-    let rx = Receiver::start(&[]);
+    let rx = Receiver::start(APP_SECRET, &[]);
     e.h.set_webhook_target(Some(rx.url.clone()));
     let cases = [
         (

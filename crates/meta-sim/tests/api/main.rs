@@ -12,5 +12,6 @@ mod faults;
 mod media;
 mod messages;
 mod oauth;
+#[path = "../support/receiver.rs"]
 mod receiver;
 mod templates;
