@@ -142,26 +142,6 @@ impl TryFrom<PhoneWire> for PhoneNumberInfo {
 }
 
 #[derive(Deserialize)]
-struct Success {
-    #[serde(default)]
-    success: Value,
-}
-
-impl Success {
-    /// Meta answers `true` or, on some endpoints, `"true"`.
-    fn check(self, what: &str) -> Result<(), GraphError> {
-        match self.success {
-            Value::Bool(true) => Ok(()),
-            Value::String(s) if s == "true" => Ok(()),
-            other => Err(GraphError::local(
-                GraphErrorKind::Protocol,
-                format!("{what}: success was {other}"),
-            )),
-        }
-    }
-}
-
-#[derive(Deserialize)]
 struct SubscribedWire {
     #[serde(default)]
     whatsapp_business_api_data: Option<AppData>,
@@ -268,8 +248,7 @@ impl MetaGraphClient {
                 "verify_token": o.verify_token.expose_secret(),
             }));
         }
-        let ok: Success = self.json("accounts.subscribe_app", req).await?;
-        ok.check("subscribe_app")
+        self.expect_success("accounts.subscribe_app", req).await
     }
 
     pub(crate) async fn subscriptions(
@@ -304,13 +283,11 @@ impl MetaGraphClient {
         waba: &WabaId,
     ) -> Result<(), GraphError> {
         let url = self.url(&format!("{}/subscribed_apps", waba.as_str()));
-        let ok: Success = self
-            .json(
-                "accounts.unsubscribe_app",
-                self.authed(Method::DELETE, &url, token),
-            )
-            .await?;
-        ok.check("unsubscribe_app")
+        self.expect_success(
+            "accounts.unsubscribe_app",
+            self.authed(Method::DELETE, &url, token),
+        )
+        .await
     }
 
     pub(crate) async fn register(
@@ -334,8 +311,7 @@ impl MetaGraphClient {
         let req = self
             .authed(Method::POST, &self.url(&path), token)
             .json(&body);
-        let ok: Success = self.json(what, req).await?;
-        ok.check(what)
+        self.expect_success(what, req).await
     }
 }
 

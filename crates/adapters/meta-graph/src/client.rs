@@ -77,13 +77,22 @@ impl MetaGraphClient {
         )
     }
 
-    /// A request authenticated with a user or business token, with `appsecret_proof` when
-    /// configured. The token goes in the `Authorization` header, never the URL.
+    /// A Graph API request authenticated with a user or business token, with
+    /// `appsecret_proof` when configured. The token goes in the `Authorization` header, never
+    /// the URL.
     pub(crate) fn authed(&self, method: Method, url: &str, token: &SecretString) -> RequestBuilder {
-        let req = self
-            .http
-            .request(method, url)
-            .bearer_auth(token.expose_secret());
+        self.authed_on(&self.http, method, url, token)
+    }
+
+    /// As [`Self::authed`], on `http` (the media client, with its longer timeout).
+    pub(crate) fn authed_on(
+        &self,
+        http: &reqwest::Client,
+        method: Method,
+        url: &str,
+        token: &SecretString,
+    ) -> RequestBuilder {
+        let req = http.request(method, url).bearer_auth(token.expose_secret());
         if self.config.send_appsecret_proof {
             req.query(&[("appsecret_proof", self.appsecret_proof(token))])
         } else {
@@ -130,6 +139,33 @@ impl MetaGraphClient {
                 format!("{what}: unreadable answer: {e}"),
             )
         })
+    }
+}
+
+/// Meta's `{"success": true}` answer (`"true"` on some endpoints).
+#[derive(serde::Deserialize)]
+struct Success {
+    #[serde(default)]
+    success: serde_json::Value,
+}
+
+impl MetaGraphClient {
+    /// Sends a request whose answer is `{"success": true}`; anything else is a
+    /// `Protocol` error.
+    pub(crate) async fn expect_success(
+        &self,
+        what: &'static str,
+        req: RequestBuilder,
+    ) -> Result<(), GraphError> {
+        let answer: Success = self.json(what, req).await?;
+        match answer.success {
+            serde_json::Value::Bool(true) => Ok(()),
+            serde_json::Value::String(s) if s == "true" => Ok(()),
+            other => Err(GraphError::local(
+                GraphErrorKind::Protocol,
+                format!("{what}: success was {other}"),
+            )),
+        }
     }
 }
 

@@ -188,15 +188,8 @@ impl MetaGraphClient {
             .part("file", part);
         let url = self.url(&format!("{}/media", from.as_str()));
         let req = self
-            .media_http
-            .request(Method::POST, url)
-            .bearer_auth(token.expose_secret())
+            .authed_on(&self.media_http, Method::POST, &url, token)
             .multipart(form);
-        let req = if self.config.send_appsecret_proof {
-            req.query(&[("appsecret_proof", self.appsecret_proof(token))])
-        } else {
-            req
-        };
         let w: IdWire = self.json("media.upload", req).await?;
         Ok(w.id)
     }

@@ -308,15 +308,7 @@ impl MetaGraphClient {
                 token,
             )
             .json(&body);
-        let v: Value = self.json("messages.mark_read", req).await?;
-        if v.get("success").and_then(Value::as_bool) == Some(true) {
-            Ok(())
-        } else {
-            Err(GraphError::local(
-                GraphErrorKind::Protocol,
-                "messages.mark_read: no success",
-            ))
-        }
+        self.expect_success("messages.mark_read", req).await
     }
 }
 

@@ -97,7 +97,6 @@ impl MetaGraphClient {
         if let Some(id) = id {
             req = req.query(&[("hsm_id", id)]);
         }
-        let _: Value = self.json("templates.delete", req).await?;
-        Ok(())
+        self.expect_success("templates.delete", req).await
     }
 }
