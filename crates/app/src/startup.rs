@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use omni_crypto::{AesGcmTokenCipher, Argon2PasswordHasher};
 use omni_memory::SystemClock;
-use omni_ports::{CentralRepo, Clock, TenantRepoPort, TokenCipher};
+use omni_meta_graph::MetaGraphClient;
+use omni_ports::{CentralRepo, Clock, MetaGraphPort, TenantRepoPort, TokenCipher};
 use omni_sql::{
     DbPool, DbTarget, Schema, SqlCentralRepo, SqlTenantRepo, TenantConfig, run_migrations,
 };
@@ -29,6 +30,11 @@ pub struct AppState {
     pub registry: Registry,
     /// The concrete tenant repo, to close its pools on shutdown.
     pub sql_tenants: Arc<SqlTenantRepo>,
+    /// Meta's Graph API, when a Meta app is configured (META_APP_ID); `None` until the
+    /// sandbox mounts the simulator.
+    pub graph: Option<Arc<dyn MetaGraphPort>>,
+    /// Wall clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -120,13 +126,19 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         central.clone(),
         tenants.clone(),
         Arc::new(Argon2PasswordHasher::new()),
-        clock,
+        clock.clone(),
     );
+    let graph = match settings.graph_config() {
+        Some(config) => Some(Arc::new(MetaGraphClient::new(config)?) as Arc<dyn MetaGraphPort>),
+        None => None,
+    };
     Ok(AppState {
         central,
         tenants,
         cipher,
         registry,
         sql_tenants,
+        graph,
+        clock,
     })
 }

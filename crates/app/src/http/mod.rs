@@ -1,6 +1,9 @@
 //! HTTP: the route table and the server. Handlers live one resource per file.
 
+pub mod error;
 mod health;
+
+pub use error::ApiError;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -30,9 +33,11 @@ pub async fn serve(
     let data = web::Data::new(state.clone());
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(error::error_bodies))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .configure(routes)
+            .default_service(web::to(error::not_found))
     })
     .shutdown_timeout(shutdown_timeout.as_secs())
     .listen(listener)?;
