@@ -261,6 +261,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind((host.as_str(), port))
         .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
     let state = crate::startup::build(&settings).await?;
+    let pipeline = crate::pipeline::start(&state, &settings).await?;
     let addr = listener.local_addr()?;
     tracing::info!(
         address = %addr,
@@ -269,11 +270,16 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         "omniportal listening on http://{addr}"
     );
     crate::http::serve(
-        state,
+        state.clone(),
         listener,
         settings.server.workers,
         Duration::from_secs(settings.server.shutdown_timeout_secs),
     )
     .await?;
+    pipeline
+        .stop(Duration::from_secs(settings.server.shutdown_timeout_secs))
+        .await;
+    state.sql_tenants.close_all();
+    tracing::info!("pipeline stopped");
     Ok(())
 }

@@ -24,6 +24,7 @@ pub const SEED_VARIABLES: &[(&str, &str)] = &[
     ("WHATSAPP_TOKEN", "whatsapp.token"),
     ("WHATSAPP_PHONE_ID", "whatsapp.phone_id"),
     ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "meta.webhook_verify_token"),
+    ("META_PREVIOUS_APP_SECRETS", "meta.previous_app_secrets"),
     ("DATABASE_URL", "database.url"),
 ];
 
@@ -42,6 +43,49 @@ pub struct Settings {
     pub meta: MetaSettings,
     /// Legacy single-number configuration.
     pub whatsapp: WhatsappSettings,
+    /// The webhook pipeline: ingest, inbox workers, outbox senders.
+    pub pipeline: PipelineSettings,
+}
+
+/// The webhook pipeline.
+#[derive(Debug, Deserialize)]
+pub struct PipelineSettings {
+    /// Largest webhook body accepted (Meta's maximum is 3 MiB).
+    pub max_body_bytes: usize,
+    /// Webhooks committed together at most (group commit).
+    pub ingest_batch: usize,
+    /// Concurrent committers.
+    pub ingest_committers: usize,
+    /// Seconds a webhook may wait for its commit before answering 503.
+    pub ingest_timeout_secs: u64,
+    /// Run inbox workers and outbox senders in this process.
+    pub workers_enabled: bool,
+    /// Inbox worker loops.
+    pub inbox_workers: usize,
+    /// Events claimed per loop iteration (processed concurrently).
+    pub inbox_batch: u32,
+    /// Lease on a claimed event.
+    pub inbox_lease_secs: u64,
+    /// Attempts before an event is parked as dead.
+    pub inbox_max_attempts: u32,
+    /// Idle poll interval (new webhooks wake workers at once).
+    pub poll_interval_ms: u64,
+    /// Lease on a number's sending.
+    pub sender_lease_secs: u64,
+    /// Messages in flight per number.
+    pub sender_concurrency: usize,
+    /// Messages per second per number at standard throughput (Meta: 80).
+    pub default_mps: u32,
+    /// Messages per second per number with Meta's higher throughput.
+    pub high_mps: u32,
+    /// Messages per recipient per `pair_period_secs` (Meta: 1 per 6 s)...
+    pub pair_period_secs: u64,
+    /// ...with this burst (Meta: 45).
+    pub pair_burst: u32,
+    /// Attempts before a retryable send failure is parked.
+    pub outbox_max_attempts: u32,
+    /// Days finished inbox events (and their dedupe keys) are kept; at least 7.
+    pub retention_days: u32,
 }
 
 /// HTTP server.
@@ -134,6 +178,9 @@ pub struct MetaSettings {
     pub timeout_secs: u64,
     /// Webhook verify token.
     pub webhook_verify_token: Option<SecretString>,
+    /// Earlier app secrets still accepted on webhook signatures while Meta's side rotates
+    /// (META_PREVIOUS_APP_SECRETS, comma-separated).
+    pub previous_app_secrets: Option<SecretString>,
 }
 
 /// Legacy single-number configuration.
@@ -143,6 +190,8 @@ pub struct WhatsappSettings {
     pub token: Option<SecretString>,
     /// The one phone_number_id.
     pub phone_id: Option<String>,
+    /// The store the legacy number belongs to (default: the only store, if there is one).
+    pub store_id: Option<String>,
 }
 
 /// A setting that is missing or wrong; displays as one line naming it.
@@ -268,6 +317,30 @@ impl Settings {
                 "whatsapp.phone_id (WHATSAPP_PHONE_ID) must be Meta's numeric phone_number_id",
             );
         }
+        let p = &self.pipeline;
+        if p.max_body_bytes < 1024 || p.ingest_batch == 0 || p.ingest_committers == 0 {
+            return bad(
+                "pipeline.max_body_bytes must be >= 1024, ingest_batch and ingest_committers >= 1",
+            );
+        }
+        if p.inbox_workers == 0 || p.inbox_batch == 0 || p.sender_concurrency == 0 {
+            return bad("pipeline.inbox_workers, inbox_batch and sender_concurrency must be >= 1");
+        }
+        if p.default_mps == 0 || p.high_mps == 0 || p.pair_burst == 0 || p.pair_period_secs == 0 {
+            return bad(
+                "pipeline rate limits (default_mps, high_mps, pair_burst, pair_period_secs) must be >= 1",
+            );
+        }
+        if p.retention_days < 7 {
+            return bad(
+                "pipeline.retention_days must be at least 7 (Meta retries webhooks for 7 days)",
+            );
+        }
+        if let Some(id) = &self.whatsapp.store_id
+            && omni_domain::StoreId::parse(id).is_err()
+        {
+            return bad("whatsapp.store_id (OMNI_WHATSAPP__STORE_ID) must be a store id (UUID)");
+        }
         for (name, url) in &self.database.tenant_servers {
             if !is_postgres_url(url.expose_secret()) {
                 return Err(SettingsError(format!(
@@ -307,6 +380,23 @@ impl Settings {
             "database.url (DATABASE_URL) must start with postgres://, postgresql:// or sqlite://"
                 .into(),
         ))
+    }
+
+    /// Every app secret a webhook signature may be made with: the current one first.
+    #[must_use]
+    pub fn webhook_secrets(&self) -> Vec<SecretString> {
+        let mut all: Vec<SecretString> = self.meta.app_secret.iter().cloned().collect();
+        if let Some(previous) = &self.meta.previous_app_secrets {
+            all.extend(
+                previous
+                    .expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| SecretString::from(s.to_owned())),
+            );
+        }
+        all
     }
 
     /// Whether a real Meta app is configured (otherwise the service runs against the simulator).

@@ -8,9 +8,17 @@ use std::time::Duration;
 use omni_crypto::{AesGcmTokenCipher, Argon2PasswordHasher};
 use omni_memory::SystemClock;
 use omni_meta_graph::MetaGraphClient;
-use omni_ports::{CentralRepo, Clock, MetaGraphPort, TenantRepoPort, TokenCipher};
+use omni_ports::{
+    AccountEventRepo, CentralRepo, Clock, InboxRepo, MetaGraphPort, OutboxRepo, TenantRepoPort,
+    TokenCipher,
+};
+use secrecy::SecretString;
+use tokio::sync::Notify;
+
+use crate::pipeline::ingest::Ingest;
 use omni_sql::{
-    DbPool, DbTarget, Schema, SqlCentralRepo, SqlTenantRepo, TenantConfig, run_migrations,
+    DbPool, DbTarget, Schema, SqlAccountEventRepo, SqlCentralRepo, SqlInboxRepo, SqlOutboxRepo,
+    SqlTenantRepo, TenantConfig, run_migrations,
 };
 use omni_usecases::Registry;
 use secrecy::ExposeSecret;
@@ -35,6 +43,37 @@ pub struct AppState {
     pub graph: Option<Arc<dyn MetaGraphPort>>,
     /// Wall clock.
     pub clock: Arc<dyn Clock>,
+    /// The webhook inbox.
+    pub inbox: Arc<dyn InboxRepo>,
+    /// The outbox.
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// Account history.
+    pub history: Arc<dyn AccountEventRepo>,
+    /// What the webhook endpoint needs.
+    pub webhook: WebhookState,
+    /// Wakes inbox workers and senders when something new is stored.
+    pub wake: Arc<Notify>,
+}
+
+/// The webhook endpoint's secrets and its group committer.
+#[derive(Clone)]
+pub struct WebhookState {
+    /// App secrets accepted on signatures (current first).
+    pub secrets: Arc<Vec<SecretString>>,
+    /// The app's verify token.
+    pub verify_token: Option<SecretString>,
+    /// Group commit into the inbox.
+    pub ingest: Ingest,
+    /// Largest body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for WebhookState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookState")
+            .field("secrets", &self.secrets.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -119,6 +158,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
     ));
     let keyring = crate::keys::load_keyring(settings)?;
     let cipher: Arc<dyn TokenCipher> = Arc::new(AesGcmTokenCipher::new(&keyring)?);
+    let inbox: Arc<dyn InboxRepo> = Arc::new(SqlInboxRepo::new(central_pool.clone()));
+    let outbox: Arc<dyn OutboxRepo> = Arc::new(SqlOutboxRepo::new(central_pool.clone()));
+    let history: Arc<dyn AccountEventRepo> =
+        Arc::new(SqlAccountEventRepo::new(central_pool.clone()));
     let central: Arc<dyn CentralRepo> = Arc::new(SqlCentralRepo::new(central_pool));
     let tenants: Arc<dyn TenantRepoPort> = sql_tenants.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -132,6 +175,20 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         Some(config) => Some(Arc::new(MetaGraphClient::new(config)?) as Arc<dyn MetaGraphPort>),
         None => None,
     };
+    let wake = Arc::new(Notify::new());
+    let p = &settings.pipeline;
+    let webhook = WebhookState {
+        secrets: Arc::new(settings.webhook_secrets()),
+        verify_token: settings.meta.webhook_verify_token.clone(),
+        ingest: Ingest::start(
+            inbox.clone(),
+            p.ingest_committers,
+            p.ingest_batch,
+            Duration::from_secs(p.ingest_timeout_secs.max(1)),
+            wake.clone(),
+        ),
+        max_body_bytes: p.max_body_bytes,
+    };
     Ok(AppState {
         central,
         tenants,
@@ -140,5 +197,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         sql_tenants,
         graph,
         clock,
+        inbox,
+        outbox,
+        history,
+        webhook,
+        wake,
     })
 }

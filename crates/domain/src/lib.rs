@@ -28,8 +28,8 @@ pub use owner::{Email, Owner, ParseEmailError};
 pub use phone::{ParsePhoneError, PhoneNumber};
 pub use store::{ParseStoreNameError, Store, StoreKind, StoreName, TenantLocation};
 pub use tenant::{
-    Conversation, Customer, Direction, MenuItem, Message, MessageBody, PaymentMethod,
-    PaymentMethodKind,
+    Conversation, Customer, Direction, MenuItem, Message, MessageBody, MessageStatus,
+    PaymentMethod, PaymentMethodKind,
 };
 
 /// Error for an enum value read back from text (a database column, a config value, a Meta field).

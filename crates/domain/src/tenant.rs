@@ -163,12 +163,95 @@ pub struct Message {
     pub conversation_id: ConversationId,
     /// Direction.
     pub direction: Direction,
-    /// Meta's message id: unique per store, the dedupe key of inbound messages.
+    /// Meta's message id: unique per store, the dedupe key of inbound messages. An outbound
+    /// message has one once Meta accepted it.
     pub wamid: Option<String>,
     /// Content.
     pub body: MessageBody,
     /// When it was sent or received.
     pub created_at: DateTime<Utc>,
+    /// Outbound: how far it got (never moves backwards, see [`MessageStatus::supersedes`]).
+    pub status: Option<MessageStatus>,
+    /// Outbound: when the status last changed.
+    pub status_at: Option<DateTime<Utc>>,
+    /// Outbound: why it failed (Meta's code and title, or ours).
+    pub error: Option<String>,
+    /// Outbound: the outbox key, unique, so a reply decided twice is stored once.
+    pub idempotency_key: Option<String>,
+    /// Outbound: the inbound message it answers.
+    pub in_reply_to: Option<MessageId>,
+    /// Inbound: when the conversation handler finished with it (its replies are saved).
+    pub handled_at: Option<DateTime<Utc>>,
+}
+
+impl Message {
+    /// A message with only the required fields set.
+    #[must_use]
+    pub fn new(
+        id: MessageId,
+        conversation_id: ConversationId,
+        direction: Direction,
+        body: MessageBody,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            conversation_id,
+            direction,
+            wamid: None,
+            body,
+            created_at,
+            status: None,
+            status_at: None,
+            error: None,
+            idempotency_key: None,
+            in_reply_to: None,
+            handled_at: None,
+        }
+    }
+}
+
+text_enum!(
+    /// How far an outbound message got.
+    MessageStatus, "message status" {
+        /// Saved, waiting in the outbox.
+        Queued => "queued",
+        /// Accepted by Meta.
+        Sent => "sent",
+        /// On the customer's phone.
+        Delivered => "delivered",
+        /// Read by the customer.
+        Read => "read",
+        /// Failed (Meta's error, or ours before sending).
+        Failed => "failed",
+    }
+);
+
+impl MessageStatus {
+    /// Precedence: queued < sent < delivered < read, and `failed` above all; `read` and
+    /// `failed` are final. Meta's statuses arrive out of order, so a status may only replace
+    /// a lower one: `read` before `delivered` stays `read` (the same rule as the webhook
+    /// port's `DeliveryStatus::supersedes`).
+    #[must_use]
+    pub const fn rank(self) -> u8 {
+        match self {
+            Self::Queued => 0,
+            Self::Sent => 1,
+            Self::Delivered => 2,
+            Self::Read => 3,
+            Self::Failed => 4,
+        }
+    }
+
+    /// Whether `self` may replace `current`.
+    #[must_use]
+    pub const fn supersedes(self, current: Option<Self>) -> bool {
+        match current {
+            None => true,
+            Some(Self::Read | Self::Failed) => false,
+            Some(c) => self.rank() > c.rank(),
+        }
+    }
 }
 
 /// A dish or product.

@@ -2,22 +2,28 @@
 //! implement them; use cases hold them as `Arc<dyn Port>`. Errors are port-level enums that say
 //! what the caller can do about a failure, never driver types.
 
+mod account_events;
 mod agent;
 mod central_repo;
 mod cipher;
 mod clock;
 mod error;
+mod inbox;
 mod media;
 pub mod meta;
+mod outbox;
 mod password;
 mod tenant_repo;
 
+pub use account_events::{AccountEvent, AccountEventRepo};
 pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
 pub use central_repo::{AccountSecrets, CentralRepo};
 pub use cipher::{CipherError, TokenCipher, secret_aad};
 pub use clock::Clock;
 pub use error::{BoxError, RepoError};
+pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
+pub use outbox::{Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState};
 pub use password::{PasswordError, PasswordHasherPort};
-pub use tenant_repo::TenantRepoPort;
+pub use tenant_repo::{InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};

@@ -3,12 +3,54 @@
 //! nothing else, so one store's data is never reachable through another store's id.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use omni_domain::{
-    AccountId, Conversation, ConversationId, Customer, CustomerId, MenuItem, Message, Order,
-    OrderId, OrderStatus, PaymentMethod, PaymentStatus, StoreId, TenantLocation,
+    AccountId, Conversation, ConversationId, Customer, CustomerId, MenuItem, Message, MessageId,
+    MessageStatus, Order, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StoreId,
+    TenantLocation,
 };
 
 use crate::RepoError;
+
+/// A customer's message to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundRecord {
+    /// The customer (a new id; the stored one wins when the `wa_id` is known).
+    pub customer: Customer,
+    /// The store's number it came to.
+    pub account_id: AccountId,
+    /// The message (`conversation_id` is filled in by the adapter; `wamid` is required).
+    pub message: Message,
+    /// Its time: the conversation's `last_inbound_at` moves forward to it.
+    pub at: DateTime<Utc>,
+}
+
+/// What storing an inbound message found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedInbound {
+    /// The customer as stored.
+    pub customer: Customer,
+    /// The conversation as stored (after this message).
+    pub conversation: Conversation,
+    /// The message as stored (the earlier copy for a duplicate).
+    pub message: Message,
+    /// The wamid was already stored: this is a redelivery.
+    pub duplicate: bool,
+    /// For a duplicate already handled: the replies saved then.
+    pub replies: Vec<Message>,
+}
+
+/// What a status did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOutcome {
+    /// The message moved to this status.
+    Applied,
+    /// The message already had this or a later status: nothing changed.
+    Stale,
+    /// No message has this wamid yet (a status overtaking our own record of the send): kept,
+    /// and applied when the wamid is recorded.
+    Kept,
+}
 
 /// Tenant data of one store at a time.
 #[async_trait]
@@ -148,5 +190,111 @@ pub trait TenantRepoPort: Send + Sync {
         order: &Order,
         expected_status: OrderStatus,
         expected_payment: PaymentStatus,
+    ) -> Result<(), RepoError>;
+
+    /// Stores a customer's message in one transaction: the customer (by `wa_id`), the
+    /// conversation on that number (created, or `last_inbound_at` moved forward), the message.
+    /// A wamid already stored is not stored again: the result says `duplicate` and carries
+    /// what was saved the first time.
+    ///
+    /// # Errors
+    /// `TenantNotFound`, storage failure (nothing written).
+    async fn record_inbound(
+        &self,
+        store: StoreId,
+        inbound: &InboundRecord,
+    ) -> Result<RecordedInbound, RepoError>;
+
+    /// Finishes handling an inbound message in one transaction: saves the conversation's
+    /// state and context, the replies (an idempotency key already stored is skipped), and
+    /// marks the inbound message handled. Returns the replies as stored.
+    ///
+    /// # Errors
+    /// `NotFound` when the inbound message or conversation does not exist.
+    async fn complete_inbound(
+        &self,
+        store: StoreId,
+        inbound: MessageId,
+        conversation: &Conversation,
+        replies: &[Message],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Message>, RepoError>;
+
+    /// Applies a delivery status to the outbound message with this wamid, never moving it
+    /// backwards ([`MessageStatus::supersedes`]). Every status is also kept by
+    /// `(wamid, status)`, so one that arrives before the wamid is recorded is applied then.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn apply_status(
+        &self,
+        store: StoreId,
+        wamid: &str,
+        status: MessageStatus,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<StatusOutcome, RepoError>;
+
+    /// Records Meta's acceptance of an outbound message: its wamid and `sent` status, then
+    /// any later status already received for that wamid.
+    ///
+    /// # Errors
+    /// `NotFound` when the message does not exist.
+    async fn record_sent(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        wamid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+
+    /// Marks an outbound message failed before Meta accepted it (our rule or Meta's error).
+    ///
+    /// # Errors
+    /// `NotFound` when the message does not exist.
+    async fn record_send_failure(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+
+    /// A message by id.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn find_message(
+        &self,
+        store: StoreId,
+        id: MessageId,
+    ) -> Result<Option<Message>, RepoError>;
+
+    /// A message by wamid.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn find_message_by_wamid(
+        &self,
+        store: StoreId,
+        wamid: &str,
+    ) -> Result<Option<Message>, RepoError>;
+
+    /// The store's auto-reply text, when one is set (the conversation handler before the
+    /// AI agent).
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn auto_reply(&self, store: StoreId) -> Result<Option<String>, RepoError>;
+
+    /// Sets or clears the auto-reply text.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn set_auto_reply(
+        &self,
+        store: StoreId,
+        reply: Option<&str>,
+        at: DateTime<Utc>,
     ) -> Result<(), RepoError>;
 }

@@ -11,10 +11,11 @@ use std::fmt::Display;
 use chrono::{DateTime, SubsecRound, Utc};
 use omni_domain::{
     AccountId, Conversation, ConversationId, Currency, Customer, CustomerId, Direction, Email,
-    MenuItem, MenuItemId, Message, MessageBody, MessageId, Money, Order, Owner, OwnerId,
-    PaymentMethod, PaymentMethodId, PaymentMethodKind, PhoneNumber, PhoneNumberId, SealedSecret,
-    Store, StoreId, StoreKind, StoreName, TenantLocation, WabaId, WhatsappAccount,
+    MenuItem, MenuItemId, Message, MessageBody, MessageId, MessageStatus, Money, Order, Owner,
+    OwnerId, PaymentMethod, PaymentMethodId, PaymentMethodKind, PhoneNumber, PhoneNumberId,
+    SealedSecret, Store, StoreId, StoreKind, StoreName, TenantLocation, WabaId, WhatsappAccount,
 };
+use omni_ports::InboundRecord;
 use uuid::Uuid;
 
 /// Unwraps a builder step that cannot fail for the constant inputs used here.
@@ -179,14 +180,48 @@ pub fn message(
     body: MessageBody,
     created_at: DateTime<Utc>,
 ) -> Message {
-    Message {
-        id: MessageId::new(),
-        conversation_id: conversation,
-        direction,
-        wamid: (direction == Direction::Inbound).then(wamid),
-        body,
-        created_at,
+    let mut m = Message::new(MessageId::new(), conversation, direction, body, created_at);
+    m.wamid = (direction == Direction::Inbound).then(wamid);
+    m
+}
+
+/// A queued outbound reply in `conversation` answering `inbound`, with a unique idempotency
+/// key and no wamid yet.
+#[must_use]
+pub fn reply(
+    conversation: ConversationId,
+    inbound: MessageId,
+    body: &str,
+    created_at: DateTime<Utc>,
+) -> Message {
+    let mut m = message(conversation, Direction::Outbound, text(body), created_at);
+    m.status = Some(MessageStatus::Queued);
+    m.status_at = Some(created_at);
+    m.idempotency_key = Some(format!("reply:{}", random_token()));
+    m.in_reply_to = Some(inbound);
+    m
+}
+
+/// A text from a new customer (unique `wa_id` and wamid) to `account`, received at `at`. The
+/// message's conversation id is a placeholder: `record_inbound` fills it in.
+#[must_use]
+pub fn inbound(account: AccountId, body: &str, at: DateTime<Utc>) -> InboundRecord {
+    InboundRecord {
+        customer: customer(),
+        account_id: account,
+        message: message(ConversationId::new(), Direction::Inbound, text(body), at),
+        at,
     }
+}
+
+/// The next message of the same customer as `previous`: a new wamid and id, received at `at`.
+#[must_use]
+pub fn next_inbound(previous: &InboundRecord, body: &str, at: DateTime<Utc>) -> InboundRecord {
+    let mut next = previous.clone();
+    next.customer.id = CustomerId::new();
+    next.message = message(ConversationId::new(), Direction::Inbound, text(body), at);
+    next.at = at;
+    next
 }
 
 /// A text body.

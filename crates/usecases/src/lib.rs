@@ -1,5 +1,7 @@
 //! Use cases: orchestration over the ports. No framework, driver or HTTP types here.
 
+pub mod inbound;
+pub mod outbound;
 mod registry;
 mod rotation;
 

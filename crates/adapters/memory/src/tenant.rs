@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use omni_domain::{
-    AccountId, Conversation, ConversationId, Customer, CustomerId, MenuItem, MenuItemId, Message,
-    MessageId, Order, OrderId, OrderStatus, PaymentMethod, PaymentMethodId, PaymentStatus, StoreId,
-    TenantLocation,
+    AccountId, Conversation, ConversationId, Customer, CustomerId, Direction, MenuItem, MenuItemId,
+    Message, MessageId, MessageStatus, Order, OrderId, OrderStatus, PaymentMethod, PaymentMethodId,
+    PaymentStatus, StoreId, TenantLocation,
 };
-use omni_ports::{RepoError, TenantRepoPort};
+use omni_ports::{InboundRecord, RecordedInbound, RepoError, StatusOutcome, TenantRepoPort};
 
 use crate::lock;
 
@@ -24,6 +25,74 @@ struct Tenant {
     menu: BTreeMap<MenuItemId, MenuItem>,
     payment_methods: BTreeMap<PaymentMethodId, PaymentMethod>,
     orders: BTreeMap<OrderId, Order>,
+    /// Delivery statuses by (wamid, status): when and with which error.
+    statuses: BTreeMap<(String, &'static str), KeptStatus>,
+    auto_reply: Option<String>,
+}
+
+/// A delivery status as kept by wamid.
+#[derive(Debug, Clone)]
+struct KeptStatus {
+    status: MessageStatus,
+    at: DateTime<Utc>,
+    error: Option<String>,
+}
+
+impl Tenant {
+    fn message_by_wamid(&self, wamid: &str) -> Option<&Message> {
+        self.messages
+            .values()
+            .find(|m| m.wamid.as_deref() == Some(wamid))
+    }
+
+    /// What `record_inbound` returns for a wamid already stored.
+    fn redelivery(&self, message: &Message) -> Result<RecordedInbound, RepoError> {
+        let conversation = self
+            .conversations
+            .get(&message.conversation_id)
+            .ok_or_else(|| RepoError::Corrupt("message without conversation".into()))?;
+        let customer = self
+            .customers
+            .get(&conversation.customer_id)
+            .ok_or_else(|| RepoError::Corrupt("conversation without customer".into()))?;
+        let mut replies: Vec<Message> = if message.handled_at.is_some() {
+            self.messages
+                .values()
+                .filter(|m| m.direction == Direction::Outbound && m.in_reply_to == Some(message.id))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        replies.sort_by_key(|m| (m.created_at, m.id));
+        Ok(RecordedInbound {
+            customer: customer.clone(),
+            conversation: conversation.clone(),
+            message: message.clone(),
+            duplicate: true,
+            replies,
+        })
+    }
+
+    /// Moves a message to `status` if that supersedes its current one; whether it did.
+    fn set_status(
+        &mut self,
+        id: MessageId,
+        status: MessageStatus,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<bool, RepoError> {
+        let m = self.messages.get_mut(&id).ok_or(RepoError::NotFound)?;
+        if !status.supersedes(m.status) {
+            return Ok(false);
+        }
+        m.status = Some(status);
+        m.status_at = Some(at);
+        if let Some(error) = error {
+            m.error = Some(error.to_owned());
+        }
+        Ok(true)
+    }
 }
 
 /// An in-memory tenant repository: a map from store to that store's data.
@@ -35,6 +104,11 @@ struct Tenant {
 /// Orderings: the menu is sorted by category with uncategorised items (`None`) first, then by
 /// name, then id; messages and payment methods by `created_at` then id; orders newest first by
 /// `created_at` then id.
+///
+/// Inbound handling follows the SQL adapter's choices: a conversation created by
+/// [`TenantRepoPort::record_inbound`] starts in state `new` with an empty context; a reply
+/// without `in_reply_to` is stored as answering the inbound message it completes; of the
+/// statuses kept for a wamid, [`TenantRepoPort::record_sent`] applies the highest ranked.
 #[derive(Debug, Default)]
 pub struct InMemoryTenantRepo {
     tenants: Mutex<HashMap<StoreId, Tenant>>,
@@ -161,6 +235,13 @@ impl TenantRepoPort for InMemoryTenantRepo {
             if m.wamid.is_some() && t.messages.values().any(|x| x.wamid == m.wamid) {
                 return Err(RepoError::conflict("wamid"));
             }
+            if m.idempotency_key.is_some()
+                && t.messages
+                    .values()
+                    .any(|x| x.idempotency_key == m.idempotency_key)
+            {
+                return Err(RepoError::conflict("idempotency key"));
+            }
             if t.messages.contains_key(&m.id) {
                 return Err(RepoError::conflict("message id"));
             }
@@ -269,6 +350,256 @@ impl TenantRepoPort for InMemoryTenantRepo {
             let created_at = row.created_at;
             *row = order.clone();
             row.created_at = created_at;
+            Ok(())
+        })
+    }
+
+    async fn record_inbound(
+        &self,
+        store: StoreId,
+        inbound: &InboundRecord,
+    ) -> Result<RecordedInbound, RepoError> {
+        self.with(store, |t| {
+            let Some(wamid) = inbound.message.wamid.as_deref() else {
+                return Err(RepoError::Unexpected(
+                    "record_inbound: the message has no wamid".into(),
+                ));
+            };
+            if let Some(stored) = t.message_by_wamid(wamid) {
+                return t.redelivery(stored);
+            }
+            if t.messages.contains_key(&inbound.message.id) {
+                return Err(RepoError::conflict("message id"));
+            }
+            let known = t
+                .customers
+                .values()
+                .find(|c| c.wa_id == inbound.customer.wa_id)
+                .map(|c| c.id);
+            let customer_id = match known {
+                Some(id) => id,
+                None if t.customers.contains_key(&inbound.customer.id) => {
+                    return Err(RepoError::conflict("customer id"));
+                }
+                None => {
+                    t.customers
+                        .insert(inbound.customer.id, inbound.customer.clone());
+                    inbound.customer.id
+                }
+            };
+            let customer = t
+                .customers
+                .get_mut(&customer_id)
+                .ok_or(RepoError::NotFound)?;
+            if inbound.customer.name.is_some() {
+                customer.name.clone_from(&inbound.customer.name);
+            }
+            if inbound.customer.phone.is_some() {
+                customer.phone.clone_from(&inbound.customer.phone);
+            }
+            let customer = customer.clone();
+
+            let existing = t
+                .conversations
+                .values()
+                .find(|c| c.customer_id == customer.id && c.account_id == inbound.account_id)
+                .map(|c| c.id);
+            let conversation_id = match existing {
+                Some(id) => id,
+                None => {
+                    let c = Conversation {
+                        id: ConversationId::new(),
+                        customer_id: customer.id,
+                        account_id: inbound.account_id,
+                        state: "new".into(),
+                        context: serde_json::Value::Object(serde_json::Map::new()),
+                        last_inbound_at: Some(inbound.at),
+                        created_at: inbound.at,
+                        updated_at: inbound.at,
+                    };
+                    let id = c.id;
+                    t.conversations.insert(id, c);
+                    id
+                }
+            };
+            let conversation = t
+                .conversations
+                .get_mut(&conversation_id)
+                .ok_or(RepoError::NotFound)?;
+            if conversation
+                .last_inbound_at
+                .is_none_or(|last| last < inbound.at)
+            {
+                conversation.last_inbound_at = Some(inbound.at);
+            }
+            let conversation = conversation.clone();
+
+            let mut message = inbound.message.clone();
+            message.conversation_id = conversation.id;
+            t.messages.insert(message.id, message.clone());
+            Ok(RecordedInbound {
+                customer,
+                conversation,
+                message,
+                duplicate: false,
+                replies: Vec::new(),
+            })
+        })
+    }
+
+    async fn complete_inbound(
+        &self,
+        store: StoreId,
+        inbound: MessageId,
+        conversation: &Conversation,
+        replies: &[Message],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Message>, RepoError> {
+        self.with(store, |t| {
+            // Check everything first: nothing is written when a call fails.
+            if !t.messages.contains_key(&inbound)
+                || !t.conversations.contains_key(&conversation.id)
+                || replies
+                    .iter()
+                    .any(|r| !t.conversations.contains_key(&r.conversation_id))
+            {
+                return Err(RepoError::NotFound);
+            }
+            let row = t
+                .conversations
+                .get_mut(&conversation.id)
+                .ok_or(RepoError::NotFound)?;
+            row.state.clone_from(&conversation.state);
+            row.context.clone_from(&conversation.context);
+            row.updated_at = conversation.updated_at;
+
+            let mut stored = Vec::with_capacity(replies.len());
+            for reply in replies {
+                let existing = match &reply.idempotency_key {
+                    Some(key) => t
+                        .messages
+                        .values()
+                        .find(|m| m.idempotency_key.as_ref() == Some(key))
+                        .or_else(|| t.messages.get(&reply.id)),
+                    None => t.messages.get(&reply.id),
+                };
+                if let Some(existing) = existing {
+                    stored.push(existing.clone());
+                    continue;
+                }
+                let mut reply = reply.clone();
+                reply.in_reply_to = reply.in_reply_to.or(Some(inbound));
+                t.messages.insert(reply.id, reply.clone());
+                stored.push(reply);
+            }
+            if let Some(m) = t.messages.get_mut(&inbound)
+                && m.handled_at.is_none()
+            {
+                m.handled_at = Some(at);
+            }
+            Ok(stored)
+        })
+    }
+
+    async fn apply_status(
+        &self,
+        store: StoreId,
+        wamid: &str,
+        status: MessageStatus,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<StatusOutcome, RepoError> {
+        self.with(store, |t| {
+            t.statuses
+                .entry((wamid.to_owned(), status.as_str()))
+                .or_insert_with(|| KeptStatus {
+                    status,
+                    at,
+                    error: error.map(str::to_owned),
+                });
+            let Some(id) = t.message_by_wamid(wamid).map(|m| m.id) else {
+                return Ok(StatusOutcome::Kept);
+            };
+            Ok(if t.set_status(id, status, at, error)? {
+                StatusOutcome::Applied
+            } else {
+                StatusOutcome::Stale
+            })
+        })
+    }
+
+    async fn record_sent(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        wamid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.with(store, |t| {
+            if !t.messages.contains_key(&message) {
+                return Err(RepoError::NotFound);
+            }
+            if t.message_by_wamid(wamid).is_some_and(|m| m.id != message) {
+                return Err(RepoError::conflict("wamid"));
+            }
+            if let Some(m) = t.messages.get_mut(&message) {
+                m.wamid = Some(wamid.to_owned());
+            }
+            t.set_status(message, MessageStatus::Sent, at, None)?;
+            let best = t
+                .statuses
+                .range((wamid.to_owned(), "")..)
+                .take_while(|((w, _), _)| w == wamid)
+                .map(|(_, kept)| kept.clone())
+                .max_by_key(|kept| kept.status.rank());
+            if let Some(kept) = best {
+                t.set_status(message, kept.status, kept.at, kept.error.as_deref())?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn record_send_failure(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.with(store, |t| {
+            t.set_status(message, MessageStatus::Failed, at, Some(error))
+                .map(|_| ())
+        })
+    }
+
+    async fn find_message(
+        &self,
+        store: StoreId,
+        id: MessageId,
+    ) -> Result<Option<Message>, RepoError> {
+        self.with(store, |t| Ok(t.messages.get(&id).cloned()))
+    }
+
+    async fn find_message_by_wamid(
+        &self,
+        store: StoreId,
+        wamid: &str,
+    ) -> Result<Option<Message>, RepoError> {
+        self.with(store, |t| Ok(t.message_by_wamid(wamid).cloned()))
+    }
+
+    async fn auto_reply(&self, store: StoreId) -> Result<Option<String>, RepoError> {
+        self.with(store, |t| Ok(t.auto_reply.clone()))
+    }
+
+    async fn set_auto_reply(
+        &self,
+        store: StoreId,
+        reply: Option<&str>,
+        _at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.with(store, |t| {
+            t.auto_reply = reply.map(str::to_owned);
             Ok(())
         })
     }

@@ -2,18 +2,24 @@
 //! default), one central database and one database per store. Queries are written once for
 //! both engines (see [`db`]); tenant pools open lazily and are capped (see [`tenant`]).
 
+mod account_events;
 mod admin;
 mod central;
 mod convert;
 pub mod db;
+mod inbox;
 pub mod migrate;
+mod outbox;
 mod schema;
 pub mod tenant;
 mod tenant_queries;
 pub mod tls;
 
+pub use account_events::SqlAccountEventRepo;
 pub use admin::{PgAdmin, database_url_with_name};
 pub use central::SqlCentralRepo;
 pub use db::{DbPool, DbTarget};
+pub use inbox::SqlInboxRepo;
 pub use migrate::{Schema, revert_all_migrations, run_migrations};
+pub use outbox::SqlOutboxRepo;
 pub use tenant::{SqlTenantRepo, TenantConfig};

@@ -54,6 +54,75 @@ pub mod central {
             deleted_at -> Nullable<Timestamp>,
         }
     }
+
+    diesel::table! {
+        webhook_inbox (id) {
+            id -> BigInt,
+            dedupe_key -> Text,
+            field -> Text,
+            route_kind -> Text,
+            route_id -> Text,
+            ordering_key -> Text,
+            event_at -> Timestamp,
+            payload -> Text,
+            state -> Text,
+            attempts -> Integer,
+            available_at -> Timestamp,
+            lease_owner -> Nullable<Text>,
+            lease_until -> Nullable<Timestamp>,
+            last_error -> Nullable<Text>,
+            store_id -> Nullable<Text>,
+            account_id -> Nullable<Text>,
+            received_at -> Timestamp,
+            processed_at -> Nullable<Timestamp>,
+        }
+    }
+
+    diesel::table! {
+        outbox (id) {
+            id -> BigInt,
+            idempotency_key -> Text,
+            store_id -> Nullable<Text>,
+            account_id -> Nullable<Text>,
+            sender -> Text,
+            recipient -> Text,
+            message -> Text,
+            initiator -> Text,
+            window_ends_at -> Nullable<Timestamp>,
+            tenant_message_id -> Nullable<Text>,
+            state -> Text,
+            attempts -> Integer,
+            available_at -> Timestamp,
+            lease_owner -> Nullable<Text>,
+            lease_until -> Nullable<Timestamp>,
+            wamid -> Nullable<Text>,
+            error_code -> Nullable<Text>,
+            error -> Nullable<Text>,
+            created_at -> Timestamp,
+            sent_at -> Nullable<Timestamp>,
+        }
+    }
+
+    diesel::table! {
+        sender_leases (sender) {
+            sender -> Text,
+            owner -> Text,
+            lease_until -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        account_events (id) {
+            id -> Text,
+            account_id -> Nullable<Text>,
+            store_id -> Nullable<Text>,
+            waba_id -> Text,
+            kind -> Text,
+            detail -> Text,
+            occurred_at -> Timestamp,
+            recorded_at -> Timestamp,
+        }
+    }
 }
 
 /// Tables of a store's tenant database.
@@ -90,6 +159,12 @@ pub mod tenant {
             kind -> Text,
             body -> Text,
             created_at -> Timestamp,
+            status -> Nullable<Text>,
+            status_at -> Nullable<Timestamp>,
+            error -> Nullable<Text>,
+            idempotency_key -> Nullable<Text>,
+            in_reply_to -> Nullable<Text>,
+            handled_at -> Nullable<Timestamp>,
         }
     }
 
@@ -146,6 +221,23 @@ pub mod tenant {
             name -> Text,
             unit_price_minor -> BigInt,
             quantity -> Integer,
+        }
+    }
+
+    diesel::table! {
+        message_statuses (wamid, status) {
+            wamid -> Text,
+            status -> Text,
+            occurred_at -> Timestamp,
+            error -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        auto_reply (id) {
+            id -> Integer,
+            reply -> Text,
+            updated_at -> Timestamp,
         }
     }
 }

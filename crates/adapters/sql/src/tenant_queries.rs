@@ -2,22 +2,26 @@
 //! can only ever reach that store's database. Each query is written once for both engines.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::{Insertable, Queryable, Selectable};
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
+};
+use diesel_async::pg::AsyncPgConnection;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use omni_domain::{
-    AccountId, Conversation, ConversationId, Currency, Customer, CustomerId, MenuItem, Message,
-    Money, Order, OrderId, OrderItem, OrderStatus, Payment, PaymentMethod, PaymentStatus, StoreId,
-    TenantLocation,
+    AccountId, Conversation, ConversationId, Currency, Customer, CustomerId, Direction, MenuItem,
+    Message, MessageId, MessageStatus, Money, Order, OrderId, OrderItem, OrderStatus, Payment,
+    PaymentMethod, PaymentStatus, StoreId, TenantLocation,
 };
-use omni_ports::{RepoError, TenantRepoPort};
+use omni_ports::{InboundRecord, RecordedInbound, RepoError, StatusOutcome, TenantRepoPort};
 
 use crate::central::parse_phone;
 use crate::convert::{json, parse, to_json, ts, utc};
-use crate::db::{DbError, db_run, diesel_error};
+use crate::db::{DbConn, DbError, DbPool, SqliteConn, db_run, diesel_error};
 use crate::schema::tenant::{
-    conversations, customers, menu_items, messages, order_items, orders, payment_methods,
+    auto_reply, conversations, customers, menu_items, message_statuses, messages, order_items,
+    orders, payment_methods,
 };
 use crate::tenant::SqlTenantRepo;
 
@@ -97,9 +101,33 @@ struct MessageRow {
     kind: String,
     body: String,
     created_at: NaiveDateTime,
+    status: Option<String>,
+    status_at: Option<NaiveDateTime>,
+    error: Option<String>,
+    idempotency_key: Option<String>,
+    in_reply_to: Option<String>,
+    handled_at: Option<NaiveDateTime>,
 }
 
 impl MessageRow {
+    fn from_domain(m: &Message) -> Self {
+        Self {
+            id: m.id.to_string(),
+            conversation_id: m.conversation_id.to_string(),
+            direction: m.direction.as_str().to_owned(),
+            wamid: m.wamid.clone(),
+            kind: m.body.kind().to_owned(),
+            body: to_json(&m.body),
+            created_at: ts(m.created_at),
+            status: m.status.map(|s| s.as_str().to_owned()),
+            status_at: m.status_at.map(ts),
+            error: m.error.clone(),
+            idempotency_key: m.idempotency_key.clone(),
+            in_reply_to: m.in_reply_to.map(|id| id.to_string()),
+            handled_at: m.handled_at.map(ts),
+        }
+    }
+
     fn into_domain(self) -> Result<Message, RepoError> {
         Ok(Message {
             id: parse("messages.id", &self.id)?,
@@ -108,8 +136,110 @@ impl MessageRow {
             wamid: self.wamid,
             body: json("messages.body", &self.body)?,
             created_at: utc(self.created_at),
+            status: self
+                .status
+                .map(|s| parse("messages.status", &s))
+                .transpose()?,
+            status_at: self.status_at.map(utc),
+            error: self.error,
+            idempotency_key: self.idempotency_key,
+            in_reply_to: self
+                .in_reply_to
+                .map(|id| parse("messages.in_reply_to", &id))
+                .transpose()?,
+            handled_at: self.handled_at.map(utc),
         })
     }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = message_statuses)]
+struct MessageStatusRow {
+    wamid: String,
+    status: String,
+    occurred_at: NaiveDateTime,
+    error: Option<String>,
+}
+
+/// The stored statuses `status` may replace ([`MessageStatus::supersedes`]), for a
+/// compare-and-set `UPDATE .. WHERE status IS NULL OR status IN (..)`: the check and the write
+/// are one statement, so concurrent statuses cannot both pass it (Postgres re-checks the
+/// condition on the row a concurrent writer committed).
+fn superseded_by(status: MessageStatus) -> Vec<&'static str> {
+    MessageStatus::ALL
+        .iter()
+        .filter(|current| status.supersedes(Some(**current)))
+        .map(|current| current.as_str())
+        .collect()
+}
+
+/// What `record_inbound` read and wrote, as rows.
+struct InboundRows {
+    customer: CustomerRow,
+    conversation: ConversationRow,
+    message: MessageRow,
+    duplicate: bool,
+    replies: Vec<MessageRow>,
+}
+
+impl InboundRows {
+    fn into_domain(self) -> Result<RecordedInbound, RepoError> {
+        Ok(RecordedInbound {
+            customer: self.customer.into_domain()?,
+            conversation: self.conversation.into_domain()?,
+            message: self.message.into_domain()?,
+            duplicate: self.duplicate,
+            replies: messages_of(self.replies)?,
+        })
+    }
+}
+
+fn messages_of(rows: Vec<MessageRow>) -> Result<Vec<Message>, RepoError> {
+    rows.into_iter().map(MessageRow::into_domain).collect()
+}
+
+/// The only row of `auto_reply`.
+const AUTO_REPLY_ROW: i32 = 1;
+
+/// The state a conversation starts in (the same as a new order's `conversation_state`).
+const NEW_CONVERSATION_STATE: &str = "new";
+
+/// Runs `$body` in a transaction that writes, on either engine, with `$conn` rebound to the
+/// transaction's connection. SQLite starts it with `BEGIN IMMEDIATE`: the write lock is taken
+/// (waiting out `busy_timeout`) before the first read, so concurrent transactions serialise
+/// instead of failing with `SQLITE_BUSY_SNAPSHOT` when a deferred reader later writes. Postgres
+/// runs at READ COMMITTED; with `lock = key` it first takes a transaction-scoped advisory lock
+/// on the key, so transactions about the same key (a wamid) see each other's commits (SQLite's
+/// write lock already does that).
+macro_rules! write_transaction {
+    ($conn:ident $(, lock = $key:expr)? => $out:ty, $body:block) => {
+        match &mut $conn {
+            DbConn::Pg($conn) => {
+                let $conn: &mut AsyncPgConnection = &mut *$conn;
+                $conn
+                    .transaction(async |$conn| -> Result<$out, DbError> {
+                        $(pg_advisory_lock($conn, $key).await?;)?
+                        $body
+                    })
+                    .await
+            }
+            DbConn::Sqlite($conn) => {
+                let $conn: &mut SqliteConn = &mut *$conn;
+                $conn
+                    .immediate_transaction(async |$conn| -> Result<$out, DbError> { $body })
+                    .await
+            }
+        }
+    };
+}
+
+/// Takes a Postgres advisory lock on `key` until the transaction ends.
+async fn pg_advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> Result<(), DbError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -309,6 +439,175 @@ fn orders_of(rows: Vec<OrderRow>, items: Vec<OrderItemRow>) -> Result<Vec<Order>
         .collect()
 }
 
+/// Moves message `$id` to `$status` (at `$at`; the error too when `$error` is `Some`) if its
+/// stored status is one of `$replaceable` or none; evaluates to the diesel result of the
+/// `UPDATE` (rows changed).
+macro_rules! set_status {
+    ($conn:ident, $id:expr, $status:expr, $at:expr, $error:expr, $replaceable:expr) => {{
+        let target = messages::table.filter(messages::id.eq($id)).filter(
+            messages::status
+                .is_null()
+                .or(messages::status.eq_any($replaceable)),
+        );
+        match $error {
+            Some(error) => {
+                diesel::update(target)
+                    .set((
+                        messages::status.eq($status),
+                        messages::status_at.eq($at),
+                        messages::error.eq(error),
+                    ))
+                    .execute($conn)
+                    .await
+            }
+            None => {
+                diesel::update(target)
+                    .set((messages::status.eq($status), messages::status_at.eq($at)))
+                    .execute($conn)
+                    .await
+            }
+        }
+    }};
+}
+
+/// One attempt of `record_inbound` (see there).
+async fn record_inbound_once(
+    pool: &DbPool,
+    inbound: &InboundRecord,
+) -> Result<RecordedInbound, RepoError> {
+    let Some(wamid) = inbound.message.wamid.as_deref() else {
+        return Err(RepoError::Unexpected(
+            "record_inbound: the message has no wamid".into(),
+        ));
+    };
+    let new_customer = CustomerRow {
+        id: inbound.customer.id.to_string(),
+        wa_id: inbound.customer.wa_id.clone(),
+        phone: inbound
+            .customer
+            .phone
+            .as_ref()
+            .map(|p| p.as_str().to_owned()),
+        name: inbound.customer.name.clone(),
+        created_at: ts(inbound.customer.created_at),
+    };
+    let account_id = inbound.account_id.to_string();
+    let at = ts(inbound.at);
+    let mut conn = pool.get().await?;
+    let rows = write_transaction!(conn => InboundRows, {
+        // A redelivery: read what the first delivery stored, write nothing.
+        let found: Option<MessageRow> = messages::table
+            .filter(messages::wamid.eq(wamid))
+            .select(MessageRow::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(message) = found {
+            let conversation: ConversationRow = conversations::table
+                .find(&message.conversation_id)
+                .select(ConversationRow::as_select())
+                .first(conn)
+                .await?;
+            let customer: CustomerRow = customers::table
+                .find(&conversation.customer_id)
+                .select(CustomerRow::as_select())
+                .first(conn)
+                .await?;
+            let replies: Vec<MessageRow> = if message.handled_at.is_some() {
+                messages::table
+                    .filter(messages::in_reply_to.eq(&message.id))
+                    .filter(messages::direction.eq(Direction::Outbound.as_str()))
+                    .order((messages::created_at, messages::id))
+                    .select(MessageRow::as_select())
+                    .load(conn)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            return Ok(InboundRows { customer, conversation, message, duplicate: true, replies });
+        }
+
+        // The customer by wa_id: inserted unless known (a concurrent insert of the same wa_id
+        // makes this one do nothing), then the name and phone refreshed when given.
+        diesel::insert_into(customers::table)
+            .values(&new_customer)
+            .on_conflict(customers::wa_id)
+            .do_nothing()
+            .execute(conn)
+            .await?;
+        let mut customer: CustomerRow = customers::table
+            .filter(customers::wa_id.eq(&new_customer.wa_id))
+            .select(CustomerRow::as_select())
+            .first(conn)
+            .await?;
+        let name = new_customer.name.clone().or_else(|| customer.name.clone());
+        let phone = new_customer.phone.clone().or_else(|| customer.phone.clone());
+        if name != customer.name || phone != customer.phone {
+            diesel::update(customers::table.find(&customer.id))
+                .set((customers::name.eq(&name), customers::phone.eq(&phone)))
+                .execute(conn)
+                .await?;
+            customer.name = name;
+            customer.phone = phone;
+        }
+
+        // The conversation on this number, created the same way.
+        let fresh = ConversationRow {
+            id: ConversationId::new().to_string(),
+            customer_id: customer.id.clone(),
+            account_id: account_id.clone(),
+            state: NEW_CONVERSATION_STATE.to_owned(),
+            context: "{}".to_owned(),
+            last_inbound_at: Some(at),
+            created_at: at,
+            updated_at: at,
+        };
+        diesel::insert_into(conversations::table)
+            .values(&fresh)
+            .on_conflict((conversations::customer_id, conversations::account_id))
+            .do_nothing()
+            .execute(conn)
+            .await?;
+        let conversation_id: String = conversations::table
+            .filter(conversations::customer_id.eq(&customer.id))
+            .filter(conversations::account_id.eq(&account_id))
+            .select(conversations::id)
+            .first(conn)
+            .await?;
+
+        let mut message = MessageRow::from_domain(&inbound.message);
+        message.conversation_id.clone_from(&conversation_id);
+        let inserted = diesel::insert_into(messages::table)
+            .values(&message)
+            .on_conflict(messages::wamid)
+            .do_nothing()
+            .execute(conn)
+            .await?;
+        if inserted == 0 {
+            // A concurrent copy committed after the redelivery check (Postgres only: SQLite's
+            // write lock serialises the whole transaction). Roll back and let the caller retry.
+            return Err(RepoError::conflict("messages.wamid").into());
+        }
+        diesel::update(
+            conversations::table.find(&conversation_id).filter(
+                conversations::last_inbound_at
+                    .is_null()
+                    .or(conversations::last_inbound_at.lt(at)),
+            ),
+        )
+        .set(conversations::last_inbound_at.eq(at))
+        .execute(conn)
+        .await?;
+        let conversation: ConversationRow = conversations::table
+            .find(&conversation_id)
+            .select(ConversationRow::as_select())
+            .first(conn)
+            .await?;
+        Ok(InboundRows { customer, conversation, message, duplicate: false, replies: Vec::new() })
+    })?;
+    rows.into_domain()
+}
+
 #[async_trait]
 impl TenantRepoPort for SqlTenantRepo {
     fn new_location(&self, store: StoreId) -> TenantLocation {
@@ -336,31 +635,28 @@ impl TenantRepoPort for SqlTenantRepo {
             created_at: ts(customer.created_at),
         };
         let mut conn = self.pool(store).await?.get().await?;
-        let row = db_run!(conn: {
-            conn.transaction(async |conn| -> Result<CustomerRow, DbError> {
-                let existing: Option<CustomerRow> = customers::table
-                    .filter(customers::wa_id.eq(&new.wa_id))
-                    .select(CustomerRow::as_select())
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(mut existing) = existing else {
-                    diesel::insert_into(customers::table).values(&new).execute(conn).await?;
-                    return Ok(new);
-                };
-                if new.name.is_some() {
-                    existing.name.clone_from(&new.name);
-                }
-                if new.phone.is_some() {
-                    existing.phone.clone_from(&new.phone);
-                }
-                diesel::update(customers::table.find(&existing.id))
-                    .set((customers::name.eq(&existing.name), customers::phone.eq(&existing.phone)))
-                    .execute(conn)
-                    .await?;
-                Ok(existing)
-            })
-            .await
+        let row = write_transaction!(conn => CustomerRow, {
+            let existing: Option<CustomerRow> = customers::table
+                .filter(customers::wa_id.eq(&new.wa_id))
+                .select(CustomerRow::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(mut existing) = existing else {
+                diesel::insert_into(customers::table).values(&new).execute(conn).await?;
+                return Ok(new);
+            };
+            if new.name.is_some() {
+                existing.name.clone_from(&new.name);
+            }
+            if new.phone.is_some() {
+                existing.phone.clone_from(&new.phone);
+            }
+            diesel::update(customers::table.find(&existing.id))
+                .set((customers::name.eq(&existing.name), customers::phone.eq(&existing.phone)))
+                .execute(conn)
+                .await?;
+            Ok(existing)
         })?;
         row.into_domain()
     }
@@ -431,15 +727,7 @@ impl TenantRepoPort for SqlTenantRepo {
     }
 
     async fn insert_message(&self, store: StoreId, m: &Message) -> Result<(), RepoError> {
-        let row = MessageRow {
-            id: m.id.to_string(),
-            conversation_id: m.conversation_id.to_string(),
-            direction: m.direction.as_str().to_owned(),
-            wamid: m.wamid.clone(),
-            kind: m.body.kind().to_owned(),
-            body: to_json(&m.body),
-            created_at: ts(m.created_at),
-        };
+        let row = MessageRow::from_domain(m);
         let mut conn = self.pool(store).await?.get().await?;
         db_run!(conn: {
             diesel::insert_into(messages::table).values(&row).execute(conn).await
@@ -662,5 +950,322 @@ impl TenantRepoPort for SqlTenantRepo {
             .await
         })
         .map_err(RepoError::from)
+    }
+
+    /// A new conversation starts in state `new` with an empty context; only
+    /// `last_inbound_at` moves for later messages (`updated_at` is the handler's). A known
+    /// customer keeps its id and creation time and takes a given name and phone.
+    async fn record_inbound(
+        &self,
+        store: StoreId,
+        inbound: &InboundRecord,
+    ) -> Result<RecordedInbound, RepoError> {
+        let pool = self.pool(store).await?;
+        match record_inbound_once(&pool, inbound).await {
+            // A concurrent copy of the wamid won the insert; now it is a plain redelivery.
+            Err(RepoError::Conflict { .. }) => record_inbound_once(&pool, inbound).await,
+            other => other,
+        }
+    }
+
+    /// A reply without `in_reply_to` is stored as answering `inbound`; a reply whose
+    /// idempotency key (or, without one, whose id) is stored already is skipped and returned as
+    /// stored. `handled_at` keeps the first completion's time.
+    async fn complete_inbound(
+        &self,
+        store: StoreId,
+        inbound: MessageId,
+        conversation: &Conversation,
+        replies: &[Message],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Message>, RepoError> {
+        let inbound_id = inbound.to_string();
+        let conversation = ConversationRow::from_domain(conversation);
+        let rows: Vec<MessageRow> = replies
+            .iter()
+            .map(|reply| {
+                let mut row = MessageRow::from_domain(reply);
+                if row.in_reply_to.is_none() {
+                    row.in_reply_to = Some(inbound_id.clone());
+                }
+                row
+            })
+            .collect();
+        let at = ts(at);
+        let mut conn = self.pool(store).await?.get().await?;
+        let stored = write_transaction!(conn => Vec<MessageRow>, {
+            let inbound_exists: i64 = messages::table
+                .find(&inbound_id)
+                .count()
+                .get_result(conn)
+                .await?;
+            if inbound_exists == 0 {
+                return Err(RepoError::NotFound.into());
+            }
+            let updated = diesel::update(conversations::table.find(&conversation.id))
+                .set((
+                    conversations::state.eq(&conversation.state),
+                    conversations::context.eq(&conversation.context),
+                    conversations::updated_at.eq(conversation.updated_at),
+                ))
+                .execute(conn)
+                .await?;
+            if updated == 0 {
+                return Err(RepoError::NotFound.into());
+            }
+            // One statement per reply: diesel cannot batch-insert through the SQLite wrapper.
+            for row in &rows {
+                diesel::insert_into(messages::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?;
+            }
+            diesel::update(
+                messages::table.find(&inbound_id).filter(messages::handled_at.is_null()),
+            )
+            .set(messages::handled_at.eq(at))
+            .execute(conn)
+            .await?;
+            let mut stored = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let found: MessageRow = match &row.idempotency_key {
+                    Some(key) => {
+                        messages::table
+                            .filter(messages::idempotency_key.eq(key))
+                            .select(MessageRow::as_select())
+                            .first(conn)
+                            .await?
+                    }
+                    None => {
+                        messages::table
+                            .find(&row.id)
+                            .select(MessageRow::as_select())
+                            .first(conn)
+                            .await?
+                    }
+                };
+                stored.push(found);
+            }
+            Ok(stored)
+        })?;
+        messages_of(stored)
+    }
+
+    /// The error is saved only when given. Statuses of one wamid are serialised (SQLite's
+    /// write lock; a Postgres advisory lock on the wamid, shared with `record_sent`).
+    async fn apply_status(
+        &self,
+        store: StoreId,
+        wamid: &str,
+        status: MessageStatus,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<StatusOutcome, RepoError> {
+        let kept = MessageStatusRow {
+            wamid: wamid.to_owned(),
+            status: status.as_str().to_owned(),
+            occurred_at: ts(at),
+            error: error.map(str::to_owned),
+        };
+        let replaceable = superseded_by(status);
+        let mut conn = self.pool(store).await?.get().await?;
+        write_transaction!(conn, lock = wamid => StatusOutcome, {
+            diesel::insert_into(message_statuses::table)
+                .values(&kept)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            let id: Option<String> = messages::table
+                .filter(messages::wamid.eq(wamid))
+                .select(messages::id)
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(StatusOutcome::Kept);
+            };
+            let changed = set_status!(
+                conn,
+                &id,
+                &kept.status,
+                kept.occurred_at,
+                kept.error.as_deref(),
+                &replaceable
+            )?;
+            Ok(if changed == 0 { StatusOutcome::Stale } else { StatusOutcome::Applied })
+        })
+        .map_err(RepoError::from)
+    }
+
+    /// Of the statuses kept for the wamid, the highest ranked is applied (when it supersedes
+    /// `sent`).
+    async fn record_sent(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        wamid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let id = message.to_string();
+        let at = ts(at);
+        let after_sent = superseded_by(MessageStatus::Sent);
+        let mut conn = self.pool(store).await?.get().await?;
+        write_transaction!(conn, lock = wamid => (), {
+            let updated = diesel::update(messages::table.find(&id))
+                .set(messages::wamid.eq(wamid))
+                .execute(conn)
+                .await?;
+            if updated == 0 {
+                return Err(RepoError::NotFound.into());
+            }
+            set_status!(
+                conn,
+                &id,
+                MessageStatus::Sent.as_str(),
+                at,
+                None::<&str>,
+                &after_sent
+            )?;
+            let kept: Vec<MessageStatusRow> = message_statuses::table
+                .filter(message_statuses::wamid.eq(wamid))
+                .select(MessageStatusRow::as_select())
+                .load(conn)
+                .await?;
+            let mut best: Option<(MessageStatus, MessageStatusRow)> = None;
+            for row in kept {
+                let status: MessageStatus = parse("message_statuses.status", &row.status)?;
+                if best.as_ref().is_none_or(|(b, _)| status.rank() > b.rank()) {
+                    best = Some((status, row));
+                }
+            }
+            if let Some((status, row)) = best {
+                let replaceable = superseded_by(status);
+                set_status!(
+                    conn,
+                    &id,
+                    status.as_str(),
+                    row.occurred_at,
+                    row.error.as_deref(),
+                    &replaceable
+                )?;
+            }
+            Ok(())
+        })
+        .map_err(RepoError::from)
+    }
+
+    async fn record_send_failure(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let id = message.to_string();
+        let at = ts(at);
+        let replaceable = superseded_by(MessageStatus::Failed);
+        let mut conn = self.pool(store).await?.get().await?;
+        let (changed, exists) = db_run!(conn: {
+            let changed = set_status!(
+                conn,
+                &id,
+                MessageStatus::Failed.as_str(),
+                at,
+                Some(error),
+                &replaceable
+            )
+            .map_err(diesel_error)?;
+            let exists: i64 = if changed == 0 {
+                messages::table.find(&id).count().get_result(conn).await.map_err(diesel_error)?
+            } else {
+                1
+            };
+            (changed, exists)
+        });
+        if changed == 0 && exists == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn find_message(
+        &self,
+        store: StoreId,
+        id: MessageId,
+    ) -> Result<Option<Message>, RepoError> {
+        let mut conn = self.pool(store).await?.get().await?;
+        let row: Option<MessageRow> = db_run!(conn: {
+            messages::table
+                .find(id.to_string())
+                .select(MessageRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+        })
+        .map_err(diesel_error)?;
+        row.map(MessageRow::into_domain).transpose()
+    }
+
+    async fn find_message_by_wamid(
+        &self,
+        store: StoreId,
+        wamid: &str,
+    ) -> Result<Option<Message>, RepoError> {
+        let mut conn = self.pool(store).await?.get().await?;
+        let row: Option<MessageRow> = db_run!(conn: {
+            messages::table
+                .filter(messages::wamid.eq(wamid))
+                .select(MessageRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+        })
+        .map_err(diesel_error)?;
+        row.map(MessageRow::into_domain).transpose()
+    }
+
+    async fn auto_reply(&self, store: StoreId) -> Result<Option<String>, RepoError> {
+        let mut conn = self.pool(store).await?.get().await?;
+        db_run!(conn: {
+            auto_reply::table
+                .find(AUTO_REPLY_ROW)
+                .select(auto_reply::reply)
+                .first(conn)
+                .await
+                .optional()
+        })
+        .map_err(diesel_error)
+    }
+
+    async fn set_auto_reply(
+        &self,
+        store: StoreId,
+        reply: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let at = ts(at);
+        let mut conn = self.pool(store).await?.get().await?;
+        db_run!(conn: {
+            match reply {
+                Some(reply) => {
+                    diesel::insert_into(auto_reply::table)
+                        .values((
+                            auto_reply::id.eq(AUTO_REPLY_ROW),
+                            auto_reply::reply.eq(reply),
+                            auto_reply::updated_at.eq(at),
+                        ))
+                        .on_conflict(auto_reply::id)
+                        .do_update()
+                        .set((auto_reply::reply.eq(reply), auto_reply::updated_at.eq(at)))
+                        .execute(conn)
+                        .await
+                }
+                None => diesel::delete(auto_reply::table.find(AUTO_REPLY_ROW)).execute(conn).await,
+            }
+        })
+        .map_err(diesel_error)?;
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod error;
 mod health;
+mod webhook;
 
 pub use error::ApiError;
 
@@ -16,7 +17,49 @@ use crate::startup::AppState;
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::resource("/api/webhooks/whatsapp")
+                .route(web::get().to(webhook::verify))
+                .route(web::post().to(webhook::receive)),
+        );
+}
+
+/// The HTTP server on a bound listener, not yet running (tests run it in-process).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn server(
+    state: AppState,
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
+    server_with(state, listener, workers, Duration::from_secs(30))
+}
+
+fn server_with(
+    state: AppState,
+    listener: TcpListener,
+    workers: usize,
+    shutdown_timeout: Duration,
+) -> std::io::Result<actix_web::dev::Server> {
+    let data = web::Data::new(state.clone());
+    let payload = web::PayloadConfig::new(state.webhook.max_body_bytes);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(error::error_bodies))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(payload.clone())
+            .configure(routes)
+            .default_service(web::to(error::not_found))
+    })
+    .shutdown_timeout(shutdown_timeout.as_secs())
+    .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
 }
 
 /// Runs the server on a bound listener until SIGTERM/SIGINT, then drains in-flight requests
@@ -30,22 +73,7 @@ pub async fn serve(
     workers: usize,
     shutdown_timeout: Duration,
 ) -> std::io::Result<()> {
-    let data = web::Data::new(state.clone());
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .wrap(actix_web::middleware::from_fn(error::error_bodies))
-            .wrap(TracingLogger::default())
-            .app_data(data.clone())
-            .configure(routes)
-            .default_service(web::to(error::not_found))
-    })
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .listen(listener)?;
-    if workers > 0 {
-        server = server.workers(workers);
-    }
-    let result = server.run().await;
-    state.sql_tenants.close_all();
+    let result = server_with(state.clone(), listener, workers, shutdown_timeout)?.await;
     tracing::info!("server stopped");
     result
 }

@@ -227,7 +227,7 @@ pub struct CallbackOverride {
 // Messages
 
 /// Who a message goes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Recipient {
     /// A phone number in E.164 (`+923001234567`); sent with the `+` so Meta never prepends
     /// the business number's country code.
@@ -237,7 +237,7 @@ pub enum Recipient {
 }
 
 /// What kind of media.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MediaKind {
     /// `image`.
     Image,
@@ -266,7 +266,7 @@ impl MediaKind {
 }
 
 /// Where media comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MediaSource {
     /// An uploaded media id (preferred).
     Id(String),
@@ -275,7 +275,7 @@ pub enum MediaSource {
 }
 
 /// A reply button (at most 3 per message; title at most 20 characters).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplyButton {
     /// Our id, echoed back in `button_reply.id`.
     pub id: String,
@@ -284,7 +284,7 @@ pub struct ReplyButton {
 }
 
 /// A row of a list message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListRow {
     /// Our id, echoed back in `list_reply.id`.
     pub id: String,
@@ -295,7 +295,7 @@ pub struct ListRow {
 }
 
 /// A section of a list message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListSection {
     /// Title (required when there is more than one section).
     pub title: Option<String>,
@@ -304,7 +304,7 @@ pub struct ListSection {
 }
 
 /// A parameter of a template component.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TemplateParameter {
     /// Text, positional or named (`parameter_name`).
     Text {
@@ -334,7 +334,7 @@ pub enum TemplateParameter {
 }
 
 /// Which part of a template a component fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TemplateComponentKind {
     /// `header`.
     Header,
@@ -350,7 +350,7 @@ pub enum TemplateComponentKind {
 }
 
 /// One component of a template send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TemplateComponent {
     /// Which part.
     pub kind: TemplateComponentKind,
@@ -359,7 +359,7 @@ pub struct TemplateComponent {
 }
 
 /// What a message carries.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OutboundContent {
     /// Text (at most 4096 characters).
     Text {
@@ -438,7 +438,7 @@ pub enum OutboundContent {
 }
 
 /// A message to send.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboundMessage {
     /// To whom.
     pub to: Recipient,

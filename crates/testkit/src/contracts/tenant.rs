@@ -1,14 +1,15 @@
 //! The [`TenantRepoPort`] contract: provisioning, customers, conversations, messages (with the
-//! wamid dedupe rule), menu, payment methods, orders with their optimistic status check, and
-//! isolation between stores.
+//! wamid dedupe rule), menu, payment methods, orders with their optimistic status check,
+//! inbound recording and completion (dedupe and replayed replies), delivery statuses (never
+//! backwards, kept until the wamid is known), the auto-reply, and isolation between stores.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use omni_domain::{
     AccountId, Conversation, ConversationId, Customer, CustomerId, Direction, Message, MessageBody,
-    Money, Order, OrderId, OrderItem, OrderStatus, PaymentMethodKind, PaymentStatus, PhoneNumber,
-    Store, StoreId, WhatsappAccount,
+    MessageId, MessageStatus, Money, Order, OrderId, OrderItem, OrderStatus, PaymentMethodKind,
+    PaymentStatus, PhoneNumber, Store, StoreId, WhatsappAccount,
 };
-use omni_ports::{CentralRepo, TenantRepoPort};
+use omni_ports::{CentralRepo, InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};
 
 use super::{conflict, not_found, ok, tenant_not_found};
 use crate::fixtures;
@@ -38,6 +39,12 @@ pub async fn tenant_repo(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort
     check_customers(tenants, &a).await;
     check_conversations(tenants, &a).await;
     check_messages(tenants, &a).await;
+    check_message_fields(tenants, &a).await;
+    check_record_inbound(tenants, &a).await;
+    check_complete_inbound(tenants, &a).await;
+    check_statuses(tenants, &a).await;
+    check_send_records(tenants, &a).await;
+    check_auto_reply(tenants, &a, &b).await;
     check_orders_round_trip(tenants, &a).await;
     check_order_updates(tenants, &a).await;
     check_menu(tenants, &b).await;
@@ -204,6 +211,58 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
             .update_order(store, &order, OrderStatus::Draft, PaymentStatus::Unpaid)
             .await,
         &what("update_order"),
+    );
+    let inbound = fixtures::inbound(AccountId::new(), "hi", fixtures::now());
+    tenant_not_found(
+        tenants.record_inbound(store, &inbound).await,
+        &what("record_inbound"),
+    );
+    tenant_not_found(
+        tenants
+            .complete_inbound(store, message.id, &conversation, &[], fixtures::now())
+            .await,
+        &what("complete_inbound"),
+    );
+    tenant_not_found(
+        tenants
+            .apply_status(
+                store,
+                &fixtures::wamid(),
+                MessageStatus::Read,
+                fixtures::now(),
+                None,
+            )
+            .await,
+        &what("apply_status"),
+    );
+    tenant_not_found(
+        tenants
+            .record_sent(store, message.id, &fixtures::wamid(), fixtures::now())
+            .await,
+        &what("record_sent"),
+    );
+    tenant_not_found(
+        tenants
+            .record_send_failure(store, message.id, "error", fixtures::now())
+            .await,
+        &what("record_send_failure"),
+    );
+    tenant_not_found(
+        tenants.find_message(store, message.id).await,
+        &what("find_message"),
+    );
+    tenant_not_found(
+        tenants
+            .find_message_by_wamid(store, &fixtures::wamid())
+            .await,
+        &what("find_message_by_wamid"),
+    );
+    tenant_not_found(tenants.auto_reply(store).await, &what("auto_reply"));
+    tenant_not_found(
+        tenants
+            .set_auto_reply(store, Some("closed"), fixtures::now())
+            .await,
+        &what("set_auto_reply"),
     );
 }
 
@@ -963,6 +1022,23 @@ async fn check_isolation(tenants: &dyn TenantRepoPort, a: &Tenant, b: &Tenant) {
         .is_empty(),
         "store A's messages must not be listed through store B"
     );
+    assert_eq!(
+        ok(tenants.find_message(bid, message.id).await, "find_message"),
+        None,
+        "store A's message must not be found by id through store B"
+    );
+    let a_wamid = message
+        .wamid
+        .clone()
+        .unwrap_or_else(|| panic!("inbound fixtures have a wamid"));
+    assert_eq!(
+        ok(
+            tenants.find_message_by_wamid(bid, &a_wamid).await,
+            "find_message_by_wamid"
+        ),
+        None,
+        "store A's message must not be found by wamid through store B"
+    );
     let b_menu = ok(tenants.list_menu_items(bid).await, "list_menu_items");
     assert!(
         a_menu.iter().all(|item| !b_menu.contains(item)),
@@ -1044,4 +1120,836 @@ async fn check_isolation(tenants: &dyn TenantRepoPort, a: &Tenant, b: &Tenant) {
         vec![message],
         "store A's messages must be unchanged by calls through store B"
     );
+}
+
+/// The message as stored now; panics when it is missing.
+async fn stored_message(tenants: &dyn TenantRepoPort, store: StoreId, id: MessageId) -> Message {
+    match ok(tenants.find_message(store, id).await, "find_message") {
+        Some(m) => m,
+        None => panic!("find_message returned None for a stored message"),
+    }
+}
+
+/// Records a customer's message that must be new.
+async fn record_new(
+    tenants: &dyn TenantRepoPort,
+    store: StoreId,
+    inbound: &InboundRecord,
+) -> RecordedInbound {
+    let got = ok(
+        tenants.record_inbound(store, inbound).await,
+        "record_inbound (new wamid)",
+    );
+    assert!(
+        !got.duplicate && got.replies.is_empty(),
+        "record_inbound of a new wamid must not be a duplicate: {got:?}"
+    );
+    got
+}
+
+/// `inbound`'s message as `record_inbound` stores it: in the conversation found for it.
+fn as_stored(inbound: &InboundRecord, conversation: ConversationId) -> Message {
+    let mut m = inbound.message.clone();
+    m.conversation_id = conversation;
+    m
+}
+
+async fn check_message_fields(tenants: &dyn TenantRepoPort, t: &Tenant) {
+    let store = t.id();
+    let customer = new_customer(tenants, store).await;
+    let conversation = new_conversation(tenants, store, customer.id, t.account.id).await;
+    let at = fixtures::now();
+    let mut inbound = fixtures::message(
+        conversation.id,
+        Direction::Inbound,
+        fixtures::text("hi"),
+        at,
+    );
+    inbound.handled_at = Some(at + TimeDelta::seconds(1));
+    let mut outbound = fixtures::reply(conversation.id, inbound.id, "Welcome!", at);
+    outbound.wamid = Some(fixtures::wamid());
+    outbound.status = Some(MessageStatus::Failed);
+    outbound.status_at = Some(at + TimeDelta::seconds(2));
+    outbound.error = Some("131047: Re-engagement message".into());
+    for m in [&inbound, &outbound] {
+        ok(tenants.insert_message(store, m).await, "insert_message");
+        assert_eq!(
+            stored_message(tenants, store, m.id).await,
+            *m,
+            "insert_message then find_message must keep every field (status, error, keys, times)"
+        );
+    }
+    let wamid = outbound.wamid.clone().unwrap_or_default();
+    assert_eq!(
+        ok(
+            tenants.find_message_by_wamid(store, &wamid).await,
+            "find_message_by_wamid"
+        ),
+        Some(outbound.clone()),
+        "find_message_by_wamid must find an outbound message by its wamid"
+    );
+    assert_eq!(
+        ok(
+            tenants.list_messages(store, conversation.id, 10).await,
+            "list_messages"
+        ),
+        vec![inbound, outbound.clone()],
+        "list_messages must return every field"
+    );
+    let mut twin = fixtures::reply(conversation.id, MessageId::new(), "again", at);
+    twin.idempotency_key.clone_from(&outbound.idempotency_key);
+    conflict(
+        tenants.insert_message(store, &twin).await,
+        "insert_message with an idempotency key already stored",
+    );
+    assert_eq!(
+        ok(
+            tenants.find_message(store, MessageId::new()).await,
+            "find_message"
+        ),
+        None,
+        "find_message of an unknown id must be None"
+    );
+    assert_eq!(
+        ok(
+            tenants
+                .find_message_by_wamid(store, &fixtures::wamid())
+                .await,
+            "find_message_by_wamid"
+        ),
+        None,
+        "find_message_by_wamid of an unknown wamid must be None"
+    );
+}
+
+async fn check_record_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
+    let store = t.id();
+    let at = fixtures::now();
+    let first = fixtures::inbound(t.account.id, "menu please", at);
+    let got = record_new(tenants, store, &first).await;
+    assert_eq!(
+        got.customer, first.customer,
+        "record_inbound from a new wa_id must store the customer as given"
+    );
+    let conversation = got.conversation.clone();
+    assert_eq!(
+        (
+            conversation.customer_id,
+            conversation.account_id,
+            conversation.last_inbound_at
+        ),
+        (first.customer.id, t.account.id, Some(at)),
+        "record_inbound must create the customer's conversation on the number, last inbound now"
+    );
+    let expected = as_stored(&first, conversation.id);
+    assert_eq!(
+        got.message, expected,
+        "record_inbound must return the message as stored, in the customer's conversation"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_customer(store, first.customer.id).await,
+            "find_customer"
+        ),
+        Some(first.customer.clone()),
+        "record_inbound must store the customer"
+    );
+    assert_eq!(
+        ok(
+            tenants
+                .find_conversation(store, first.customer.id, t.account.id)
+                .await,
+            "find_conversation"
+        ),
+        Some(conversation.clone()),
+        "record_inbound must store the conversation it returns"
+    );
+    let wamid = first.message.wamid.clone().unwrap_or_default();
+    assert_eq!(
+        ok(
+            tenants.find_message_by_wamid(store, &wamid).await,
+            "find_message_by_wamid"
+        ),
+        Some(expected.clone()),
+        "record_inbound must store the message"
+    );
+
+    // The same customer a minute later with a new profile name: the stored customer and
+    // conversation are reused, and the window moves forward.
+    let later_at = at + TimeDelta::minutes(1);
+    let mut later = fixtures::next_inbound(&first, "2 zinger", later_at);
+    later.customer.name = Some("Ayesha K.".into());
+    later.customer.phone = None;
+    let got = record_new(tenants, store, &later).await;
+    let mut customer = first.customer.clone();
+    customer.name.clone_from(&later.customer.name);
+    assert_eq!(
+        got.customer, customer,
+        "record_inbound from a known wa_id must keep its id, creation time and phone and take the new name"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_customer(store, later.customer.id).await,
+            "find_customer"
+        ),
+        None,
+        "record_inbound from a known wa_id must not store a second customer"
+    );
+    assert_eq!(
+        (got.conversation.id, got.conversation.last_inbound_at),
+        (conversation.id, Some(later_at)),
+        "a later message must reuse the conversation and move last_inbound_at forward"
+    );
+
+    // A delayed webhook: an older message is stored but does not move the window back. (The
+    // later records repeat `later`'s profile, so the stored customer stays `customer`.)
+    let older = fixtures::next_inbound(&later, "hello?", at - TimeDelta::minutes(1));
+    let got = record_new(tenants, store, &older).await;
+    assert_eq!(
+        got.conversation.last_inbound_at,
+        Some(later_at),
+        "an older message must not move last_inbound_at backwards"
+    );
+    assert_eq!(
+        ok(
+            tenants
+                .find_conversation(store, customer.id, t.account.id)
+                .await,
+            "find_conversation"
+        )
+        .and_then(|c| c.last_inbound_at),
+        Some(later_at),
+        "an older message must not move the stored last_inbound_at backwards"
+    );
+    let mut thread = vec![
+        as_stored(&older, conversation.id),
+        expected.clone(),
+        as_stored(&later, conversation.id),
+    ];
+    assert_eq!(
+        ok(
+            tenants.list_messages(store, conversation.id, 100).await,
+            "list_messages"
+        ),
+        thread,
+        "every recorded message must be stored in the conversation"
+    );
+
+    // The same customer on another of the store's numbers: another conversation.
+    let elsewhere = AccountId::new();
+    let mut other = fixtures::next_inbound(&later, "hi", later_at);
+    other.account_id = elsewhere;
+    other.customer.name = None;
+    let got = record_new(tenants, store, &other).await;
+    assert!(
+        got.conversation.id != conversation.id && got.conversation.account_id == elsewhere,
+        "a known customer on another number must get a new conversation: {got:?}"
+    );
+    assert_eq!(
+        got.customer, customer,
+        "a message without profile name or phone must leave the customer's as stored"
+    );
+
+    // A redelivery: a different body, name and time under the same wamid change nothing.
+    let mut again = fixtures::next_inbound(&later, "copy", at + TimeDelta::minutes(5));
+    again.message.wamid = first.message.wamid.clone();
+    again.customer.name = Some("Someone Else".into());
+    let dup = ok(
+        tenants.record_inbound(store, &again).await,
+        "record_inbound (stored wamid)",
+    );
+    let current = ok(
+        tenants
+            .find_conversation(store, customer.id, t.account.id)
+            .await,
+        "find_conversation",
+    );
+    assert!(
+        dup.duplicate,
+        "record_inbound of a stored wamid must say duplicate"
+    );
+    assert_eq!(
+        (
+            &dup.message,
+            &dup.customer,
+            Some(&dup.conversation),
+            dup.replies.len()
+        ),
+        (&expected, &customer, current.as_ref(), 0),
+        "a duplicate must return the first message, its customer and conversation unchanged, and no replies before it is handled"
+    );
+    assert_eq!(
+        current.and_then(|c| c.last_inbound_at),
+        Some(later_at),
+        "a duplicate must not move last_inbound_at"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_message(store, again.message.id).await,
+            "find_message"
+        ),
+        None,
+        "a duplicate must not be stored"
+    );
+    thread.sort_by_key(|m| (m.created_at, m.id));
+    assert_eq!(
+        ok(
+            tenants.list_messages(store, conversation.id, 100).await,
+            "list_messages"
+        ),
+        thread,
+        "a duplicate must not add a message"
+    );
+
+    // The wamid is required.
+    let mut bare = fixtures::inbound(t.account.id, "no wamid", at);
+    bare.message.wamid = None;
+    assert!(
+        tenants.record_inbound(store, &bare).await.is_err(),
+        "record_inbound of a message without wamid must fail"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_customer(store, bare.customer.id).await,
+            "find_customer"
+        ),
+        None,
+        "a failed record_inbound must store nothing"
+    );
+}
+
+async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
+    let store = t.id();
+    let at = fixtures::now();
+    let record = fixtures::inbound(t.account.id, "menu", at);
+    let recorded = record_new(tenants, store, &record).await;
+    let inbound = recorded.message.id;
+    let mut conversation = recorded.conversation.clone();
+    conversation.state = "showing_menu".into();
+    conversation.context = serde_json::json!({ "cart": [], "lang": "ur" });
+    conversation.updated_at = at + TimeDelta::seconds(1);
+    let replies = vec![
+        fixtures::reply(
+            conversation.id,
+            inbound,
+            "Here is our menu",
+            at + TimeDelta::seconds(1),
+        ),
+        fixtures::reply(
+            conversation.id,
+            inbound,
+            "What would you like?",
+            at + TimeDelta::seconds(2),
+        ),
+    ];
+    let handled_at = at + TimeDelta::seconds(3);
+    assert_eq!(
+        ok(
+            tenants
+                .complete_inbound(store, inbound, &conversation, &replies, handled_at)
+                .await,
+            "complete_inbound"
+        ),
+        replies,
+        "complete_inbound must return the replies as stored"
+    );
+    assert_eq!(
+        stored_message(tenants, store, inbound).await.handled_at,
+        Some(handled_at),
+        "complete_inbound must mark the inbound message handled"
+    );
+    assert_eq!(
+        ok(
+            tenants
+                .find_conversation(store, recorded.customer.id, t.account.id)
+                .await,
+            "find_conversation"
+        ),
+        Some(conversation.clone()),
+        "complete_inbound must save the conversation's state, context and updated_at"
+    );
+    for reply in &replies {
+        assert_eq!(
+            ok(tenants.find_message(store, reply.id).await, "find_message"),
+            Some(reply.clone()),
+            "complete_inbound must store every reply"
+        );
+    }
+
+    // The webhook redelivered after handling: the saved replies come back, to be sent again.
+    let dup = ok(
+        tenants.record_inbound(store, &record).await,
+        "record_inbound (handled wamid)",
+    );
+    assert!(
+        dup.duplicate,
+        "record_inbound of a handled wamid must say duplicate"
+    );
+    assert_eq!(
+        (dup.message.handled_at, &dup.replies),
+        (Some(handled_at), &replies),
+        "a duplicate of a handled message must carry its replies, oldest first"
+    );
+
+    // The handler ran again (a crash before the outbox took the replies): the same keys with
+    // new ids and texts are skipped, and the first replies come back.
+    let retried: Vec<Message> = replies
+        .iter()
+        .map(|r| {
+            let mut again = fixtures::reply(
+                conversation.id,
+                inbound,
+                "decided twice",
+                at + TimeDelta::seconds(4),
+            );
+            again.idempotency_key.clone_from(&r.idempotency_key);
+            again
+        })
+        .collect();
+    assert_eq!(
+        ok(
+            tenants
+                .complete_inbound(
+                    store,
+                    inbound,
+                    &conversation,
+                    &retried,
+                    at + TimeDelta::seconds(5)
+                )
+                .await,
+            "complete_inbound (same keys)"
+        ),
+        replies,
+        "complete_inbound with stored idempotency keys must return the replies stored first"
+    );
+    for r in &retried {
+        assert_eq!(
+            ok(tenants.find_message(store, r.id).await, "find_message"),
+            None,
+            "a reply whose idempotency key is stored must not be stored again"
+        );
+    }
+    assert_eq!(
+        ok(
+            tenants.list_messages(store, conversation.id, 100).await,
+            "list_messages"
+        )
+        .len(),
+        1 + replies.len(),
+        "completing twice must store each reply once"
+    );
+
+    // Unknown inbound message or conversation: NotFound, and nothing written.
+    let other = record_new(
+        tenants,
+        store,
+        &fixtures::inbound(t.account.id, "hello", at),
+    )
+    .await;
+    let reply = fixtures::reply(other.conversation.id, other.message.id, "Hi!", at);
+    not_found(
+        tenants
+            .complete_inbound(
+                store,
+                MessageId::new(),
+                &other.conversation,
+                std::slice::from_ref(&reply),
+                at,
+            )
+            .await,
+        "complete_inbound of an unknown inbound message",
+    );
+    not_found(
+        tenants
+            .complete_inbound(
+                store,
+                other.message.id,
+                &fixtures::conversation(other.customer.id, AccountId::new()),
+                std::slice::from_ref(&reply),
+                at,
+            )
+            .await,
+        "complete_inbound with an unknown conversation",
+    );
+    assert_eq!(
+        (
+            ok(tenants.find_message(store, reply.id).await, "find_message"),
+            stored_message(tenants, store, other.message.id)
+                .await
+                .handled_at
+        ),
+        (None, None),
+        "a failed complete_inbound must store no reply and leave the message unhandled"
+    );
+}
+
+/// When each status of the permutation tests happens: later statuses later.
+fn status_time(base: DateTime<Utc>, status: MessageStatus) -> DateTime<Utc> {
+    base + TimeDelta::seconds(i64::from(status.rank()))
+}
+
+async fn check_statuses(tenants: &dyn TenantRepoPort, t: &Tenant) {
+    let store = t.id();
+    let base = fixtures::now();
+    let recorded = record_new(
+        tenants,
+        store,
+        &fixtures::inbound(t.account.id, "order", base),
+    )
+    .await;
+    // A queued reply with a wamid (already accepted by Meta).
+    let outbound = async || {
+        let mut m = fixtures::reply(
+            recorded.conversation.id,
+            recorded.message.id,
+            "Order confirmed",
+            base,
+        );
+        m.wamid = Some(fixtures::wamid());
+        ok(tenants.insert_message(store, &m).await, "insert_message");
+        let wamid = m.wamid.clone().unwrap_or_default();
+        (m, wamid)
+    };
+    let apply = async |wamid: &str, status: MessageStatus, error: Option<&str>| {
+        ok(
+            tenants
+                .apply_status(store, wamid, status, status_time(base, status), error)
+                .await,
+            "apply_status",
+        )
+    };
+
+    use MessageStatus::{Delivered, Failed, Read, Sent};
+    // Meta's statuses in any order: the message ends read, each status applied only when it
+    // is above every earlier one.
+    for order in [
+        [Sent, Delivered, Read],
+        [Sent, Read, Delivered],
+        [Delivered, Sent, Read],
+        [Delivered, Read, Sent],
+        [Read, Sent, Delivered],
+        [Read, Delivered, Sent],
+    ] {
+        let (m, wamid) = outbound().await;
+        let mut outcomes = Vec::new();
+        let mut expected = Vec::new();
+        let mut highest = MessageStatus::Queued.rank();
+        for status in order {
+            outcomes.push(apply(&wamid, status, None).await);
+            expected.push(if status.rank() > highest {
+                highest = status.rank();
+                StatusOutcome::Applied
+            } else {
+                StatusOutcome::Stale
+            });
+        }
+        let stored = stored_message(tenants, store, m.id).await;
+        assert_eq!(
+            (stored.status, stored.status_at, outcomes),
+            (Some(Read), Some(status_time(base, Read)), expected),
+            "statuses {order:?} must end read and apply only forward"
+        );
+    }
+
+    // The same status twice: the second is stale.
+    let (m, wamid) = outbound().await;
+    assert_eq!(
+        (
+            apply(&wamid, Delivered, None).await,
+            apply(&wamid, Delivered, None).await
+        ),
+        (StatusOutcome::Applied, StatusOutcome::Stale),
+        "a status already applied must be stale"
+    );
+    // Failed is above delivered (MessageStatus::supersedes) and final.
+    let error = "131026: Message undeliverable";
+    assert_eq!(
+        apply(&wamid, Failed, Some(error)).await,
+        StatusOutcome::Applied,
+        "failed after delivered must apply"
+    );
+    assert_eq!(
+        (
+            apply(&wamid, Read, None).await,
+            apply(&wamid, Delivered, None).await
+        ),
+        (StatusOutcome::Stale, StatusOutcome::Stale),
+        "nothing may replace failed"
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.status, stored.status_at, stored.error.as_deref()),
+        (Some(Failed), Some(status_time(base, Failed)), Some(error)),
+        "a failed status must be stored with its error"
+    );
+    // Read is final too: a later failure is stale and its error is not stored.
+    let (m, wamid) = outbound().await;
+    assert_eq!(
+        (
+            apply(&wamid, Read, None).await,
+            apply(&wamid, Failed, Some(error)).await
+        ),
+        (StatusOutcome::Applied, StatusOutcome::Stale),
+        "failed after read must be stale"
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.status, stored.error),
+        (Some(Read), None),
+        "a stale failure must change nothing"
+    );
+
+    // Statuses that overtake our record of the send are kept, and applied by record_sent.
+    let reply = async || {
+        let m = fixtures::reply(
+            recorded.conversation.id,
+            recorded.message.id,
+            "Your rider is on the way",
+            base,
+        );
+        ok(tenants.insert_message(store, &m).await, "insert_message");
+        m
+    };
+    let early = fixtures::wamid();
+    assert_eq!(
+        (
+            apply(&early, Delivered, None).await,
+            apply(&early, Read, None).await,
+            apply(&early, Read, None).await
+        ),
+        (
+            StatusOutcome::Kept,
+            StatusOutcome::Kept,
+            StatusOutcome::Kept
+        ),
+        "statuses of an unknown wamid must be kept"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_message_by_wamid(store, &early).await,
+            "find_message_by_wamid"
+        ),
+        None,
+        "a kept status must not create a message"
+    );
+    let m = reply().await;
+    ok(
+        tenants
+            .record_sent(store, m.id, &early, base + TimeDelta::seconds(1))
+            .await,
+        "record_sent",
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.wamid.as_deref(), stored.status, stored.status_at),
+        (
+            Some(early.as_str()),
+            Some(Read),
+            Some(status_time(base, Read))
+        ),
+        "record_sent must apply the kept read status"
+    );
+    assert_eq!(
+        apply(&early, Delivered, None).await,
+        StatusOutcome::Stale,
+        "a status below the applied kept one must be stale"
+    );
+
+    let early = fixtures::wamid();
+    assert_eq!(
+        apply(&early, Delivered, None).await,
+        StatusOutcome::Kept,
+        "a status of an unknown wamid must be kept"
+    );
+    let m = reply().await;
+    ok(
+        tenants
+            .record_sent(store, m.id, &early, base + TimeDelta::seconds(1))
+            .await,
+        "record_sent",
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.status, stored.status_at),
+        (Some(Delivered), Some(status_time(base, Delivered))),
+        "record_sent must apply a kept delivered status"
+    );
+    assert_eq!(
+        apply(&early, Read, None).await,
+        StatusOutcome::Applied,
+        "read after a kept delivered must apply"
+    );
+}
+
+async fn check_send_records(tenants: &dyn TenantRepoPort, t: &Tenant) {
+    let store = t.id();
+    let at = fixtures::now();
+    let recorded = record_new(
+        tenants,
+        store,
+        &fixtures::inbound(t.account.id, "order", at),
+    )
+    .await;
+    let reply = async || {
+        let m = fixtures::reply(recorded.conversation.id, recorded.message.id, "Thanks!", at);
+        ok(tenants.insert_message(store, &m).await, "insert_message");
+        m
+    };
+
+    let m = reply().await;
+    let wamid = fixtures::wamid();
+    let sent_at = at + TimeDelta::seconds(1);
+    ok(
+        tenants.record_sent(store, m.id, &wamid, sent_at).await,
+        "record_sent",
+    );
+    let mut expected = m.clone();
+    expected.wamid = Some(wamid.clone());
+    expected.status = Some(MessageStatus::Sent);
+    expected.status_at = Some(sent_at);
+    assert_eq!(
+        stored_message(tenants, store, m.id).await,
+        expected,
+        "record_sent must set the wamid and the sent status, and nothing else"
+    );
+    assert_eq!(
+        ok(
+            tenants.find_message_by_wamid(store, &wamid).await,
+            "find_message_by_wamid"
+        ),
+        Some(expected.clone()),
+        "a recorded wamid must find the message"
+    );
+    ok(
+        tenants
+            .record_sent(store, m.id, &wamid, sent_at + TimeDelta::seconds(1))
+            .await,
+        "record_sent again",
+    );
+    assert_eq!(
+        stored_message(tenants, store, m.id).await,
+        expected,
+        "record_sent again must not move the status time"
+    );
+
+    let missing = MessageId::new();
+    not_found(
+        tenants
+            .record_sent(store, missing, &fixtures::wamid(), at)
+            .await,
+        "record_sent of an unknown message",
+    );
+    not_found(
+        tenants
+            .record_send_failure(store, missing, "error", at)
+            .await,
+        "record_send_failure of an unknown message",
+    );
+    assert_eq!(
+        ok(tenants.find_message(store, missing).await, "find_message"),
+        None,
+        "record_sent or record_send_failure of an unknown message must not create it"
+    );
+
+    // A failure before Meta accepted the message.
+    let m = reply().await;
+    let failed_at = at + TimeDelta::seconds(2);
+    let error = "outside the 24-hour window";
+    ok(
+        tenants
+            .record_send_failure(store, m.id, error, failed_at)
+            .await,
+        "record_send_failure",
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.status, stored.status_at, stored.error.as_deref()),
+        (Some(MessageStatus::Failed), Some(failed_at), Some(error)),
+        "record_send_failure must mark the message failed with its error"
+    );
+    ok(
+        tenants
+            .record_sent(store, m.id, &fixtures::wamid(), failed_at)
+            .await,
+        "record_sent after a failure",
+    );
+    assert_eq!(
+        stored_message(tenants, store, m.id).await.status,
+        Some(MessageStatus::Failed),
+        "record_sent must not replace failed"
+    );
+
+    // A failure recorded after the message was read changes nothing.
+    let m = reply().await;
+    let wamid = fixtures::wamid();
+    ok(
+        tenants.record_sent(store, m.id, &wamid, at).await,
+        "record_sent",
+    );
+    ok(
+        tenants
+            .apply_status(store, &wamid, MessageStatus::Read, at, None)
+            .await,
+        "apply_status",
+    );
+    ok(
+        tenants
+            .record_send_failure(store, m.id, error, failed_at)
+            .await,
+        "record_send_failure after read",
+    );
+    let stored = stored_message(tenants, store, m.id).await;
+    assert_eq!(
+        (stored.status, stored.error),
+        (Some(MessageStatus::Read), None),
+        "record_send_failure must not replace read"
+    );
+}
+
+async fn check_auto_reply(tenants: &dyn TenantRepoPort, a: &Tenant, b: &Tenant) {
+    let store = a.id();
+    let read = async |store: StoreId| ok(tenants.auto_reply(store).await, "auto_reply");
+    assert_eq!(read(store).await, None, "a new store has no auto-reply");
+    let at = fixtures::now();
+    ok(
+        tenants
+            .set_auto_reply(store, Some("We open at 12 pm."), at)
+            .await,
+        "set_auto_reply",
+    );
+    assert_eq!(
+        read(store).await.as_deref(),
+        Some("We open at 12 pm."),
+        "set_auto_reply must store the text"
+    );
+    ok(
+        tenants
+            .set_auto_reply(store, Some("ہم 12 بجے کھلتے ہیں"), at)
+            .await,
+        "set_auto_reply (replace)",
+    );
+    assert_eq!(
+        read(store).await.as_deref(),
+        Some("ہم 12 بجے کھلتے ہیں"),
+        "set_auto_reply must replace the text"
+    );
+    assert_eq!(
+        read(b.id()).await,
+        None,
+        "one store's auto-reply must not show in another"
+    );
+    ok(
+        tenants.set_auto_reply(store, None, at).await,
+        "set_auto_reply (clear)",
+    );
+    assert_eq!(
+        read(store).await,
+        None,
+        "set_auto_reply(None) must clear it"
+    );
+    ok(
+        tenants.set_auto_reply(store, None, at).await,
+        "set_auto_reply (clear when clear)",
+    );
+    assert_eq!(read(store).await, None, "clearing twice must stay clear");
 }

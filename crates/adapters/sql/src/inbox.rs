@@ -1,0 +1,437 @@
+//! `InboxRepo` on SQL. Appends are one transaction per batch (the caller batches concurrent
+//! webhooks into one call: group commit). Claims are one `UPDATE .. WHERE id IN (SELECT ..)`
+//! statement: on Postgres the inner select takes `FOR UPDATE SKIP LOCKED`, so concurrent
+//! workers in any number of processes never claim the same row; SQLite has one writer at a
+//! time, which gives the same guarantee.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::{Insertable, Queryable, QueryableByName, Selectable};
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use omni_ports::{
+    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent, RepoError,
+};
+
+use crate::convert::{parse, ts, utc};
+use crate::db::{DbConn, DbError, DbPool, db_run, diesel_error};
+use crate::schema::central::webhook_inbox as inbox;
+
+/// The inbox in the central database.
+#[derive(Debug, Clone)]
+pub struct SqlInboxRepo {
+    pool: DbPool,
+}
+
+impl SqlInboxRepo {
+    /// A repo over the central pool.
+    #[must_use]
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = inbox)]
+struct NewRow<'a> {
+    dedupe_key: &'a str,
+    field: &'a str,
+    route_kind: &'a str,
+    route_id: &'a str,
+    ordering_key: &'a str,
+    event_at: NaiveDateTime,
+    payload: &'a str,
+    state: &'a str,
+    attempts: i32,
+    available_at: NaiveDateTime,
+    last_error: Option<&'a str>,
+    received_at: NaiveDateTime,
+    processed_at: Option<NaiveDateTime>,
+}
+
+impl<'a> NewRow<'a> {
+    fn from_port(e: &'a NewInboxEvent) -> Self {
+        let finished = matches!(e.state, InboxState::Dead).then(|| ts(e.received_at));
+        Self {
+            dedupe_key: &e.dedupe_key,
+            field: &e.field,
+            route_kind: e.route_kind,
+            route_id: &e.route_id,
+            ordering_key: &e.ordering_key,
+            event_at: ts(e.event_at),
+            payload: &e.payload,
+            state: e.state.as_str(),
+            attempts: 0,
+            available_at: ts(e.received_at),
+            last_error: e.error.as_deref(),
+            received_at: ts(e.received_at),
+            processed_at: finished,
+        }
+    }
+}
+
+#[derive(Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = inbox)]
+struct Row {
+    id: i64,
+    dedupe_key: String,
+    field: String,
+    route_kind: String,
+    route_id: String,
+    ordering_key: String,
+    event_at: NaiveDateTime,
+    payload: String,
+    state: String,
+    attempts: i32,
+    last_error: Option<String>,
+    store_id: Option<String>,
+    account_id: Option<String>,
+    received_at: NaiveDateTime,
+    processed_at: Option<NaiveDateTime>,
+}
+
+impl Row {
+    fn into_port(self) -> Result<InboxEvent, RepoError> {
+        Ok(InboxEvent {
+            id: self.id,
+            state: InboxState::parse(&self.state).ok_or_else(|| {
+                RepoError::Corrupt(format!("webhook_inbox.state: {}", self.state))
+            })?,
+            dedupe_key: self.dedupe_key,
+            field: self.field,
+            route_kind: self.route_kind,
+            route_id: self.route_id,
+            ordering_key: self.ordering_key,
+            event_at: utc(self.event_at),
+            payload: self.payload,
+            attempts: u32::try_from(self.attempts).unwrap_or_default(),
+            last_error: self.last_error,
+            store_id: self
+                .store_id
+                .map(|s| parse("webhook_inbox.store_id", &s))
+                .transpose()?,
+            account_id: self
+                .account_id
+                .map(|s| parse("webhook_inbox.account_id", &s))
+                .transpose()?,
+            received_at: utc(self.received_at),
+            processed_at: self.processed_at.map(utc),
+        })
+    }
+}
+
+fn rows(rows: Vec<Row>) -> Result<Vec<InboxEvent>, RepoError> {
+    rows.into_iter().map(Row::into_port).collect()
+}
+
+const RETURNING: &str = "RETURNING id, dedupe_key, field, route_kind, route_id, ordering_key, \
+     event_at, payload, state, attempts, last_error, store_id, account_id, received_at, \
+     processed_at";
+
+/// The claim, as one statement. `{lock}` is `FOR UPDATE SKIP LOCKED` on Postgres. An event is
+/// claimable when it is due (pending and available, or leased with an expired lease) and no
+/// earlier unfinished event has its ordering key.
+fn claim_sql(placeholders: [&str; 4], lock: &str) -> String {
+    let [owner, until, now, limit] = placeholders;
+    format!(
+        "UPDATE webhook_inbox SET state = 'leased', lease_owner = {owner}, lease_until = {until}, \
+         attempts = attempts + 1 \
+         WHERE id IN (SELECT e.id FROM webhook_inbox e \
+           WHERE e.state IN ('pending', 'leased') \
+             AND ((e.state = 'pending' AND e.available_at <= {now}) \
+               OR (e.state = 'leased' AND e.lease_until < {now})) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_inbox p \
+               WHERE p.ordering_key = e.ordering_key AND p.state IN ('pending', 'leased') \
+                 AND (p.event_at < e.event_at OR (p.event_at = e.event_at AND p.id < e.id))) \
+           ORDER BY e.id LIMIT {limit} {lock}) \
+         {RETURNING}"
+    )
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> NaiveDateTime {
+    ts(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)))
+}
+
+#[async_trait]
+impl InboxRepo for SqlInboxRepo {
+    async fn append(&self, events: &[NewInboxEvent]) -> Result<AppendOutcome, RepoError> {
+        if events.is_empty() {
+            return Ok(AppendOutcome::default());
+        }
+        let new: Vec<NewRow<'_>> = events.iter().map(NewRow::from_port).collect();
+        let mut conn = self.pool.get().await?;
+        let inserted = match &mut conn {
+            DbConn::Pg(conn) => {
+                let conn: &mut diesel_async::pg::AsyncPgConnection = &mut *conn;
+                // One multi-row statement (Postgres caps binds at 65535: 13 per row).
+                let mut n = 0;
+                conn.transaction(async |conn| -> Result<(), DbError> {
+                    for chunk in new.chunks(4000) {
+                        n += diesel::insert_into(inbox::table)
+                            .values(chunk)
+                            .on_conflict(inbox::dedupe_key)
+                            .do_nothing()
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                n
+            }
+            DbConn::Sqlite(conn) => {
+                let conn: &mut crate::db::SqliteConn = &mut *conn;
+                let mut n = 0;
+                conn.transaction(async |conn| -> Result<(), DbError> {
+                    for row in &new {
+                        n += diesel::insert_into(inbox::table)
+                            .values(row)
+                            .on_conflict(inbox::dedupe_key)
+                            .do_nothing()
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                n
+            }
+        };
+        let inserted = u32::try_from(inserted).unwrap_or(u32::MAX);
+        let total = u32::try_from(events.len()).unwrap_or(u32::MAX);
+        Ok(AppendOutcome {
+            inserted,
+            duplicates: total.saturating_sub(inserted),
+        })
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<InboxEvent>, RepoError> {
+        let (until, now, limit) = (lease_end(now, lease), ts(now), i64::from(limit));
+        let mut conn = self.pool.get().await?;
+        let mut claimed = match &mut conn {
+            DbConn::Pg(conn) => {
+                let sql = claim_sql(["$1", "$2", "$3", "$4"], "FOR UPDATE SKIP LOCKED");
+                diesel::sql_query(sql)
+                    .bind::<Text, _>(worker)
+                    .bind::<Timestamp, _>(until)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<BigInt, _>(limit)
+                    .load::<Row>(&mut **conn)
+                    .await
+            }
+            DbConn::Sqlite(conn) => {
+                let sql = claim_sql(["?", "?", "?", "?"], "");
+                diesel::sql_query(sql)
+                    .bind::<Text, _>(worker)
+                    .bind::<Timestamp, _>(until)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<BigInt, _>(limit)
+                    .load::<Row>(&mut **conn)
+                    .await
+            }
+        }
+        .map_err(diesel_error)
+        .and_then(rows)?;
+        claimed.sort_by_key(|e| e.id);
+        Ok(claimed)
+    }
+
+    async fn complete(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &InboxOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (state, store, account, error) = match outcome {
+            InboxOutcome::Done { store, account } => (
+                InboxState::Done,
+                store.map(|s| s.to_string()),
+                account.map(|a| a.to_string()),
+                None,
+            ),
+            InboxOutcome::Unroutable { reason } => {
+                (InboxState::Unroutable, None, None, Some(reason.clone()))
+            }
+        };
+        let at = ts(at);
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                inbox::table
+                    .filter(inbox::id.eq(id))
+                    .filter(inbox::state.eq("leased"))
+                    .filter(inbox::lease_owner.eq(worker)),
+            )
+            .set((
+                inbox::state.eq(state.as_str()),
+                inbox::store_id.eq(&store),
+                inbox::account_id.eq(&account),
+                inbox::last_error.eq(&error),
+                inbox::processed_at.eq(Some(at)),
+                inbox::lease_owner.eq(None::<String>),
+                inbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn fail(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (state, available, processed) = match retry_at {
+            Some(t) => (InboxState::Pending, ts(t), None),
+            None => (InboxState::Dead, ts(at), Some(ts(at))),
+        };
+        // Errors can carry a driver's text: keep it bounded.
+        let error: String = error.chars().take(2000).collect();
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                inbox::table
+                    .filter(inbox::id.eq(id))
+                    .filter(inbox::state.eq("leased"))
+                    .filter(inbox::lease_owner.eq(worker)),
+            )
+            .set((
+                inbox::state.eq(state.as_str()),
+                inbox::available_at.eq(available),
+                inbox::last_error.eq(Some(&error)),
+                inbox::processed_at.eq(processed),
+                inbox::lease_owner.eq(None::<String>),
+                inbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn release(&self, worker: &str) -> Result<u64, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                inbox::table
+                    .filter(inbox::state.eq("leased"))
+                    .filter(inbox::lease_owner.eq(worker)),
+            )
+            .set((
+                inbox::state.eq("pending"),
+                inbox::lease_owner.eq(None::<String>),
+                inbox::lease_until.eq(None::<NaiveDateTime>),
+                // The attempt did not run to an outcome; do not count it.
+                inbox::attempts.eq(inbox::attempts - 1),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn list(&self, state: InboxState, limit: u32) -> Result<Vec<InboxEvent>, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            inbox::table
+                .filter(inbox::state.eq(state.as_str()))
+                .order(inbox::id.desc())
+                .limit(i64::from(limit))
+                .select(Row::as_select())
+                .load::<Row>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        rows(found)
+    }
+
+    async fn find(&self, id: i64) -> Result<Option<InboxEvent>, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            inbox::table
+                .find(id)
+                .select(Row::as_select())
+                .load::<Row>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        Ok(rows(found)?.pop())
+    }
+
+    async fn counts(&self) -> Result<BTreeMap<InboxState, u64>, RepoError> {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = Text)]
+            state: String,
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let sql = "SELECT state, COUNT(*) AS n FROM webhook_inbox GROUP BY state";
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            diesel::sql_query(sql).load::<Count>(conn).await
+        })
+        .map_err(diesel_error)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| Some((InboxState::parse(&c.state)?, u64::try_from(c.n).ok()?)))
+            .collect())
+    }
+
+    async fn requeue(&self, id: i64, now: DateTime<Utc>) -> Result<bool, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                inbox::table
+                    .filter(inbox::id.eq(id))
+                    .filter(inbox::state.eq_any(["dead", "unroutable"]))
+                    .filter(inbox::route_kind.ne("none")),
+            )
+            .set((
+                inbox::state.eq("pending"),
+                inbox::available_at.eq(ts(now)),
+                inbox::attempts.eq(0),
+                inbox::processed_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn purge_done(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        let before = ts(before);
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::delete(
+                inbox::table
+                    .filter(inbox::state.eq("done"))
+                    .filter(inbox::received_at.lt(before)),
+            )
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+}

@@ -1,0 +1,564 @@
+//! `OutboxRepo` on SQL. Sender leases are one upsert that succeeds only for the holder or
+//! when the lease has run out; claims follow the inbox's pattern (`FOR UPDATE SKIP LOCKED` on
+//! Postgres), keyed by sender and recipient so one customer's messages leave in order.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::AggregateExpressionMethods;
+use diesel::prelude::{Insertable, Queryable, QueryableByName, Selectable};
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use omni_domain::PhoneNumberId;
+use omni_ports::meta::{OutboundMessage, Recipient};
+use omni_ports::{Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError};
+
+use crate::convert::{json, parse, to_json, ts, utc};
+use crate::db::{DbConn, DbError, DbPool, db_run, diesel_error};
+use crate::schema::central::{outbox, sender_leases};
+
+/// The outbox in the central database.
+#[derive(Debug, Clone)]
+pub struct SqlOutboxRepo {
+    pool: DbPool,
+}
+
+impl SqlOutboxRepo {
+    /// A repo over the central pool.
+    #[must_use]
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn recipient_key(to: &Recipient) -> &str {
+    match to {
+        Recipient::Phone(p) | Recipient::UserId(p) => p,
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewRow {
+    idempotency_key: String,
+    store_id: Option<String>,
+    account_id: Option<String>,
+    sender: String,
+    recipient: String,
+    message: String,
+    initiator: &'static str,
+    window_ends_at: Option<NaiveDateTime>,
+    tenant_message_id: Option<String>,
+    state: &'static str,
+    attempts: i32,
+    available_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl NewRow {
+    fn from_port(m: &NewOutboxMessage) -> Self {
+        Self {
+            idempotency_key: m.idempotency_key.clone(),
+            store_id: m.store_id.map(|s| s.to_string()),
+            account_id: m.account_id.map(|a| a.to_string()),
+            sender: m.sender.as_str().to_owned(),
+            recipient: recipient_key(&m.message.to).to_owned(),
+            message: to_json(&m.message),
+            initiator: m.initiator.as_str(),
+            window_ends_at: m.window_ends_at.map(ts),
+            tenant_message_id: m.tenant_message_id.map(|t| t.to_string()),
+            state: OutboxState::Pending.as_str(),
+            attempts: 0,
+            available_at: ts(m.created_at),
+            created_at: ts(m.created_at),
+        }
+    }
+}
+
+#[derive(Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = outbox)]
+struct Row {
+    id: i64,
+    idempotency_key: String,
+    store_id: Option<String>,
+    account_id: Option<String>,
+    sender: String,
+    recipient: String,
+    message: String,
+    initiator: String,
+    window_ends_at: Option<NaiveDateTime>,
+    tenant_message_id: Option<String>,
+    state: String,
+    attempts: i32,
+    wamid: Option<String>,
+    error_code: Option<String>,
+    error: Option<String>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+impl Row {
+    fn into_port(self) -> Result<OutboxMessage, RepoError> {
+        let message: OutboundMessage = json("outbox.message", &self.message)?;
+        Ok(OutboxMessage {
+            id: self.id,
+            idempotency_key: self.idempotency_key,
+            store_id: self
+                .store_id
+                .map(|s| parse("outbox.store_id", &s))
+                .transpose()?,
+            account_id: self
+                .account_id
+                .map(|s| parse("outbox.account_id", &s))
+                .transpose()?,
+            sender: PhoneNumberId::parse(&self.sender)
+                .map_err(|_| RepoError::Corrupt(format!("outbox.sender: {}", self.sender)))?,
+            recipient: self.recipient,
+            message,
+            initiator: match self.initiator.as_str() {
+                "business" => Initiator::Business,
+                "customer" => Initiator::Customer,
+                other => return Err(RepoError::Corrupt(format!("outbox.initiator: {other}"))),
+            },
+            window_ends_at: self.window_ends_at.map(utc),
+            tenant_message_id: self
+                .tenant_message_id
+                .map(|s| parse("outbox.tenant_message_id", &s))
+                .transpose()?,
+            state: OutboxState::parse(&self.state)
+                .ok_or_else(|| RepoError::Corrupt(format!("outbox.state: {}", self.state)))?,
+            attempts: u32::try_from(self.attempts).unwrap_or_default(),
+            wamid: self.wamid,
+            error_code: self.error_code,
+            error: self.error,
+            created_at: utc(self.created_at),
+            sent_at: self.sent_at.map(utc),
+        })
+    }
+}
+
+fn rows(rows: Vec<Row>) -> Result<Vec<OutboxMessage>, RepoError> {
+    rows.into_iter().map(Row::into_port).collect()
+}
+
+const RETURNING: &str = "RETURNING id, idempotency_key, store_id, account_id, sender, recipient, \
+     message, initiator, window_ends_at, tenant_message_id, state, attempts, wamid, error_code, \
+     error, created_at, sent_at";
+
+fn claim_sql(p: [&str; 5], lock: &str) -> String {
+    let [owner, until, sender, now, limit] = p;
+    format!(
+        "UPDATE outbox SET state = 'sending', lease_owner = {owner}, lease_until = {until}, \
+         attempts = attempts + 1 \
+         WHERE id IN (SELECT o.id FROM outbox o \
+           WHERE o.sender = {sender} AND o.state IN ('pending', 'sending') \
+             AND ((o.state = 'pending' AND o.available_at <= {now}) \
+               OR (o.state = 'sending' AND o.lease_until < {now})) \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.sender = o.sender \
+               AND p.recipient = o.recipient AND p.state IN ('pending', 'sending') \
+               AND p.id < o.id) \
+           ORDER BY o.id LIMIT {limit} {lock}) \
+         {RETURNING}"
+    )
+}
+
+fn acquire_sql(p: [&str; 4]) -> String {
+    let [sender, owner, until, now] = p;
+    format!(
+        "INSERT INTO sender_leases (sender, owner, lease_until) VALUES ({sender}, {owner}, {until}) \
+         ON CONFLICT (sender) DO UPDATE SET owner = excluded.owner, \
+           lease_until = excluded.lease_until \
+         WHERE sender_leases.owner = excluded.owner OR sender_leases.lease_until < {now}"
+    )
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> NaiveDateTime {
+    ts(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)))
+}
+
+#[async_trait]
+impl OutboxRepo for SqlOutboxRepo {
+    async fn enqueue(&self, messages: &[NewOutboxMessage]) -> Result<u32, RepoError> {
+        if messages.is_empty() {
+            return Ok(0);
+        }
+        let new: Vec<NewRow> = messages.iter().map(NewRow::from_port).collect();
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            conn.transaction(async |conn| -> Result<usize, DbError> {
+                let mut n = 0;
+                for row in &new {
+                    n += diesel::insert_into(outbox::table)
+                        .values(row)
+                        .on_conflict(outbox::idempotency_key)
+                        .do_nothing()
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(n)
+            })
+            .await
+        })?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn senders_with_work(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PhoneNumberId>, RepoError> {
+        let now = ts(now);
+        let mut conn = self.pool.get().await?;
+        let found: Vec<String> = db_run!(conn: {
+            outbox::table
+                .filter(outbox::state.eq_any(["pending", "sending"]))
+                .filter(outbox::available_at.le(now))
+                .select(outbox::sender)
+                .distinct()
+                .limit(i64::from(limit))
+                .load::<String>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        Ok(found
+            .iter()
+            .filter_map(|s| PhoneNumberId::parse(s).ok())
+            .collect())
+    }
+
+    async fn acquire_sender(
+        &self,
+        sender: &PhoneNumberId,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool, RepoError> {
+        let (until, now) = (lease_end(now, lease), ts(now));
+        let mut conn = self.pool.get().await?;
+        let n = match &mut conn {
+            DbConn::Pg(conn) => {
+                diesel::sql_query(acquire_sql(["$1", "$2", "$3", "$4"]))
+                    .bind::<Text, _>(sender.as_str())
+                    .bind::<Text, _>(worker)
+                    .bind::<Timestamp, _>(until)
+                    .bind::<Timestamp, _>(now)
+                    .execute(&mut **conn)
+                    .await
+            }
+            DbConn::Sqlite(conn) => {
+                diesel::sql_query(acquire_sql(["?", "?", "?", "?"]))
+                    .bind::<Text, _>(sender.as_str())
+                    .bind::<Text, _>(worker)
+                    .bind::<Timestamp, _>(until)
+                    .bind::<Timestamp, _>(now)
+                    .execute(&mut **conn)
+                    .await
+            }
+        }
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn release_sender(&self, sender: &PhoneNumberId, worker: &str) -> Result<(), RepoError> {
+        let sender = sender.as_str();
+        let mut conn = self.pool.get().await?;
+        db_run!(conn: {
+            conn.transaction(async |conn| -> Result<(), DbError> {
+                diesel::update(
+                    outbox::table
+                        .filter(outbox::sender.eq(sender))
+                        .filter(outbox::state.eq("sending"))
+                        .filter(outbox::lease_owner.eq(worker)),
+                )
+                .set((
+                    outbox::state.eq("pending"),
+                    outbox::lease_owner.eq(None::<String>),
+                    outbox::lease_until.eq(None::<NaiveDateTime>),
+                    outbox::attempts.eq(outbox::attempts - 1),
+                ))
+                .execute(conn)
+                .await?;
+                diesel::delete(
+                    sender_leases::table
+                        .filter(sender_leases::sender.eq(sender))
+                        .filter(sender_leases::owner.eq(worker)),
+                )
+                .execute(conn)
+                .await?;
+                Ok(())
+            })
+            .await
+        })?;
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        sender: &PhoneNumberId,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, RepoError> {
+        let (until, now, limit) = (lease_end(now, lease), ts(now), i64::from(limit));
+        let mut conn = self.pool.get().await?;
+        let mut claimed = match &mut conn {
+            DbConn::Pg(conn) => {
+                diesel::sql_query(claim_sql(
+                    ["$1", "$2", "$3", "$4", "$5"],
+                    "FOR UPDATE SKIP LOCKED",
+                ))
+                .bind::<Text, _>(worker)
+                .bind::<Timestamp, _>(until)
+                .bind::<Text, _>(sender.as_str())
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load::<Row>(&mut **conn)
+                .await
+            }
+            DbConn::Sqlite(conn) => {
+                diesel::sql_query(claim_sql(["?", "?", "?", "?", "?"], ""))
+                    .bind::<Text, _>(worker)
+                    .bind::<Timestamp, _>(until)
+                    .bind::<Text, _>(sender.as_str())
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<BigInt, _>(limit)
+                    .load::<Row>(&mut **conn)
+                    .await
+            }
+        }
+        .map_err(diesel_error)
+        .and_then(rows)?;
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn mark_sent(
+        &self,
+        id: i64,
+        _worker: &str,
+        wamid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        // Any `sending` row: Meta accepted it, so the wamid must be kept even if this
+        // worker's lease ran out meanwhile.
+        let at = ts(at);
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::state.eq_any(["sending", "pending"])),
+            )
+            .set((
+                outbox::state.eq("sent"),
+                outbox::wamid.eq(Some(wamid)),
+                outbox::sent_at.eq(Some(at)),
+                outbox::error_code.eq(None::<String>),
+                outbox::error.eq(None::<String>),
+                outbox::lease_owner.eq(None::<String>),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn reschedule(
+        &self,
+        id: i64,
+        worker: &str,
+        retry_at: DateTime<Utc>,
+        error: Option<(&str, &str)>,
+        count_attempt: bool,
+    ) -> Result<bool, RepoError> {
+        let (code, text) = match error {
+            Some((c, t)) => (
+                Some(c.to_owned()),
+                Some(t.chars().take(2000).collect::<String>()),
+            ),
+            None => (None, None),
+        };
+        let undo = i32::from(!count_attempt);
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::state.eq("sending"))
+                    .filter(outbox::lease_owner.eq(worker)),
+            )
+            .set((
+                outbox::state.eq("pending"),
+                outbox::available_at.eq(ts(retry_at)),
+                outbox::error_code.eq(&code),
+                outbox::error.eq(&text),
+                outbox::attempts.eq(outbox::attempts - undo),
+                outbox::lease_owner.eq(None::<String>),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn mark_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        code: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let error: String = error.chars().take(2000).collect();
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::state.eq("sending"))
+                    .filter(outbox::lease_owner.eq(worker)),
+            )
+            .set((
+                outbox::state.eq("failed"),
+                outbox::error_code.eq(Some(code)),
+                outbox::error.eq(Some(&error)),
+                outbox::available_at.eq(ts(at)),
+                outbox::lease_owner.eq(None::<String>),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
+    async fn fail_pending_of_sender(
+        &self,
+        sender: &PhoneNumberId,
+        code: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::sender.eq(sender.as_str()))
+                    .filter(outbox::state.eq("pending")),
+            )
+            .set((
+                outbox::state.eq("failed"),
+                outbox::error_code.eq(Some(code)),
+                outbox::error.eq(Some(error)),
+                outbox::available_at.eq(ts(at)),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn business_recipients_since(
+        &self,
+        sender: &PhoneNumberId,
+        recipient: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(u64, bool), RepoError> {
+        let since = ts(since);
+        let sender = sender.as_str();
+        let mut conn = self.pool.get().await?;
+        let (distinct, mine): (i64, i64) = db_run!(conn: {
+            let distinct = outbox::table
+                .filter(outbox::sender.eq(sender))
+                .filter(outbox::initiator.eq("business"))
+                .filter(outbox::state.eq("sent"))
+                .filter(outbox::sent_at.ge(since))
+                .select(diesel::dsl::count(outbox::recipient).aggregate_distinct())
+                .get_result::<i64>(conn)
+                .await
+                .map_err(diesel_error)?;
+            let mine = outbox::table
+                .filter(outbox::sender.eq(sender))
+                .filter(outbox::initiator.eq("business"))
+                .filter(outbox::state.eq("sent"))
+                .filter(outbox::sent_at.ge(since))
+                .filter(outbox::recipient.eq(recipient))
+                .count()
+                .get_result::<i64>(conn)
+                .await
+                .map_err(diesel_error)?;
+            (distinct, mine)
+        });
+        Ok((u64::try_from(distinct).unwrap_or_default(), mine > 0))
+    }
+
+    async fn find_by_key(&self, key: &str) -> Result<Option<OutboxMessage>, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            outbox::table
+                .filter(outbox::idempotency_key.eq(key))
+                .select(Row::as_select())
+                .load::<Row>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        Ok(rows(found)?.pop())
+    }
+
+    async fn list(
+        &self,
+        sender: Option<&PhoneNumberId>,
+        state: Option<OutboxState>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, RepoError> {
+        let sender = sender.map(|s| s.as_str().to_owned());
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            let mut q = outbox::table.into_boxed();
+            if let Some(sender) = &sender {
+                q = q.filter(outbox::sender.eq(sender.clone()));
+            }
+            if let Some(state) = state {
+                q = q.filter(outbox::state.eq(state.as_str()));
+            }
+            q.order(outbox::id.desc())
+                .limit(i64::from(limit))
+                .select(Row::as_select())
+                .load::<Row>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        rows(found)
+    }
+
+    async fn counts(&self) -> Result<BTreeMap<OutboxState, u64>, RepoError> {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = Text)]
+            state: String,
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let sql = "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state";
+        let mut conn = self.pool.get().await?;
+        let found = db_run!(conn: {
+            diesel::sql_query(sql).load::<Count>(conn).await
+        })
+        .map_err(diesel_error)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| Some((OutboxState::parse(&c.state)?, u64::try_from(c.n).ok()?)))
+            .collect())
+    }
+}

@@ -1,0 +1,169 @@
+//! Meta's webhook: `GET` answers the subscription challenge, `POST` takes signed event
+//! batches. A batch is verified on its raw bytes before anything reads it, every event in it is
+//! stored in the inbox, and only then does Meta get its 200. No call to Meta or the agent
+//! happens here; the inbox workers do that.
+
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use omni_meta_graph::webhook::{SIGNATURE_HEADER, parse_webhook, verify_signature};
+use omni_ports::NewInboxEvent;
+use ring::hmac;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use crate::http::ApiError;
+use crate::pipeline::ingest::IngestError;
+use crate::startup::AppState;
+
+/// The subscription check's query.
+#[derive(Debug, Deserialize)]
+pub(super) struct Challenge {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+fn forbidden() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "verification_failed",
+        "the verify token does not match",
+    )
+}
+
+/// `GET /api/webhooks/whatsapp`: echoes `hub.challenge` when the mode is `subscribe` and the
+/// token is the app's verify token or one account's own.
+pub(super) async fn verify(
+    state: web::Data<AppState>,
+    query: web::Query<Challenge>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let (Some("subscribe"), Some(token), Some(challenge)) =
+        (q.mode.as_deref(), q.verify_token.as_deref(), q.challenge)
+    else {
+        return Err(forbidden());
+    };
+    if token.is_empty() || challenge.len() > 512 {
+        return Err(forbidden());
+    }
+    let app_match = state
+        .webhook
+        .verify_token
+        .as_ref()
+        .is_some_and(|t| same_secret(t.expose_secret(), token));
+    if app_match || account_token_matches(&state, token).await? {
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::plaintext())
+            .body(challenge));
+    }
+    tracing::warn!("webhook verification refused: verify token mismatch");
+    Err(forbidden())
+}
+
+/// Compares two secrets in constant time: ring's `hmac::verify` compares the tags without
+/// branching on their bytes (the key need not be secret for that).
+fn same_secret(expected: &str, given: &str) -> bool {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, b"omniportal verify token comparison");
+    let tag = hmac::sign(&key, expected.as_bytes());
+    hmac::verify(&key, given.as_bytes(), tag.as_ref()).is_ok()
+}
+
+/// Whether any account's own verify token (sealed at rest) equals `token`.
+async fn account_token_matches(state: &AppState, token: &str) -> Result<bool, ApiError> {
+    let mut after = None;
+    loop {
+        let page = state.central.list_account_secrets(after, 200).await?;
+        let Some(last) = page.last() else {
+            return Ok(false);
+        };
+        after = Some(last.account_id);
+        for secrets in &page {
+            let Some(sealed) = &secrets.webhook_verification_token else {
+                continue;
+            };
+            let aad = omni_ports::secret_aad(secrets.account_id, "webhook_verification_token");
+            if let Ok(open) = state.cipher.open(sealed, &aad)
+                && same_secret(open.expose_secret(), token)
+            {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// `POST /api/webhooks/whatsapp`.
+pub(super) async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let secrets = &state.webhook.secrets;
+    if secrets.is_empty() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "webhook_not_configured",
+            "no Meta app secret is configured, so no webhook can be verified",
+        ));
+    }
+    let keys: Vec<&[u8]> = secrets
+        .iter()
+        .map(|s| s.expose_secret().as_bytes())
+        .collect();
+    let header = req
+        .headers()
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    if let Err(e) = verify_signature(&keys, &body, header) {
+        tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "X-Hub-Signature-256 is missing or does not match the body",
+        ));
+    }
+    let received = state.clock.now();
+    let events: Vec<NewInboxEvent> = match parse_webhook(&body) {
+        Ok(batch) => {
+            if batch.skipped > 0 {
+                tracing::warn!(
+                    skipped = batch.skipped,
+                    "webhook items that could not be read were skipped"
+                );
+            }
+            batch
+                .events
+                .iter()
+                .map(|e| NewInboxEvent::from_event(e, received))
+                .collect()
+        }
+        Err(e) => {
+            // Signed by Meta but unreadable: keep it for an operator, and answer 200 so Meta
+            // does not retry something that will never parse.
+            tracing::error!(error = %e, "signed webhook body could not be read; kept as dead");
+            vec![NewInboxEvent::malformed(&body, &e.to_string(), received)]
+        }
+    };
+    if !events.is_empty() {
+        match state.webhook.ingest.submit(events).await {
+            Ok(()) => {}
+            Err(IngestError::Timeout) => {
+                return Err(ApiError::unavailable(
+                    "the inbox did not commit in time; retry",
+                ));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "webhook not stored; answering 503 so Meta retries");
+                return Err(ApiError::unavailable(
+                    "the inbox could not store the webhook; retry",
+                ));
+            }
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type(ContentType::plaintext())
+        .body("EVENT_RECEIVED"))
+}

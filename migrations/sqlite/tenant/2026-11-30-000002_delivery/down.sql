@@ -1,0 +1,10 @@
+DROP TABLE auto_reply;
+DROP TABLE message_statuses;
+DROP INDEX messages_in_reply_to;
+DROP INDEX messages_idempotency_key;
+ALTER TABLE messages DROP COLUMN handled_at;
+ALTER TABLE messages DROP COLUMN in_reply_to;
+ALTER TABLE messages DROP COLUMN idempotency_key;
+ALTER TABLE messages DROP COLUMN error;
+ALTER TABLE messages DROP COLUMN status_at;
+ALTER TABLE messages DROP COLUMN status;
