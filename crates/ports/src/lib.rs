@@ -9,7 +9,9 @@ mod clock;
 mod error;
 mod media;
 pub mod meta;
+mod owner_auth;
 mod password;
+mod secret_tokens;
 mod tenant_repo;
 
 pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
@@ -19,5 +21,9 @@ pub use clock::Clock;
 pub use error::{BoxError, RepoError};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
+pub use owner_auth::{
+    LegacyStoreNumber, LegacyStoreRepo, OAuthState, OwnerAuthRepo, OwnerSession, StateConsumption,
+};
 pub use password::{PasswordError, PasswordHasherPort};
+pub use secret_tokens::{RandomError, SecretTokens};
 pub use tenant_repo::TenantRepoPort;
