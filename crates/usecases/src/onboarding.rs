@@ -221,6 +221,12 @@ impl Onboarding {
         }
     }
 
+    /// How long a state stays usable.
+    #[must_use]
+    pub fn state_ttl(&self) -> Duration {
+        self.config.state_ttl
+    }
+
     fn graph(&self) -> Result<&Arc<dyn MetaGraphPort>, OnboardingError> {
         self.graph
             .as_ref()

@@ -2,6 +2,8 @@
 
 pub mod error;
 mod health;
+pub mod owner;
+mod request_span;
 
 pub use error::ApiError;
 
@@ -16,7 +18,8 @@ use crate::startup::AppState;
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .configure(owner::routes);
 }
 
 /// Runs the server on a bound listener until SIGTERM/SIGINT, then drains in-flight requests
@@ -34,7 +37,7 @@ pub async fn serve(
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(error::error_bodies))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<request_span::PathOnly>::new())
             .app_data(data.clone())
             .configure(routes)
             .default_service(web::to(error::not_found))
