@@ -3,7 +3,7 @@
 pub mod error;
 mod health;
 pub mod owner;
-mod request_span;
+pub mod request_span;
 
 pub use error::ApiError;
 

@@ -159,10 +159,18 @@ fn connected(outcome: &ConnectOutcome, default: Option<omni_domain::AccountId>) 
 pub(super) async fn embedded_signup(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    body: web::Json<EmbeddedSignupBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
-    let body = body.into_inner();
+    // Read as bytes and parsed here, after the owner and store checks: actix polls a
+    // handler's extractors together, so a `Json` extractor could answer 400 to a caller
+    // that should get 401 or 404.
+    let body: EmbeddedSignupBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request(
+            "bad_request",
+            "the body must be JSON: {\"code\": \"...\", \"waba_id\"?, \"phone_number_id\"?}",
+        )
+    })?;
     if body.code.trim().is_empty() || body.code.len() > 2048 {
         return Err(ApiError::bad_request(
             "code_exchange_failed",
