@@ -85,6 +85,13 @@ async fn login_gives_a_bearer_token_that_opens_the_api_and_logout_revokes_it() {
     );
     let body: Value = res.json().await.unwrap_or(Value::Null);
     assert_error(&body, "unauthorized");
+    // The OpenAPI document is public and is the one in docs/.
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        doc,
+        serde_json::from_str::<Value>(&omni_app::http::owner::openapi::json()).unwrap_or_default()
+    );
     // A second logout with the revoked token is refused too.
     let (status, _) = app.post("/api/owner/logout", Some(&a.token)).await;
     assert_eq!(status, 401);
