@@ -284,12 +284,8 @@ impl TestApp {
         active: bool,
     ) -> WhatsappAccount {
         let h = self.sim();
-        if h.number(phone_id).is_none() {
-            if !h.add_number(waba, SeedNumber::new(phone_id, display)) {
-                h.seed_waba(
-                    SeedWaba::new(waba, BUSINESS).number(SeedNumber::new(phone_id, display)),
-                );
-            }
+        if h.number(phone_id).is_none() && !h.add_number(waba, SeedNumber::new(phone_id, display)) {
+            h.seed_waba(SeedWaba::new(waba, BUSINESS).number(SeedNumber::new(phone_id, display)));
         }
         let token = h.issue_token(TokenSeed::business(&[waba]));
         let mut account = WhatsappAccount::new(
