@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `store create`, `owner create`, `keys generate`,
-//! `keys rotate`. Every command loads the same settings; errors end the process with one line
+//! `keys rotate`, `migrate-legacy`. Every command loads the same settings; errors end the process with one line
 //! on stderr and a non-zero status.
 
 use std::io::{BufRead, Write};
@@ -42,6 +42,10 @@ pub enum Command {
     /// Manage the encryption keys of secrets at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Create accounts for stores that still have the seed's single-number columns
+    /// (whatsapp_business_number, whatsapp_business_id), with WHATSAPP_TOKEN and
+    /// WHATSAPP_PHONE_ID. Running it again changes nothing.
+    MigrateLegacy,
 }
 
 /// `serve` options.
@@ -241,7 +245,56 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Keys(KeysCommand::Generate) => keys_generate(),
+        Command::MigrateLegacy => migrate_legacy(settings).await,
     }
+}
+
+#[expect(clippy::print_stdout, reason = "the command's output is its result")]
+async fn migrate_legacy(settings: Settings) -> anyhow::Result<()> {
+    use omni_usecases::LegacyOutcome;
+    let token = settings.whatsapp.token.clone().ok_or_else(|| {
+        anyhow::anyhow!("migrate-legacy needs WHATSAPP_TOKEN (the legacy single-number token)")
+    })?;
+    let phone_id = settings.whatsapp.phone_id.clone().ok_or_else(|| {
+        anyhow::anyhow!("migrate-legacy needs WHATSAPP_PHONE_ID (the legacy phone_number_id)")
+    })?;
+    let phone_id = omni_domain::PhoneNumberId::parse(&phone_id)
+        .map_err(|e| anyhow::anyhow!("WHATSAPP_PHONE_ID: {e}"))?;
+    let state = crate::startup::build(&settings).await?;
+    let lines = omni_usecases::migrate_legacy(
+        state.central.as_ref(),
+        state.legacy.as_ref(),
+        state.cipher.as_ref(),
+        state.clock.as_ref(),
+        &token,
+        &phone_id,
+    )
+    .await?;
+    let (mut created, mut done, mut skipped) = (0, 0, 0);
+    for line in &lines {
+        match &line.outcome {
+            LegacyOutcome::Created { account, phone } => {
+                created += 1;
+                println!(
+                    "store {}: created account {account} for {phone} (phone_number_id {phone_id}), active and verified",
+                    line.store_id
+                );
+            }
+            LegacyOutcome::AlreadyMigrated => {
+                done += 1;
+                println!("store {}: already migrated, unchanged", line.store_id);
+            }
+            LegacyOutcome::Skipped(reason) => {
+                skipped += 1;
+                println!("store {}: skipped: {reason}", line.store_id);
+            }
+        }
+    }
+    println!(
+        "legacy stores: {} found, {created} account(s) created, {done} already migrated, {skipped} skipped",
+        lines.len()
+    );
+    Ok(())
 }
 
 fn read_password_from_stdin() -> anyhow::Result<SecretString> {

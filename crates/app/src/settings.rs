@@ -45,6 +45,21 @@ pub struct Settings {
     pub whatsapp: WhatsappSettings,
     /// The webhook pipeline: ingest, inbox workers, outbox senders.
     pub pipeline: PipelineSettings,
+    /// Owner API.
+    pub owner: OwnerSettings,
+}
+
+/// Owner API.
+#[derive(Debug, Deserialize)]
+pub struct OwnerSettings {
+    /// Where the OAuth callback sends the browser; default `{APP_URL}/owner`.
+    pub frontend_url: Option<String>,
+    /// How long a login session lasts.
+    pub session_ttl_hours: u64,
+    /// How long an OAuth `state` stays usable.
+    pub oauth_state_ttl_secs: u64,
+    /// Login attempts allowed per minute for one email and for one client address.
+    pub login_attempts_per_minute: u32,
 }
 
 /// The webhook pipeline.
@@ -317,6 +332,26 @@ impl Settings {
                 "whatsapp.phone_id (WHATSAPP_PHONE_ID) must be Meta's numeric phone_number_id",
             );
         }
+        if self.owner.session_ttl_hours == 0 || self.owner.oauth_state_ttl_secs == 0 {
+            return bad(
+                "owner.session_ttl_hours and owner.oauth_state_ttl_secs must be at least 1",
+            );
+        }
+        if self.owner.login_attempts_per_minute == 0 {
+            return bad("owner.login_attempts_per_minute must be at least 1");
+        }
+        if let Some(url) = &self.owner.frontend_url
+            && !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/'))
+        {
+            return bad("owner.frontend_url must be an http(s) URL or a path");
+        }
+        if let Some(uri) = &self.meta.redirect_uri
+            && !(uri.starts_with("http://") || uri.starts_with("https://"))
+        {
+            return bad(
+                "meta.redirect_uri (META_REDIRECT_URI) must start with http:// or https://",
+            );
+        }
         let p = &self.pipeline;
         if p.max_body_bytes < 1024 || p.ingest_batch == 0 || p.ingest_committers == 0 {
             return bad(
@@ -380,6 +415,16 @@ impl Settings {
             "database.url (DATABASE_URL) must start with postgres://, postgresql:// or sqlite://"
                 .into(),
         ))
+    }
+
+    /// The owner frontend URL the OAuth callback redirects to.
+    #[must_use]
+    pub fn owner_frontend_url(&self) -> String {
+        match (&self.owner.frontend_url, &self.app.url) {
+            (Some(url), _) => url.clone(),
+            (None, Some(app)) => format!("{}/owner", app.trim_end_matches('/')),
+            (None, None) => "/owner".to_owned(),
+        }
     }
 
     /// Every app secret a webhook signature may be made with: the current one first.

@@ -5,23 +5,23 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use omni_crypto::{AesGcmTokenCipher, Argon2PasswordHasher};
+use omni_crypto::{AesGcmTokenCipher, Argon2PasswordHasher, RingSecretTokens};
 use omni_memory::SystemClock;
 use omni_meta_graph::MetaGraphClient;
 use omni_ports::{
-    AccountEventRepo, CentralRepo, Clock, InboxRepo, MetaGraphPort, OutboxRepo, TenantRepoPort,
-    TokenCipher,
+    AccountEventRepo, CentralRepo, Clock, InboxRepo, LegacyStoreRepo, MetaGraphPort, OutboxRepo,
+    OwnerAuthRepo, PasswordHasherPort, SecretTokens, TenantRepoPort, TokenCipher,
 };
-use secrecy::SecretString;
+use omni_sql::{
+    DbPool, DbTarget, Schema, SqlAccountEventRepo, SqlCentralRepo, SqlInboxRepo,
+    SqlLegacyStoreRepo, SqlOutboxRepo, SqlOwnerAuthRepo, SqlTenantRepo, TenantConfig,
+    run_migrations,
+};
+use omni_usecases::{Accounts, Onboarding, OnboardingConfig, OwnerAuth, Registry};
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Notify;
 
 use crate::pipeline::ingest::Ingest;
-use omni_sql::{
-    DbPool, DbTarget, Schema, SqlAccountEventRepo, SqlCentralRepo, SqlInboxRepo, SqlOutboxRepo,
-    SqlTenantRepo, TenantConfig, run_migrations,
-};
-use omni_usecases::Registry;
-use secrecy::ExposeSecret;
 
 use crate::settings::{CentralDatabase, Settings};
 
@@ -43,6 +43,22 @@ pub struct AppState {
     pub graph: Option<Arc<dyn MetaGraphPort>>,
     /// Wall clock.
     pub clock: Arc<dyn Clock>,
+    /// Owner login sessions and OAuth states.
+    pub owner_sessions: Arc<dyn OwnerAuthRepo>,
+    /// Random secrets, digests and state signatures.
+    pub secret_tokens: Arc<dyn SecretTokens>,
+    /// Owner login, authentication, logout.
+    pub owner_auth: OwnerAuth,
+    /// A store's WhatsApp accounts.
+    pub accounts: Accounts,
+    /// Connecting numbers through Meta.
+    pub onboarding: Onboarding,
+    /// The seed's single-number columns (`omniportal migrate-legacy`).
+    pub legacy: Arc<dyn LegacyStoreRepo>,
+    /// Where the OAuth callback sends the owner's browser.
+    pub owner_frontend_url: String,
+    /// Login attempts per minute, per email and per client address.
+    pub login_limiter: Arc<crate::http::owner::LoginLimiter>,
     /// The webhook inbox.
     pub inbox: Arc<dyn InboxRepo>,
     /// The outbox.
@@ -162,19 +178,55 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
     let outbox: Arc<dyn OutboxRepo> = Arc::new(SqlOutboxRepo::new(central_pool.clone()));
     let history: Arc<dyn AccountEventRepo> =
         Arc::new(SqlAccountEventRepo::new(central_pool.clone()));
+    let secret_tokens: Arc<dyn SecretTokens> = Arc::new(RingSecretTokens::new(&keyring));
+    let owner_sessions: Arc<dyn OwnerAuthRepo> =
+        Arc::new(SqlOwnerAuthRepo::new(central_pool.clone()));
+    let legacy: Arc<dyn LegacyStoreRepo> = Arc::new(SqlLegacyStoreRepo::new(central_pool.clone()));
     let central: Arc<dyn CentralRepo> = Arc::new(SqlCentralRepo::new(central_pool));
     let tenants: Arc<dyn TenantRepoPort> = sql_tenants.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let passwords: Arc<dyn PasswordHasherPort> = Arc::new(Argon2PasswordHasher::new());
     let registry = Registry::new(
         central.clone(),
         tenants.clone(),
-        Arc::new(Argon2PasswordHasher::new()),
+        passwords.clone(),
         clock.clone(),
     );
     let graph = match settings.graph_config() {
         Some(config) => Some(Arc::new(MetaGraphClient::new(config)?) as Arc<dyn MetaGraphPort>),
         None => None,
     };
+    let owner_auth = OwnerAuth::new(
+        central.clone(),
+        owner_sessions.clone(),
+        passwords,
+        secret_tokens.clone(),
+        clock.clone(),
+        Duration::from_secs(settings.owner.session_ttl_hours.saturating_mul(3600)),
+    );
+    let accounts = Accounts::new(
+        central.clone(),
+        cipher.clone(),
+        graph.clone(),
+        clock.clone(),
+    );
+    let onboarding = Onboarding::new(
+        central.clone(),
+        owner_sessions.clone(),
+        secret_tokens.clone(),
+        cipher.clone(),
+        graph.clone(),
+        clock.clone(),
+        OnboardingConfig {
+            app_id: settings.meta.app_id.clone(),
+            redirect_uri: settings.meta.redirect_uri.clone(),
+            config_id: settings.meta.config_id.clone(),
+            state_ttl: Duration::from_secs(settings.owner.oauth_state_ttl_secs),
+        },
+    );
+    let login_limiter = Arc::new(crate::http::owner::LoginLimiter::new(
+        settings.owner.login_attempts_per_minute,
+    ));
     let wake = Arc::new(Notify::new());
     let p = &settings.pipeline;
     let webhook = WebhookState {
@@ -190,6 +242,14 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         max_body_bytes: p.max_body_bytes,
     };
     Ok(AppState {
+        owner_sessions,
+        secret_tokens,
+        owner_auth,
+        accounts,
+        onboarding,
+        legacy,
+        owner_frontend_url: settings.owner_frontend_url(),
+        login_limiter,
         central,
         tenants,
         cipher,

@@ -12,7 +12,9 @@ mod inbox;
 mod media;
 pub mod meta;
 mod outbox;
+mod owner_auth;
 mod password;
+mod secret_tokens;
 mod tenant_repo;
 
 pub use account_events::{AccountEvent, AccountEventRepo};
@@ -25,5 +27,9 @@ pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, 
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
 pub use outbox::{Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState};
+pub use owner_auth::{
+    LegacyStoreNumber, LegacyStoreRepo, OAuthState, OwnerAuthRepo, OwnerSession, StateConsumption,
+};
 pub use password::{PasswordError, PasswordHasherPort};
+pub use secret_tokens::{RandomError, SecretTokens};
 pub use tenant_repo::{InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};

@@ -1,9 +1,21 @@
 //! Use cases: orchestration over the ports. No framework, driver or HTTP types here.
 
+mod accounts;
 pub mod inbound;
+mod legacy;
+mod onboarding;
 pub mod outbound;
+mod owner_auth;
 mod registry;
 mod rotation;
 
+pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup};
+pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
+pub use onboarding::{
+    CallbackParams, ConnectOutcome, Onboarding, OnboardingConfig, OnboardingError, SignupHints,
+};
+pub use owner_auth::{
+    AuthError, Authenticated, LoginError, LoginGrant, OwnerAuth, SESSION_TOKEN_BYTES,
+};
 pub use registry::{CreateOwnerError, CreateStoreError, Registry};
 pub use rotation::{RotationReport, rotate_secrets};

@@ -30,6 +30,8 @@ pub mod central {
             tenant_database -> Text,
             created_at -> Timestamp,
             updated_at -> Timestamp,
+            whatsapp_business_number -> Nullable<Text>,
+            whatsapp_business_id -> Nullable<Text>,
         }
     }
 
@@ -121,6 +123,27 @@ pub mod central {
             detail -> Text,
             occurred_at -> Timestamp,
             recorded_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        owner_sessions (token_hash) {
+            token_hash -> Text,
+            owner_id -> Text,
+            created_at -> Timestamp,
+            expires_at -> Timestamp,
+            revoked_at -> Nullable<Timestamp>,
+        }
+    }
+
+    diesel::table! {
+        oauth_states (nonce_hash) {
+            nonce_hash -> Text,
+            owner_id -> Text,
+            store_id -> Text,
+            created_at -> Timestamp,
+            expires_at -> Timestamp,
+            consumed_at -> Nullable<Timestamp>,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod error;
 mod health;
+pub mod owner;
+pub mod request_span;
 mod webhook;
 
 pub use error::ApiError;
@@ -22,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/api/webhooks/whatsapp")
                 .route(web::get().to(webhook::verify))
                 .route(web::post().to(webhook::receive)),
-        );
+        )
+        .configure(owner::routes);
 }
 
 /// The HTTP server on a bound listener, not yet running (tests run it in-process).
@@ -48,7 +51,7 @@ fn server_with(
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(error::error_bodies))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<request_span::PathOnly>::new())
             .app_data(data.clone())
             .app_data(payload.clone())
             .configure(routes)
@@ -73,7 +76,7 @@ pub async fn serve(
     workers: usize,
     shutdown_timeout: Duration,
 ) -> std::io::Result<()> {
-    let result = server_with(state.clone(), listener, workers, shutdown_timeout)?.await;
+    let result = server_with(state, listener, workers, shutdown_timeout)?.await;
     tracing::info!("server stopped");
     result
 }

@@ -1,0 +1,121 @@
+//! The owner API and Meta onboarding: one route table ([`ROUTES`]) that registers every route
+//! with actix *and* is walked by the tests: the cross-store test tries each route with another
+//! owner's ids according to its [`Access`], and the OpenAPI test checks each is documented.
+//! A route added anywhere else is invisible to both, so add routes here.
+
+mod accounts;
+mod auth;
+mod dto;
+mod limiter;
+mod oauth;
+pub mod openapi;
+
+use actix_web::http::Method;
+use actix_web::{Route, web};
+
+pub use auth::OwnerCtx;
+pub use limiter::LoginLimiter;
+
+/// What a route needs from the caller, and so which foreign-id attack applies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No authentication (login, Meta's callback, the OpenAPI document).
+    Public,
+    /// A bearer token; touches no store or account (logout).
+    Owner,
+    /// A bearer token and one of the owner's stores (`?store_id=`, default the oldest).
+    OwnerStore,
+    /// A bearer token, a store, and an account id in the path (`{id}`) of that store.
+    OwnerAccount,
+}
+
+/// One route: method, path (actix and OpenAPI syntax), access, handler.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, with `{id}` for an account id.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    register: fn(Route) -> Route,
+}
+
+const fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    register: fn(Route) -> Route,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        register,
+    }
+}
+
+/// Every route of the owner API, the OAuth callback and the OpenAPI document.
+pub const ROUTES: &[RouteSpec] = &[
+    route(Method::POST, "/api/owner/login", Access::Public, |r| {
+        r.to(auth::login)
+    }),
+    route(Method::POST, "/api/owner/logout", Access::Owner, |r| {
+        r.to(auth::logout)
+    }),
+    route(
+        Method::GET,
+        "/api/owner/whatsapp/accounts",
+        Access::OwnerStore,
+        |r| r.to(accounts::list),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/whatsapp/oauth-url",
+        Access::OwnerStore,
+        |r| r.to(oauth::oauth_url),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/embedded-signup",
+        Access::OwnerStore,
+        |r| r.to(oauth::embedded_signup),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/disconnect",
+        Access::OwnerAccount,
+        |r| r.to(accounts::disconnect),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/set-default",
+        Access::OwnerAccount,
+        |r| r.to(accounts::set_default),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/toggle-status",
+        Access::OwnerAccount,
+        |r| r.to(accounts::toggle_status),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/refresh",
+        Access::OwnerAccount,
+        |r| r.to(accounts::refresh),
+    ),
+    route(Method::GET, "/api/whatsapp/callback", Access::Public, |r| {
+        r.to(oauth::callback)
+    }),
+    route(Method::GET, "/api/openapi.json", Access::Public, |r| {
+        r.to(openapi::serve)
+    }),
+];
+
+/// Registers [`ROUTES`].
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    for spec in ROUTES {
+        cfg.route(spec.path, (spec.register)(web::method(spec.method.clone())));
+    }
+}

@@ -1,0 +1,200 @@
+//! Connecting numbers: the OAuth dialog URL, Meta's redirect back (`/api/whatsapp/callback`,
+//! public: the signed single-use `state` is what authenticates it), and Embedded Signup.
+//! The callback always ends in a redirect to the owner frontend with either
+//! `?whatsapp=connected&accounts=N` or `?whatsapp=error&code=<stable code>`, never with a
+//! secret in it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use omni_usecases::{CallbackParams, ConnectOutcome, OnboardingError, SignupHints};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::OwnerCtx;
+use super::dto::{
+    AccountResponse, ConnectResponse, EmbeddedSignupBody, ErrorBody, OAuthUrlResponse,
+};
+use crate::http::ApiError;
+use crate::startup::AppState;
+
+impl From<OnboardingError> for ApiError {
+    fn from(e: OnboardingError) -> Self {
+        let code = e.code();
+        let status = match &e {
+            OnboardingError::MetaNotConfigured
+            | OnboardingError::RedirectUriMissing
+            | OnboardingError::MetaUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            OnboardingError::NumberTaken => StatusCode::CONFLICT,
+            OnboardingError::Meta(_) => StatusCode::BAD_GATEWAY,
+            OnboardingError::Secret | OnboardingError::Repo(_) => return Self::internal(&e),
+            _ => StatusCode::BAD_REQUEST,
+        };
+        if status.is_server_error() {
+            tracing::warn!(error = %e, code, "onboarding failed");
+        }
+        Self::new(status, code, e.to_string())
+    }
+}
+
+/// `GET /api/owner/whatsapp/oauth-url`.
+#[utoipa::path(
+    get, path = "/api/owner/whatsapp/oauth-url", tag = "onboarding",
+    security(("bearer" = [])),
+    params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    responses(
+        (status = 200, description = "Meta's dialog URL with a fresh signed state", body = OAuthUrlResponse),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found` or `no_store`", body = ErrorBody),
+        (status = 503, description = "`meta_not_configured` or `redirect_uri_not_configured`", body = ErrorBody),
+    )
+)]
+pub(super) async fn oauth_url(
+    ctx: OwnerCtx,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let url = state.onboarding.start(&ctx.owner, ctx.store()?).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(OAuthUrlResponse {
+            url,
+            expires_in: state.onboarding.state_ttl().as_secs(),
+        }))
+}
+
+/// Meta's redirect.
+#[derive(Deserialize)]
+pub(super) struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /api/whatsapp/callback`.
+#[utoipa::path(
+    get, path = "/api/whatsapp/callback", tag = "onboarding",
+    params(
+        ("state" = Option<String>, Query, description = "The signed state from oauth-url"),
+        ("code" = Option<String>, Query, description = "Meta's authorization code"),
+        ("error" = Option<String>, Query, description = "`access_denied` when the owner cancelled"),
+    ),
+    responses(
+        (status = 302, description = "To the owner frontend: `?whatsapp=connected&accounts=N[&taken=M]` or `?whatsapp=error&code=` one of `state_invalid`, `state_expired`, `state_used`, `access_denied`, `code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `number_taken`, `meta_unavailable`, `meta_error`, `meta_not_configured`, `redirect_uri_not_configured`, `internal`"),
+    )
+)]
+pub(super) async fn callback(
+    state: web::Data<AppState>,
+    query: Option<web::Query<CallbackQuery>>,
+) -> HttpResponse {
+    let params = query.map_or_else(CallbackParams::default, |q| {
+        let q = q.into_inner();
+        CallbackParams {
+            state: q.state,
+            code: q.code.map(SecretString::from),
+            error: q.error,
+        }
+    });
+    let query = match state.onboarding.callback(params).await {
+        Ok(outcome) => {
+            let mut q = format!("whatsapp=connected&accounts={}", outcome.connected.len());
+            if !outcome.taken.is_empty() {
+                q.push_str(&format!("&taken={}", outcome.taken.len()));
+            }
+            q
+        }
+        Err(e) => {
+            match &e {
+                OnboardingError::Secret | OnboardingError::Repo(_) => {
+                    tracing::error!(error = %e, "OAuth callback failed");
+                }
+                _ => tracing::info!(code = e.code(), "OAuth callback refused"),
+            }
+            format!("whatsapp=error&code={}", e.code())
+        }
+    };
+    let base = &state.owner_frontend_url;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, format!("{base}{sep}{query}")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn connected(outcome: &ConnectOutcome, default: Option<omni_domain::AccountId>) -> ConnectResponse {
+    ConnectResponse {
+        accounts: outcome
+            .connected
+            .iter()
+            .map(|a| AccountResponse::new(a, default))
+            .collect(),
+        taken: outcome
+            .taken
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect(),
+        invalid: outcome
+            .invalid
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect(),
+    }
+}
+
+/// `POST /api/owner/whatsapp/embedded-signup`.
+#[utoipa::path(
+    post, path = "/api/owner/whatsapp/embedded-signup", tag = "onboarding",
+    security(("bearer" = [])),
+    params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    request_body = EmbeddedSignupBody,
+    responses(
+        (status = 201, description = "Numbers connected", body = ConnectResponse),
+        (status = 400, description = "`code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `asset_not_granted`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found` or `no_store`", body = ErrorBody),
+        (status = 409, description = "`number_taken`: connected to another store", body = ErrorBody),
+        (status = 502, description = "`meta_error`", body = ErrorBody),
+        (status = 503, description = "`meta_unavailable` or `meta_not_configured`", body = ErrorBody),
+    )
+)]
+pub(super) async fn embedded_signup(
+    ctx: OwnerCtx,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let store = ctx.store()?;
+    // Read as bytes and parsed here, after the owner and store checks: actix polls a
+    // handler's extractors together, so a `Json` extractor could answer 400 to a caller
+    // that should get 401 or 404.
+    let body: EmbeddedSignupBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request(
+            "bad_request",
+            "the body must be JSON: {\"code\": \"...\", \"waba_id\"?, \"phone_number_id\"?}",
+        )
+    })?;
+    if body.code.trim().is_empty() || body.code.len() > 2048 {
+        return Err(ApiError::bad_request(
+            "code_exchange_failed",
+            "the code is missing or malformed",
+        ));
+    }
+    tracing::info!(
+        waba_id = ?body.waba_id,
+        phone_number_id = ?body.phone_number_id,
+        business_id = ?body.business_id,
+        "embedded signup finished in the browser"
+    );
+    let hints = SignupHints {
+        waba_id: body.waba_id,
+        phone_number_id: body.phone_number_id,
+    };
+    let outcome = state
+        .onboarding
+        .embedded_signup(&ctx.owner, store, &SecretString::from(body.code), &hints)
+        .await?;
+    let default = state
+        .central
+        .find_store(store.id)
+        .await?
+        .and_then(|s| s.default_account_id);
+    Ok(HttpResponse::Created().json(connected(&outcome, default)))
+}

@@ -1,0 +1,4 @@
+ALTER TABLE stores DROP COLUMN whatsapp_business_id;
+ALTER TABLE stores DROP COLUMN whatsapp_business_number;
+DROP TABLE oauth_states;
+DROP TABLE owner_sessions;
