@@ -46,6 +46,15 @@ pub enum Command {
     /// (whatsapp_business_number, whatsapp_business_id), with WHATSAPP_TOKEN and
     /// WHATSAPP_PHONE_ID. Running it again changes nothing.
     MigrateLegacy,
+    /// Connect a number by hand (for example with a System User token): an active account.
+    #[command(subcommand)]
+    Account(crate::ops::AccountCommand),
+    /// Look into the webhook inbox (dead and unroutable events) and put events back.
+    #[command(subcommand)]
+    Inbox(crate::ops::InboxCommand),
+    /// Look into the outbox.
+    #[command(subcommand)]
+    Outbox(crate::ops::OutboxCommand),
 }
 
 /// `serve` options.
@@ -73,6 +82,19 @@ pub enum StoreCommand {
         /// restaurant or shop.
         #[arg(long, default_value = "restaurant")]
         kind: String,
+    },
+    /// Set (or clear) the store's auto-reply text: every customer message is answered with it
+    /// (the conversation handler until the AI agent answers).
+    AutoReply {
+        /// The store id.
+        #[arg(long)]
+        store: String,
+        /// The text.
+        #[arg(long, conflicts_with = "clear")]
+        text: Option<String>,
+        /// Remove the auto-reply.
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -222,6 +244,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 store.kind
             );
             Ok(())
+        }
+        Command::Store(StoreCommand::AutoReply { store, text, clear }) => {
+            let state = crate::startup::build(&settings).await?;
+            crate::ops::auto_reply(&state, &store, text.as_deref(), clear).await
+        }
+        Command::Account(cmd) => {
+            let state = crate::startup::build(&settings).await?;
+            crate::ops::account(&state, cmd).await
+        }
+        Command::Inbox(cmd) => {
+            let state = crate::startup::build(&settings).await?;
+            crate::ops::inbox(&state, cmd).await
+        }
+        Command::Outbox(cmd) => {
+            let state = crate::startup::build(&settings).await?;
+            crate::ops::outbox(&state, cmd).await
         }
         Command::Keys(KeysCommand::Rotate) => {
             let state = crate::startup::build(&settings).await?;

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod http;
 pub mod keys;
+pub mod ops;
 pub mod pipeline;
 pub mod settings;
 pub mod startup;
