@@ -27,5 +27,6 @@ macro_rules! pg_harness {
 
 mod basics;
 mod harness;
+mod management;
 mod routing;
 mod sending;

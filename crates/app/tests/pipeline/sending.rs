@@ -1,1 +1,323 @@
 //! The outbound side: rate limits, the 24-hour window, Meta's errors.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use omni_domain::{AccountStatus, PhoneNumber};
+use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload};
+use omni_meta_sim::{Endpoint, Fault, FaultRule};
+use omni_ports::OutboxState;
+use omni_usecases::outbound::{SendError, SendOptions, WhatsAppService};
+
+use crate::harness::{Engine, Harness, eventually};
+use crate::{CUSTOMER, NUMBER_A, WABA_A};
+
+fn number_a() -> SimNumber {
+    SimNumber::new(WABA_A, NUMBER_A, "923001112233")
+}
+
+#[actix_web::test]
+async fn one_numbers_sends_stay_within_its_throughput_limit_at_the_simulator() {
+    let Some(h) = Harness::start_with(
+        Engine::Postgres,
+        omni_meta_sim::SimConfig {
+            auto_statuses: false,
+            ..Default::default()
+        },
+        &[("OMNI_PIPELINE__DEFAULT_MPS", "5")],
+    )
+    .await
+    else {
+        return;
+    };
+    let store = h.store("Busy Kitchen", Some("Aap ka order mil gaya")).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    let sender = h.sender();
+    // Twenty customers write at once.
+    let sends = (0..20).map(|i| {
+        let payload = WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(&format!("9230055500{i:02}"), "Customer"),
+            &[SimMessage::text("order")],
+        );
+        let sender = sender.clone();
+        async move { sender.send(&payload).await.unwrap().final_status }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(statuses.iter().all(|s| *s == Some(200)));
+    let sent = eventually("twenty replies", Duration::from_secs(30), || {
+        let sim = h.sim();
+        async move {
+            let s = sim.sent_messages();
+            (s.len() == 20).then_some(s)
+        }
+    })
+    .await;
+    let mut at: Vec<_> = sent.iter().map(|s| s.at).collect();
+    at.sort();
+    // 5 per second with governor's burst of 5: the 20th send comes at least 3 s after the first.
+    let span = at[19] - at[0];
+    assert!(span >= chrono::Duration::milliseconds(2_700), "span {span}");
+    for (i, start) in at.iter().enumerate() {
+        let in_window = at[i..]
+            .iter()
+            .take_while(|t| **t - *start < chrono::Duration::seconds(1))
+            .count();
+        assert!(
+            in_window <= 10,
+            "{in_window} sends within one second from {start}"
+        );
+    }
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn free_form_outside_the_window_is_refused_before_anything_is_queued() {
+    let h = pg_harness!();
+    let store = h.store("Window Shop", None).await;
+    let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    let service = WhatsAppService::for_account(
+        h.state.outbox.clone(),
+        h.state.clock.clone(),
+        &number.account,
+    )
+    .unwrap();
+    let to = PhoneNumber::parse("+923001234567").unwrap();
+    for window in [None, Some(Utc::now() - chrono::Duration::minutes(1))] {
+        let err = service
+            .send_text(
+                &to,
+                "Your order is on its way",
+                SendOptions {
+                    window_ends_at: window,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SendError::OutsideWindow), "{err}");
+    }
+    assert!(
+        h.state
+            .outbox
+            .list(None, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Inside the window it is queued once per key, and sent.
+    let options = SendOptions {
+        window_ends_at: Some(Utc::now() + chrono::Duration::hours(1)),
+        idempotency_key: Some("order-42-update".into()),
+        ..Default::default()
+    };
+    h.sim().open_window(NUMBER_A, "923001234567");
+    let first = service
+        .send_text(&to, "Your order is on its way", options.clone())
+        .await
+        .unwrap();
+    let again = service
+        .send_text(&to, "Your order is on its way", options)
+        .await
+        .unwrap();
+    assert!(first.new && !again.new);
+    h.state.wake.notify_waiters();
+    let sent = eventually("the message at Meta", Duration::from_secs(10), || {
+        let sim = h.sim();
+        async move { sim.sent_messages().into_iter().next() }
+    })
+    .await;
+    assert_eq!(sent.to, "+923001234567");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.sim().sent_messages().len(), 1);
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn a_window_that_closed_while_queued_fails_without_calling_meta() {
+    let h = pg_harness!();
+    let store = h.store("Late Replies", None).await;
+    let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    // Queued while the window was open, but it closed before the sender got to it.
+    h.state
+        .outbox
+        .enqueue(&[omni_ports::NewOutboxMessage {
+            idempotency_key: "late".into(),
+            store_id: Some(store.id),
+            account_id: Some(number.account.id),
+            sender: number.account.phone_number_id.clone(),
+            message: omni_ports::meta::OutboundMessage::text(
+                omni_ports::meta::Recipient::Phone("+923001234567".into()),
+                "too late",
+            ),
+            initiator: omni_ports::Initiator::Customer,
+            window_ends_at: Some(Utc::now() - chrono::Duration::seconds(1)),
+            tenant_message_id: None,
+            created_at: Utc::now(),
+        }])
+        .await
+        .unwrap();
+    h.state.wake.notify_waiters();
+    let failed = eventually("parked as failed", Duration::from_secs(10), || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            outbox
+                .find_by_key("late")
+                .await
+                .unwrap()
+                .filter(|m| m.state == OutboxState::Failed)
+        }
+    })
+    .await;
+    assert_eq!(failed.error_code.as_deref(), Some("outside_window"));
+    assert!(h.sim().sent_messages().is_empty());
+    assert!(
+        h.sim()
+            .requests()
+            .iter()
+            .all(|r| !r.path.ends_with("/messages")),
+        "Meta was not called"
+    );
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn metas_131047_is_parked_at_once_and_never_retried() {
+    let h = pg_harness!();
+    let store = h.store("Closed Window", None).await;
+    let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    let service = WhatsAppService::for_account(
+        h.state.outbox.clone(),
+        h.state.clock.clone(),
+        &number.account,
+    )
+    .unwrap();
+    // We believe the window is open, Meta (the simulator) knows it is not.
+    let options = SendOptions {
+        window_ends_at: Some(Utc::now() + chrono::Duration::hours(1)),
+        idempotency_key: Some("stale-window".into()),
+        ..Default::default()
+    };
+    service
+        .send_text(
+            &PhoneNumber::parse("+923001234567").unwrap(),
+            "hello?",
+            options,
+        )
+        .await
+        .unwrap();
+    h.state.wake.notify_waiters();
+    let failed = eventually("parked as failed", Duration::from_secs(10), || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            outbox
+                .find_by_key("stale-window")
+                .await
+                .unwrap()
+                .filter(|m| m.state == OutboxState::Failed)
+        }
+    })
+    .await;
+    assert_eq!(failed.error_code.as_deref(), Some("131047"));
+    assert_eq!(failed.attempts, 1, "never retried");
+    assert!(failed.error.unwrap().contains("131047"));
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sending() {
+    let h = pg_harness!();
+    let store = h.store("Expired Token", Some("hello")).await;
+    let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    h.sim()
+        .inject_fault(FaultRule::always(Endpoint::Messages, Fault::TokenExpired));
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(CUSTOMER, "Ali"),
+            &[SimMessage::text("hi")],
+        ))
+        .await
+        .unwrap();
+    let account = eventually("reauth_required", Duration::from_secs(10), || {
+        let (central, id) = (h.state.central.clone(), number.account.id);
+        async move {
+            central
+                .find_account(store.id, id)
+                .await
+                .unwrap()
+                .filter(|a| a.status == AccountStatus::ReauthRequired)
+        }
+    })
+    .await;
+    assert_eq!(account.status, AccountStatus::ReauthRequired);
+    let failed = h
+        .state
+        .outbox
+        .list(None, Some(OutboxState::Failed), 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].error_code.as_deref(), Some("190"));
+    // More customer messages: stored, but nothing is sent from a number that needs reconnecting.
+    let calls_before = h
+        .sim()
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new("923005550001", "Sara"),
+            &[SimMessage::text("hello")],
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let calls_after = h
+        .sim()
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    assert_eq!(calls_before, calls_after, "no send attempts after the 190");
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn server_errors_are_retried_with_backoff_until_meta_accepts() {
+    let h = pg_harness!();
+    let store = h.store("Flaky Meta", Some("hello")).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    h.sim().inject_fault(FaultRule::times(
+        Endpoint::Messages,
+        Fault::ServerError(500),
+        2,
+    ));
+    let message = SimMessage::text("hi");
+    let wamid = message.wamid().to_owned();
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(CUSTOMER, "Ali"),
+            &[message],
+        ))
+        .await
+        .unwrap();
+    let sent = eventually("sent after two failures", Duration::from_secs(20), || {
+        let outbox = h.state.outbox.clone();
+        let key = omni_usecases::inbound::reply_key(&wamid, 0);
+        async move {
+            outbox
+                .find_by_key(&key)
+                .await
+                .unwrap()
+                .filter(|m| m.state == OutboxState::Sent)
+        }
+    })
+    .await;
+    assert_eq!(sent.attempts, 3);
+    assert_eq!(h.sim().sent_messages().len(), 1);
+    h.stop().await;
+}
