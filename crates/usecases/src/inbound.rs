@@ -147,6 +147,9 @@ pub struct LegacyRoute {
     pub store: StoreId,
 }
 
+/// Looked-up accounts by number, with when they were read (`None`: no live account).
+type AccountCache = HashMap<PhoneNumberId, (DateTime<Utc>, Option<WhatsappAccount>)>;
+
 /// How long a looked-up account is reused before asking the database again.
 const ACCOUNT_CACHE_SECS: i64 = 5;
 
@@ -160,7 +163,7 @@ pub struct InboxProcessor {
     handler: Arc<dyn ConversationHandler>,
     clock: Arc<dyn Clock>,
     legacy: Option<LegacyRoute>,
-    accounts: Arc<Mutex<HashMap<PhoneNumberId, (DateTime<Utc>, Option<WhatsappAccount>)>>>,
+    accounts: Arc<Mutex<AccountCache>>,
 }
 
 impl std::fmt::Debug for InboxProcessor {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -257,9 +256,4 @@ where
 /// Signs `body` with the simulator's app secret.
 pub fn signed(sim: &SimHandle, body: &[u8]) -> String {
     omni_meta_graph::webhook::sign(sim.app_secret().as_bytes(), body)
-}
-
-#[allow(dead_code)]
-pub fn arc<T>(t: T) -> Arc<T> {
-    Arc::new(t)
 }

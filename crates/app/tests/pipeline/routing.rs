@@ -97,7 +97,7 @@ async fn a_batch_with_several_entries_changes_and_messages_reaches_both_stores()
             .change(SimChange::messages(
                 &number_a(),
                 &SimCustomer::new("923005550000", "Sara"),
-                &[m3.clone()],
+                std::slice::from_ref(&m3),
             )),
         SimEntry::new(WABA_B).change(SimChange::messages(
             &nb,
