@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""Webhook ingest benchmark driver (run through webhook_ingest.sh, which builds and installs).
+
+For each backend (Postgres, then SQLite) and each run: a fresh meta-sim and a fresh central
+database, STORES stores each with one number, an auto-reply and a simulator token; every
+customer's 24-hour window opened at the simulator; then wrk drives pre-generated signed
+single-message webhooks at `omniportal serve` (CONNECTIONS connections, DURATION seconds) while
+the inbox workers and outbox senders run in the same process. After the load the driver waits
+until every stored message has been answered, polling the simulator's log of accepted sends.
+Then the peer (whatsapp-api-js on node:http) gets the same wrk load. Prints a table and writes
+results.json.
+
+Settings come from the environment (defaults in parentheses): DURATION (10), CONNECTIONS (64),
+THREADS (2), STORES (20), MPS (1000), RUNS (1), BACKENDS (postgres,sqlite), PEER (1),
+PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), BIN_DIR, WORK_DIR, PEER_DIR, OMNI_ENV_*
+(extra OMNI_ settings for the server, e.g. OMNI_ENV_OMNI_DATABASE__POOL_SIZE=16).
+"""
+
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ENV = os.environ
+DURATION = int(ENV.get("DURATION", "10"))
+CONNECTIONS = int(ENV.get("CONNECTIONS", "64"))
+THREADS = int(ENV.get("THREADS", "2"))
+STORES = int(ENV.get("STORES", "20"))
+MPS = int(ENV.get("MPS", "1000"))
+RUNS = int(ENV.get("RUNS", "1"))
+BACKENDS = [b for b in ENV.get("BACKENDS", "postgres,sqlite").split(",") if b]
+PEER = ENV.get("PEER", "1") == "1"
+PG = {"host": ENV.get("PGHOST", "127.0.0.1"), "port": ENV.get("PGPORT", "5432"),
+      "user": ENV.get("PGUSER", "postgres")}
+BIN_DIR = ENV.get("BIN_DIR", "/work/target-main/release")
+WORK = ENV.get("WORK_DIR", "/tmp/omni-bench")
+PEER_DIR = ENV.get("PEER_DIR", os.path.join(WORK, "peer"))
+APP_SECRET = "sim-app-secret"
+APP_ID = "1234567890"
+# Upper bound of webhooks wrk can send in DURATION seconds: the generated set must not wrap.
+MAX_RATE = int(ENV.get("MAX_RATE", "40000"))
+DRAIN_TIMEOUT = int(ENV.get("DRAIN_TIMEOUT", "900"))
+
+STARTED = []  # (name, Popen) we must stop
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(method, url, body=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read() or b"null")
+
+
+def start(name, argv, env=None, stdout=None):
+    logf = open(os.path.join(WORK, f"{name}.log"), "ab")
+    p = subprocess.Popen(argv, env=env, stdout=stdout or logf, stderr=logf,
+                         start_new_session=True)
+    STARTED.append((name, p))
+    return p
+
+
+def stop(p, timeout=20):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    for i, (_, q) in enumerate(STARTED):
+        if q is p:
+            STARTED.pop(i)
+            break
+
+
+def stop_all():
+    for _, p in list(reversed(STARTED)):
+        stop(p, 5)
+
+
+def wait_http(url, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+# ---------------------------------------------------------------- CPU accounting (/proc)
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / TICK
+    except (OSError, IndexError):
+        return 0.0
+
+
+def cpu_by_comm(name):
+    total = 0.0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/comm") as f:
+                    if f.read().strip() != name:
+                        continue
+            except OSError:
+                continue
+            total += cpu_of(d)
+    return total
+
+
+def cpu_snapshot(pids):
+    snap = {k: cpu_of(p) for k, p in pids.items()}
+    snap["postgres"] = cpu_by_comm("postgres")
+    return snap
+
+
+def cpu_delta(a, b, secs):
+    return {k: round((b[k] - a[k]) / secs, 2) for k in a}  # cores used on average
+
+
+# ---------------------------------------------------------------- databases
+
+
+def psql(db, sql):
+    out = subprocess.run(["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", db,
+                          "-AtqF", "|", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self, tag):
+        self.db = f"bench_{tag}"
+        self.prefix = f"bench_{tag}"
+
+    def setup(self):
+        psql("postgres", f"CREATE DATABASE {self.db}")
+
+    def env(self):
+        return {"DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{self.db}",
+                "OMNI_DATABASE__TENANT_DATABASE_PREFIX": self.prefix}
+
+    def central(self, sql):
+        return psql(self.db, sql)
+
+    def tenants(self, sql):
+        dbs = [r[0] for r in psql("postgres", "SELECT datname FROM pg_database WHERE datname "
+                                  f"LIKE '{self.prefix}\\_t\\_%'")]
+        return [psql(d, sql) for d in dbs]
+
+    def cleanup(self):
+        dbs = [r[0] for r in psql("postgres", "SELECT datname FROM pg_database WHERE datname "
+                                  f"LIKE '{self.prefix}%'")]
+        for d in dbs:
+            psql("postgres", f"DROP DATABASE IF EXISTS {d} WITH (FORCE)")
+
+
+class Sqlite:
+    name = "sqlite"
+
+    def __init__(self, tag, data_dir):
+        self.data_dir = data_dir
+
+    def setup(self):
+        pass
+
+    def env(self):
+        return {}
+
+    def _q(self, path, sql):
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            return [[str(c) for c in row] for row in con.execute(sql).fetchall()]
+        finally:
+            con.close()
+
+    def central_path(self):
+        for f in os.listdir(self.data_dir):
+            if f.endswith((".sqlite", ".db")):
+                return os.path.join(self.data_dir, f)
+        raise RuntimeError(f"no central SQLite file in {self.data_dir}")
+
+    def central(self, sql):
+        return self._q(self.central_path(), sql)
+
+    def tenants(self, sql):
+        d = os.path.join(self.data_dir, "tenants")
+        return [self._q(os.path.join(d, f), sql) for f in sorted(os.listdir(d))
+                if f.endswith(".sqlite")]
+
+    def cleanup(self):
+        pass
+
+
+# ---------------------------------------------------------------- the simulator log poller
+
+
+class SentPoller(threading.Thread):
+    """Unions the simulator's capped log of accepted sends (GET /_sim/messages, the newest
+    10,000) by wamid, often enough that nothing falls out between two polls."""
+
+    def __init__(self, sim_url):
+        super().__init__(daemon=True)
+        self.url = sim_url + "/_sim/messages"
+        self.seen = {}  # wamid -> (to, at)
+        self.overflow = False
+        self.halt = threading.Event()
+        self.lock = threading.Lock()
+
+    def poll(self):
+        records = http("GET", self.url, timeout=60)
+        with self.lock:
+            new = 0
+            for r in records:
+                if r["wamid"] not in self.seen:
+                    self.seen[r["wamid"]] = (r["to"], r["at"], r["phone_number_id"])
+                    new += 1
+            # A full log with nothing already known: some sends fell out unseen.
+            if len(records) >= 10_000 and new == len(records) and len(self.seen) > new:
+                self.overflow = True
+        return new
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                new = self.poll()
+            except Exception as e:  # noqa: BLE001
+                log(f"sim poll failed: {e}")
+                new = 0
+            self.halt.wait(0.5 if new > 4000 else 1.5)
+
+    def count(self):
+        with self.lock:
+            return len(self.seen)
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk(url, mode, prefix, duration, connections=CONNECTIONS):
+    argv = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--latency",
+            "--timeout", "10s", "-s", os.path.join(HERE, "replay.lua"), url, "--", mode, prefix]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / (time.time() - t0)
+    m = re.search(r"^BENCH (.*)$", out, re.M)
+    if not m:
+        raise RuntimeError("wrk printed no BENCH line:\n" + out)
+    res = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    res["raw"] = out
+    res["cpu_wrk"] = round(wrk_cpu, 2)
+    res["acked"] = res["requests"] - res["non2xx"]
+    res["rps"] = res["acked"] / (res["duration_us"] / 1e6)
+    res["issued_by_thread"] = [int(x) for x in re.search(r"^ISSUED (.*)$", out, re.M)
+                               .group(1).split(",")]
+    return res
+
+
+# ---------------------------------------------------------------- one run of our server
+
+
+NUMBERS = [(f"1065403522{n:05d}", f"1022901293{n:05d}", f"9230011{n:05d}")
+           for n in range(1, STORES + 1)]
+
+
+def parse_at(s):
+    # "2026-11-30T05:27:03.123456789Z" -> epoch seconds (nanoseconds truncated to micros)
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", s)
+    base = datetime.fromisoformat(m.group(1) + "+00:00").timestamp()
+    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
+
+
+def omni_env(backend, data_dir, port, sim_url):
+    env = {k: v for k, v in ENV.items() if not k.startswith(("OMNI_", "DATABASE_URL", "META_"))}
+    env.update({
+        "OMNI_DATABASE__DATA_DIR": data_dir,
+        "OMNI_LOG__LEVEL": "warn",
+        "META_APP_ID": APP_ID,
+        "META_APP_SECRET": APP_SECRET,
+        "OMNI_META__GRAPH_BASE_URL": sim_url,
+        "OMNI_META__DIALOG_BASE_URL": sim_url,
+        "OMNI_SERVER__PORT": str(port),
+        "OMNI_PIPELINE__DEFAULT_MPS": str(MPS),
+    })
+    for k, v in ENV.items():
+        if k.startswith("OMNI_ENV_"):
+            env[k[len("OMNI_ENV_"):]] = v
+    env.update(backend.env())
+    return env
+
+
+def cli(env, *args):
+    out = subprocess.run([os.path.join(BIN_DIR, "omniportal"), *args], env=env,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"omniportal {' '.join(args)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def run_ours(kind, run_no, bodies):
+    tag = f"{os.getpid()}_{kind[:2]}{run_no}"
+    data_dir = os.path.join(WORK, f"data_{tag}")
+    os.makedirs(data_dir)
+    backend = Postgres(tag) if kind == "postgres" else Sqlite(tag, data_dir)
+    sim_port, port = free_port(), free_port()
+    sim_url = f"http://127.0.0.1:{sim_port}"
+    result = {"backend": kind, "run": run_no}
+    sim = start(f"meta-sim_{tag}", [os.path.join(BIN_DIR, "meta-sim"), "--port", str(sim_port),
+                                    "--no-auto-statuses"],
+                env={**ENV, "RUST_LOG": "warn"})
+    server = None
+    try:
+        wait_http(sim_url + "/_sim/state")
+        # One WABA with one number per store, each accepting MPS sends per second.
+        for pnid, waba, display in NUMBERS:
+            http("POST", sim_url + "/_sim/wabas", {
+                "waba_id": waba, "business_id": "27290634905" + waba[-5:], "name": "Bench WABA",
+                "numbers": [{"id": pnid, "display_phone_number": "+" + display,
+                             "verified_name": "Bench Store", "max_mps": MPS}]})
+        token = http("POST", sim_url + "/_sim/tokens",
+                     {"waba_ids": [w for _, w, _ in NUMBERS]})["access_token"]
+        # The customers' 24-hour windows (Meta opens one when the customer writes).
+        log(f"{kind} run {run_no}: opening {bodies['count']} customer windows at the simulator")
+        win = wrk(sim_url + "/_sim/windows", "json", bodies["windows"],
+                  duration=max(4, bodies["count"] // 12000 + 3))
+        if win["non2xx"] or win["min_wraps"] < 1:
+            raise RuntimeError(f"windows not all opened: {win['raw']}")
+
+        backend.setup()
+        env = omni_env(backend, data_dir, port, sim_url)
+        log(f"{kind} run {run_no}: seeding {STORES} stores")
+        cli(env, "owner", "create", "--email", "bench@example.pk", "--password",
+            "bench-password-123")
+        for pnid, waba, display in NUMBERS:
+            out = cli(env, "store", "create", "--owner-email", "bench@example.pk", "--name",
+                      f"Bench {pnid[-5:]}")
+            store = re.search(r"store ([0-9a-f-]{36})", out).group(1)
+            cli(env, "store", "auto-reply", "--store", store, "--text",
+                "Shukriya! Aap ka order mil gaya, hum jald rabta karein ge.")
+            cli(env, "account", "add", "--store", store, "--phone-number-id", pnid,
+                "--waba", waba, "--phone", "+" + display, "--token", token)
+
+        server = start(f"omniportal_{tag}", [os.path.join(BIN_DIR, "omniportal"), "serve"],
+                       env=env)
+        wait_http(f"http://127.0.0.1:{port}/readyz")
+        poller = SentPoller(sim_url)
+        poller.start()
+        pids = {"omniportal": server.pid, "meta-sim": sim.pid}
+        log(f"{kind} run {run_no}: wrk {CONNECTIONS} connections, {DURATION}s")
+        c0 = cpu_snapshot(pids)
+        t0 = time.time()
+        res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
+                  bodies["webhooks"], DURATION)
+        t1 = time.time()
+        c1 = cpu_snapshot(pids)
+        result["wrk"] = {k: v for k, v in res.items() if k != "raw"}
+        result["cpu_load"] = cpu_delta(c0, c1, t1 - t0)
+        result["cpu_load"]["wrk"] = res["cpu_wrk"]
+        if res["wraps"]:
+            log("WARNING: the generated set wrapped: raise MAX_RATE")
+
+        # Drain: until nothing is open in the inbox or the outbox (or no progress for 60 s).
+        log(f"{kind} run {run_no}: acked {res['acked']} ({res['rps']:.0f}/s); draining")
+        last, last_change = -1, time.time()
+        while True:
+            inbox_open = int(backend.central(
+                "SELECT count(*) FROM webhook_inbox WHERE state IN ('pending', 'leased')")[0][0])
+            outbox_open = int(backend.central(
+                "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')")[0][0])
+            n = poller.count()
+            if n != last:
+                last, last_change = n, time.time()
+            if inbox_open == 0 and outbox_open == 0:
+                break
+            if time.time() - last_change > 60 or time.time() - t0 > DRAIN_TIMEOUT:
+                log(f"drain stopped: inbox open {inbox_open}, outbox open {outbox_open}")
+                result["drain_incomplete"] = True
+                break
+            time.sleep(1)
+        t2 = time.time()
+        c2 = cpu_snapshot(pids)
+        time.sleep(2)
+        poller.halt.set()
+        poller.join()
+        poller.poll()
+        result["cpu_load_drain"] = cpu_delta(c1, c2, max(t2 - t1, 0.001))
+
+        replies = dict(poller.seen)
+        ats = sorted(parse_at(a) for _, a, _ in replies.values())
+        e2e_secs = (ats[-1] - t0) if ats else float("nan")
+        in_load = sum(1 for a in ats if a <= t1)
+        result["e2e"] = {
+            "replies": len(replies),
+            "distinct_recipients": len({to for to, _, _ in replies.values()}),
+            "seconds": round(e2e_secs, 2),
+            "rate": round(len(replies) / e2e_secs, 1) if ats else 0,
+            "rate_during_load": round(in_load / (t1 - t0), 1),
+            "sim_log_overflow": poller.overflow,
+        }
+
+        # Exactly once: every acknowledged webhook stored once, answered once.
+        inbox = backend.central(
+            "SELECT count(*), count(DISTINCT dedupe_key), "
+            "sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END) "
+            "FROM webhook_inbox WHERE field = 'messages'")[0]
+        other_states = backend.central(
+            "SELECT state, count(*) FROM webhook_inbox GROUP BY state")
+        outbox = backend.central(
+            "SELECT count(*), count(DISTINCT recipient), "
+            "sum(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) FROM outbox")[0]
+        tenant = [r[0] for r in backend.tenants(
+            "SELECT count(*), count(DISTINCT wamid), "
+            "sum(CASE WHEN handled_at IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM messages WHERE direction = 'inbound'")]
+        stored_keys = [r[0] for r in backend.central(
+            "SELECT dedupe_key FROM webhook_inbox WHERE field = 'messages'")]
+        issued = res["issued_by_thread"]
+        outside = 0
+        for k in stored_keys:
+            i = int(k[-12:])
+            if i // THREADS >= issued[i % THREADS]:
+                outside += 1
+        t_rows = sum(int(t[0]) for t in tenant)
+        t_distinct = sum(int(t[1]) for t in tenant)
+        t_handled = sum(int(t[2] or 0) for t in tenant)
+        inflight = res["issued"] - res["requests"]
+        checks = {
+            "acked": res["acked"],
+            "issued": res["issued"],
+            "unanswered_at_stop": inflight,
+            "inbox_rows": int(inbox[0]),
+            "inbox_distinct": int(inbox[1]),
+            "inbox_done": int(inbox[2] or 0),
+            "inbox_states": {s: int(n) for s, n in other_states},
+            "stored_not_issued": outside,
+            "tenant_inbound_rows": t_rows,
+            "tenant_inbound_distinct": t_distinct,
+            "tenant_handled": t_handled,
+            "outbox_rows": int(outbox[0]),
+            "outbox_distinct_recipients": int(outbox[1]),
+            "outbox_sent": int(outbox[2] or 0),
+            "outbox_failed": int(outbox[3] or 0),
+            "sim_replies": len(replies),
+            "sim_distinct_recipients": result["e2e"]["distinct_recipients"],
+        }
+        stored = checks["inbox_rows"]
+        checks["ok"] = (
+            checks["acked"] <= stored <= checks["acked"] + inflight
+            and stored == checks["inbox_distinct"] == checks["inbox_done"]
+            and outside == 0
+            and t_rows == t_distinct == stored == t_handled
+            and checks["outbox_rows"] == checks["outbox_distinct_recipients"] == stored
+            and checks["outbox_sent"] == stored
+            and checks["sim_replies"] == checks["sim_distinct_recipients"] == stored
+            and not poller.overflow
+        )
+        result["checks"] = checks
+        log(f"{kind} run {run_no}: {json.dumps(result['e2e'])} exactly-once "
+            f"{'OK' if checks['ok'] else 'FAILED ' + json.dumps(checks)}")
+        return result
+    finally:
+        if server:
+            stop(server)
+        stop(sim)
+        try:
+            backend.cleanup()
+        except Exception as e:  # noqa: BLE001
+            log(f"cleanup failed: {e}")
+        subprocess.run(["rm", "-rf", data_dir])
+
+
+def run_peer(bodies):
+    port = free_port()
+    p = start("peer", ["node", os.path.join(PEER_DIR, "peer_whatsapp_api_js.mjs"), str(port),
+                       APP_SECRET], env={**ENV, "NODE_ENV": "production"})
+    try:
+        wait_http(f"http://127.0.0.1:{port}/stats")
+        c0, t0 = cpu_of(p.pid), time.time()
+        res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
+                  bodies["webhooks"], DURATION)
+        load = (cpu_of(p.pid) - c0) / (time.time() - t0)
+        seen = http("GET", f"http://127.0.0.1:{port}/stats")["messages"]
+        return {"wrk": {k: v for k, v in res.items() if k != "raw"},
+                "cpu_load": {"node": round(load, 2), "wrk": res["cpu_wrk"]},
+                "messages_seen": seen}
+    finally:
+        stop(p)
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    count = DURATION * MAX_RATE
+    prefix = os.path.join(WORK, "bodies")
+    log(f"generating {count} signed webhooks for {STORES} numbers")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_webhooks.py"), "--count", str(count),
+                    "--secret", APP_SECRET, "--shards", str(THREADS), "--run-tag",
+                    f"R{os.getpid()}", "--numbers",
+                    ",".join(":".join(n) for n in NUMBERS),
+                    "--out", prefix + ".wh", "--windows", prefix + ".win"], check=True)
+    bodies = {"count": count, "webhooks": prefix + ".wh", "windows": prefix + ".win"}
+    results = {"settings": {"duration": DURATION, "connections": CONNECTIONS,
+                            "threads": THREADS, "stores": STORES, "mps": MPS, "runs": RUNS},
+               "ours": [], "peer": []}
+    try:
+        for r in range(1, RUNS + 1):
+            for kind in BACKENDS:
+                results["ours"].append(run_ours(kind, r, bodies))
+            if PEER:
+                log(f"peer run {r}")
+                results["peer"].append(run_peer(bodies))
+    finally:
+        stop_all()
+        with open(os.path.join(WORK, "results.json"), "w") as f:
+            json.dump(results, f, indent=1)
+
+    peer_rps = med([p["wrk"]["rps"] for p in results["peer"]])
+    print()
+    print(f"## Results ({RUNS} run(s), median; {CONNECTIONS} connections, {DURATION} s, "
+          f"{STORES} stores, {MPS} mps/number)")
+    print()
+    print("| server | acked webhooks/s | p50 ack | p99 ack | e2e messages/s | "
+          "ratio vs peer | exactly once |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for kind in BACKENDS:
+        rs = [x for x in results["ours"] if x["backend"] == kind]
+        rps = med([x["wrk"]["rps"] for x in rs])
+        print(f"| omniportal + {kind} | {rps:,.0f} | "
+              f"{med([x['wrk']['p50_us'] for x in rs]) / 1000:.2f} ms | "
+              f"{med([x['wrk']['p99_us'] for x in rs]) / 1000:.2f} ms | "
+              f"{med([x['e2e']['rate'] for x in rs]):,.0f} | "
+              f"{rps / peer_rps:.2f} | "
+              f"{'yes' if all(x['checks']['ok'] for x in rs) else 'NO'} "
+              f"({sum(x['checks']['acked'] for x in rs):,} acked) |")
+    if results["peer"]:
+        ps = results["peer"]
+        print(f"| whatsapp-api-js (node:http, stores nothing) | {peer_rps:,.0f} | "
+              f"{med([x['wrk']['p50_us'] for x in ps]) / 1000:.2f} ms | "
+              f"{med([x['wrk']['p99_us'] for x in ps]) / 1000:.2f} ms | n/a | 1.00 | n/a |")
+    print()
+    for x in results["ours"]:
+        print(f"- {x['backend']} run {x['run']}: cpu cores during load {x['cpu_load']}, "
+              f"during drain {x['cpu_load_drain']}; e2e {x['e2e']}")
+    print(f"\nfull results: {os.path.join(WORK, 'results.json')}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)
