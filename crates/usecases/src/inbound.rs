@@ -465,6 +465,9 @@ impl InboxProcessor {
         let Some(route) = self.route(&s.phone_number_id).await? else {
             return Ok(unroutable(&s.phone_number_id));
         };
+        if let Some(account) = &route.account {
+            self.touch(account, self.clock.now()).await;
+        }
         let status = match &s.status {
             DeliveryStatus::Sent => MessageStatus::Sent,
             DeliveryStatus::Delivered => MessageStatus::Delivered,

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use omni_domain::{PhoneNumberId, ThroughputLevel, WhatsappAccount};
-use omni_ports::{CentralRepo, Clock, OutboxMessage, OutboxRepo};
+use omni_ports::{CentralRepo, Clock, Initiator, OutboxMessage, OutboxRepo};
 use omni_usecases::outbound::OutboxDispatcher;
 use tokio::sync::{Notify, watch};
 
@@ -102,7 +102,15 @@ impl OutboxWorkers {
     /// until `stop`.
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let mut tasks = tokio::task::JoinSet::new();
+        let mut swept = tokio::time::Instant::now();
         while !*stop.borrow() {
+            // Forget recipients whose pacing state is back to full (the keyed limiter would
+            // otherwise keep one entry per customer ever seen).
+            if swept.elapsed() > Duration::from_secs(60) {
+                self.pairs.retain_recent();
+                self.pairs.shrink_to_fit();
+                swept = tokio::time::Instant::now();
+            }
             let wake = self.wake.notified();
             match self.outbox.senders_with_work(self.clock.now(), 1000).await {
                 Ok(senders) => {
@@ -237,11 +245,19 @@ impl OutboxWorkers {
                 _ => self.limits.default_mps,
             };
             let limiter = self.number_limiter(&sender, mps);
-            futures_util::stream::iter(claimed)
+            // Business-initiated messages go one after another: each checks the tier's count
+            // of recipients already sent to, which must include the one before it.
+            let (business, replies): (Vec<_>, Vec<_>) = claimed
+                .into_iter()
+                .partition(|m| m.initiator == Initiator::Business);
+            futures_util::stream::iter(replies)
                 .for_each_concurrent(self.limits.concurrency, |msg| {
                     self.send_one(msg, account.as_ref(), &limiter)
                 })
                 .await;
+            for msg in business {
+                self.send_one(msg, account.as_ref(), &limiter).await;
+            }
         }
         if let Err(e) = self.outbox.release_sender(&sender, &self.id).await {
             tracing::warn!(error = %e, "could not give back the sender lease; it expires");

@@ -321,3 +321,103 @@ async fn server_errors_are_retried_with_backoff_until_meta_accepts() {
     assert_eq!(h.sim().sent_messages().len(), 1);
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
+    let Some(h) = Harness::start_with(
+        Engine::Postgres,
+        omni_meta_sim::SimConfig {
+            auto_statuses: false,
+            ..Default::default()
+        },
+        &[("OMNI_PIPELINE__DEFAULT_MPS", "1000")],
+    )
+    .await
+    else {
+        return;
+    };
+    let store = h.store("Marketing", None).await;
+    let mut number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    number.account.messaging_limits.portfolio_tier = Some(omni_domain::LimitTier::Tier50);
+    h.state
+        .central
+        .update_account(&number.account)
+        .await
+        .unwrap();
+    // 52 different customers, each started by us (counted against the tier), plus a second
+    // message to the first customer (already counted today, so allowed).
+    let mut rows = Vec::new();
+    for i in 0..52 {
+        let wa = format!("9230077700{i:02}");
+        h.sim().open_window(NUMBER_A, &wa);
+        rows.push(business_text(&store, &number, &format!("promo-{i}"), &wa));
+    }
+    h.state.outbox.enqueue(&rows).await.unwrap();
+    h.state.wake.notify_waiters();
+    let sent = eventually("fifty sent", Duration::from_secs(20), || {
+        let sim = h.sim();
+        async move {
+            let s = sim.sent_messages();
+            (s.len() >= 50).then_some(s)
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(h.sim().sent_messages().len(), 50, "{}", sent.len());
+    let waiting = h
+        .state
+        .outbox
+        .list(None, Some(OutboxState::Pending), 10)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 2);
+    assert!(
+        waiting
+            .iter()
+            .all(|m| m.error_code.as_deref() == Some("messaging_limit"))
+    );
+    assert!(
+        waiting.iter().all(|m| m.attempts == 0),
+        "a wait is not a failed attempt"
+    );
+    // A known recipient is not a new one: it still goes.
+    let first = sent[0].to.trim_start_matches('+').to_owned();
+    h.state
+        .outbox
+        .enqueue(&[business_text(&store, &number, "promo-again", &first)])
+        .await
+        .unwrap();
+    h.state.wake.notify_waiters();
+    eventually(
+        "the repeat recipient served",
+        Duration::from_secs(10),
+        || {
+            let sim = h.sim();
+            async move { (sim.sent_messages().len() == 51).then_some(()) }
+        },
+    )
+    .await;
+    h.stop().await;
+}
+
+fn business_text(
+    store: &omni_domain::Store,
+    number: &crate::harness::Number,
+    key: &str,
+    wa_id: &str,
+) -> omni_ports::NewOutboxMessage {
+    omni_ports::NewOutboxMessage {
+        idempotency_key: key.to_owned(),
+        store_id: Some(store.id),
+        account_id: Some(number.account.id),
+        sender: number.account.phone_number_id.clone(),
+        message: omni_ports::meta::OutboundMessage::text(
+            omni_ports::meta::Recipient::Phone(format!("+{wa_id}")),
+            "Eid offer: 20% off",
+        ),
+        initiator: omni_ports::Initiator::Business,
+        window_ends_at: None,
+        tenant_message_id: None,
+        created_at: Utc::now(),
+    }
+}
