@@ -255,7 +255,11 @@ impl InboxProcessor {
             return Ok(account.clone());
         }
         let account = self.central.find_account_by_phone_number_id(id).await?;
-        if let Ok(mut cache) = self.accounts.lock() {
+        // Only found accounts are cached: a number connected a moment ago must not stay
+        // unroutable for the cache's lifetime.
+        if account.is_some()
+            && let Ok(mut cache) = self.accounts.lock()
+        {
             if cache.len() > 10_000 {
                 cache.clear();
             }
@@ -271,10 +275,21 @@ impl InboxProcessor {
     }
 
     async fn route(&self, id: &PhoneNumberId) -> Result<Option<Route>, ProcessError> {
+        self.route_for(id, None).await
+    }
+
+    /// The route of a number; `display` (the number's digits, from the webhook) lets the
+    /// legacy number answer as a stand-in account.
+    async fn route_for(
+        &self,
+        id: &PhoneNumberId,
+        display: Option<&str>,
+    ) -> Result<Option<Route>, ProcessError> {
         if let Some(account) = self.account(id).await? {
             return Ok(Some(Route {
                 store: account.store_id,
                 account: Some(account),
+                legacy: false,
             }));
         }
         Ok(self
@@ -283,7 +298,8 @@ impl InboxProcessor {
             .filter(|l| &l.phone_number_id == id)
             .map(|l| Route {
                 store: l.store,
-                account: None,
+                account: display.and_then(|d| legacy_account(l, d, self.clock.now())),
+                legacy: true,
             }))
     }
 
@@ -306,11 +322,14 @@ impl InboxProcessor {
     }
 
     async fn message(&self, m: &InboundMessage) -> Result<InboxOutcome, ProcessError> {
-        let Some(route) = self.route(&m.phone_number_id).await? else {
+        let Some(route) = self
+            .route_for(&m.phone_number_id, Some(&m.display_phone_number))
+            .await?
+        else {
             return Ok(unroutable(&m.phone_number_id));
         };
         let now = self.clock.now();
-        if let Some(account) = &route.account {
+        if let Some(account) = route.account.as_ref().filter(|_| !route.legacy) {
             self.touch(account, now).await;
         }
         let Some(sender) = m.sender() else {
@@ -372,7 +391,7 @@ impl InboxProcessor {
                     Some(NewOutboxMessage {
                         idempotency_key: key,
                         store_id: Some(route.store),
-                        account_id: Some(account.id),
+                        account_id: (!route.legacy).then_some(account.id),
                         sender: account.phone_number_id.clone(),
                         message: OutboundMessage {
                             to: to.clone(),
@@ -465,7 +484,7 @@ impl InboxProcessor {
         let Some(route) = self.route(&s.phone_number_id).await? else {
             return Ok(unroutable(&s.phone_number_id));
         };
-        if let Some(account) = &route.account {
+        if let Some(account) = route.account.as_ref().filter(|_| !route.legacy) {
             self.touch(account, self.clock.now()).await;
         }
         let status = match &s.status {
@@ -661,16 +680,41 @@ fn apply_management(event: &WebhookEvent, account: &mut WhatsappAccount) {
 
 struct Route {
     store: StoreId,
+    /// The live account; for the legacy number, a stand-in built from the configuration (it
+    /// has no row, and is never written).
     account: Option<WhatsappAccount>,
+    /// The legacy single-number configuration: sent with WHATSAPP_TOKEN, no account id.
+    legacy: bool,
 }
 
 impl Route {
     fn done(&self) -> InboxOutcome {
         InboxOutcome::Done {
             store: Some(self.store),
-            account: self.account.as_ref().map(|a| a.id),
+            account: self.account.as_ref().filter(|_| !self.legacy).map(|a| a.id),
         }
     }
+}
+
+/// The stand-in account of the legacy number: active, so the store answers on it.
+fn legacy_account(
+    legacy: &LegacyRoute,
+    display: &str,
+    now: DateTime<Utc>,
+) -> Option<WhatsappAccount> {
+    let phone = PhoneNumber::parse(&format!("+{}", display.trim_start_matches('+'))).ok()?;
+    let waba = WabaId::parse("0").or_else(|_| WabaId::parse("1")).ok()?;
+    let mut account = WhatsappAccount::new(
+        legacy.store,
+        phone,
+        legacy.phone_number_id.clone(),
+        waba,
+        omni_domain::SealedSecret::from_ciphertext(String::new()),
+        now,
+    );
+    account.id = legacy_account_id(&legacy.phone_number_id);
+    account.status = AccountStatus::Active;
+    Some(account)
 }
 
 fn unroutable(id: &PhoneNumberId) -> InboxOutcome {

@@ -62,6 +62,18 @@ impl Harness {
             Engine::Sqlite => None,
         };
         let sim = MetaSim::start(sim_config).await.unwrap();
+        // The legacy number exists at Meta, with a token issued for it.
+        let legacy_token = extra_env
+            .iter()
+            .find(|(k, _)| *k == "WHATSAPP_PHONE_ID")
+            .map(|(_, pnid)| {
+                let waba = "102290129340777";
+                sim.handle().seed_waba(
+                    SeedWaba::new(waba, "2729063490586005")
+                        .number(SeedNumber::new(*pnid, "+923009998877").registered(true)),
+                );
+                sim.handle().issue_token(TokenSeed::business(&[waba]))
+            });
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         sim.handle()
@@ -87,6 +99,9 @@ impl Harness {
         set("OMNI_PIPELINE__POLL_INTERVAL_MS", "50".into());
         for (k, v) in extra_env {
             set(k, (*v).to_owned());
+        }
+        if let Some(token) = legacy_token {
+            set("WHATSAPP_TOKEN", token);
         }
         let settings = Settings::load_from(None, &env).unwrap();
         let state = omni_app::startup::build(&settings).await.unwrap();
@@ -128,13 +143,13 @@ impl Harness {
 
     /// A harness in the legacy single-number configuration: one store exists before the
     /// pipeline starts, so the legacy number routes to it.
-    pub async fn start_legacy(phone_id: &str, token: &str) -> Option<Self> {
+    /// The simulator knows the legacy number and issues its `WHATSAPP_TOKEN`.
+    pub async fn start_legacy(phone_id: &str) -> Option<Self> {
         Self::start_with(
             Engine::Postgres,
             SimConfig::default(),
             &[
                 ("WHATSAPP_PHONE_ID", phone_id),
-                ("WHATSAPP_TOKEN", token),
                 ("TEST_STORE_BEFORE_START", "Legacy Store"),
             ],
         )

@@ -246,10 +246,15 @@ async fn an_inactive_accounts_traffic_is_kept_but_not_answered() {
 
 #[actix_web::test]
 async fn the_legacy_number_routes_to_its_store_and_catches_no_other_number() {
-    let Some(h) = Harness::start_legacy(NUMBER_B, "legacy-token").await else {
+    let Some(h) = Harness::start_legacy(NUMBER_B).await else {
         return;
     };
     let store = h.state.central.list_stores().await.unwrap().remove(0);
+    h.state
+        .tenants
+        .set_auto_reply(store.id, Some("legacy says hi"), chrono::Utc::now())
+        .await
+        .unwrap();
     let legacy = SimNumber::new(WABA_B, NUMBER_B, "923009998877");
     let m_legacy = SimMessage::text("old number");
     let m_other = SimMessage::text("unknown number");
