@@ -288,3 +288,28 @@ async fn a_customer_message_is_stored_and_answered_on_postgres() {
 async fn a_customer_message_is_stored_and_answered_on_sqlite() {
     reply_loop(Engine::Sqlite).await;
 }
+
+#[actix_web::test]
+async fn a_signed_body_that_is_not_a_webhook_is_kept_dead_and_answered_200() {
+    let h = pg_harness!();
+    let body =
+        b"{\"object\": \"whatsapp_business_account\", \"entry\": [ this is not json".to_vec();
+    let res = reqwest::Client::new()
+        .post(h.webhook_url())
+        .header("x-hub-signature-256", signed(&h.sim(), &body))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "Meta would retry a body that will never parse"
+    );
+    let dead = h.state.inbox.list(InboxState::Dead, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].field, "malformed");
+    assert_eq!(dead[0].payload.as_bytes(), body.as_slice());
+    assert!(dead[0].last_error.is_some());
+    h.stop().await;
+}
