@@ -36,3 +36,17 @@ impl RepoError {
         Self::Conflict { what: what.into() }
     }
 }
+
+/// An error and its sources in one line (`outer: cause: root cause`), for logs and stored
+/// error texts where the top-level message alone says too little.
+#[must_use]
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -22,7 +22,7 @@ pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
 pub use central_repo::{AccountSecrets, CentralRepo};
 pub use cipher::{CipherError, TokenCipher, secret_aad};
 pub use clock::Clock;
-pub use error::{BoxError, RepoError};
+pub use error::{BoxError, RepoError, error_chain};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};

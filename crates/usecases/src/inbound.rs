@@ -47,20 +47,9 @@ impl From<RepoError> for ProcessError {
         match e {
             RepoError::Corrupt(_) => Self::Permanent(e.to_string()),
             // A store whose database is missing may be provisioned later: retry, then park.
-            other => Self::Retryable(describe(&other)),
+            other => Self::Retryable(omni_ports::error_chain(&other)),
         }
     }
-}
-
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// One customer message, as the conversation handler sees it.

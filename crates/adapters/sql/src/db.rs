@@ -238,3 +238,39 @@ pub(crate) fn diesel_error(e: DieselError) -> RepoError {
         other => RepoError::Unexpected(Box::new(other)),
     }
 }
+
+/// Rows per `state` of a queue table (`webhook_inbox`, `outbox`), for operator listings.
+pub(crate) async fn count_by_state(
+    pool: &DbPool,
+    table: &'static str,
+) -> Result<Vec<(String, u64)>, RepoError> {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = format!("SELECT state, COUNT(*) AS n FROM {table} GROUP BY state");
+    let mut conn = pool.get().await?;
+    let found = db_run!(conn: {
+        diesel_async::RunQueryDsl::load::<Count>(diesel::sql_query(&sql), conn).await
+    })
+    .map_err(diesel_error)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|c| Some((c.state, u64::try_from(c.n).ok()?)))
+        .collect())
+}
+
+/// `now + lease` as a stored timestamp (a lease that does not fit is `fallback_secs`).
+pub(crate) fn lease_end(
+    now: chrono::DateTime<chrono::Utc>,
+    lease: Duration,
+    fallback_secs: i64,
+) -> chrono::NaiveDateTime {
+    crate::convert::ts(
+        now + chrono::Duration::from_std(lease)
+            .unwrap_or_else(|_| chrono::Duration::seconds(fallback_secs)),
+    )
+}

@@ -18,7 +18,7 @@ use omni_ports::{
 };
 
 use crate::convert::{parse, ts, utc};
-use crate::db::{DbConn, DbError, DbPool, db_run, diesel_error};
+use crate::db::{DbConn, DbError, DbPool, count_by_state, db_run, diesel_error, lease_end};
 use crate::schema::central::webhook_inbox as inbox;
 
 /// The inbox in the central database.
@@ -152,10 +152,6 @@ fn claim_sql(placeholders: [&str; 4], lock: &str) -> String {
     )
 }
 
-fn lease_end(now: DateTime<Utc>, lease: Duration) -> NaiveDateTime {
-    ts(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)))
-}
-
 #[async_trait]
 impl InboxRepo for SqlInboxRepo {
     async fn append(&self, events: &[NewInboxEvent]) -> Result<AppendOutcome, RepoError> {
@@ -216,7 +212,7 @@ impl InboxRepo for SqlInboxRepo {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<InboxEvent>, RepoError> {
-        let (until, now, limit) = (lease_end(now, lease), ts(now), i64::from(limit));
+        let (until, now, limit) = (lease_end(now, lease, 60), ts(now), i64::from(limit));
         let mut conn = self.pool.get().await?;
         let mut claimed = match &mut conn {
             DbConn::Pg(conn) => {
@@ -378,22 +374,10 @@ impl InboxRepo for SqlInboxRepo {
     }
 
     async fn counts(&self) -> Result<BTreeMap<InboxState, u64>, RepoError> {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = Text)]
-            state: String,
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let sql = "SELECT state, COUNT(*) AS n FROM webhook_inbox GROUP BY state";
-        let mut conn = self.pool.get().await?;
-        let found = db_run!(conn: {
-            diesel::sql_query(sql).load::<Count>(conn).await
-        })
-        .map_err(diesel_error)?;
-        Ok(found
+        Ok(count_by_state(&self.pool, "webhook_inbox")
+            .await?
             .into_iter()
-            .filter_map(|c| Some((InboxState::parse(&c.state)?, u64::try_from(c.n).ok()?)))
+            .filter_map(|(state, n)| Some((InboxState::parse(&state)?, n)))
             .collect())
     }
 

@@ -17,7 +17,7 @@ use omni_ports::meta::{OutboundMessage, Recipient};
 use omni_ports::{Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError};
 
 use crate::convert::{json, parse, to_json, ts, utc};
-use crate::db::{DbConn, DbError, DbPool, db_run, diesel_error};
+use crate::db::{DbConn, DbError, DbPool, count_by_state, db_run, diesel_error, lease_end};
 use crate::schema::central::{outbox, sender_leases};
 
 /// The outbox in the central database.
@@ -175,10 +175,6 @@ fn acquire_sql(p: [&str; 4]) -> String {
     )
 }
 
-fn lease_end(now: DateTime<Utc>, lease: Duration) -> NaiveDateTime {
-    ts(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)))
-}
-
 #[async_trait]
 impl OutboxRepo for SqlOutboxRepo {
     async fn enqueue(&self, messages: &[NewOutboxMessage]) -> Result<u32, RepoError> {
@@ -236,7 +232,7 @@ impl OutboxRepo for SqlOutboxRepo {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<bool, RepoError> {
-        let (until, now) = (lease_end(now, lease), ts(now));
+        let (until, now) = (lease_end(now, lease, 30), ts(now));
         let mut conn = self.pool.get().await?;
         let n = match &mut conn {
             DbConn::Pg(conn) => {
@@ -303,7 +299,7 @@ impl OutboxRepo for SqlOutboxRepo {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, RepoError> {
-        let (until, now, limit) = (lease_end(now, lease), ts(now), i64::from(limit));
+        let (until, now, limit) = (lease_end(now, lease, 30), ts(now), i64::from(limit));
         let mut conn = self.pool.get().await?;
         let mut claimed = match &mut conn {
             DbConn::Pg(conn) => {
@@ -543,22 +539,10 @@ impl OutboxRepo for SqlOutboxRepo {
     }
 
     async fn counts(&self) -> Result<BTreeMap<OutboxState, u64>, RepoError> {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = Text)]
-            state: String,
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let sql = "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state";
-        let mut conn = self.pool.get().await?;
-        let found = db_run!(conn: {
-            diesel::sql_query(sql).load::<Count>(conn).await
-        })
-        .map_err(diesel_error)?;
-        Ok(found
+        Ok(count_by_state(&self.pool, "outbox")
+            .await?
             .into_iter()
-            .filter_map(|c| Some((OutboxState::parse(&c.state)?, u64::try_from(c.n).ok()?)))
+            .filter_map(|(state, n)| Some((OutboxState::parse(&state)?, n)))
             .collect())
     }
 }

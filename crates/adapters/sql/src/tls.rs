@@ -147,21 +147,8 @@ pub async fn connect(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
     let (client, connection) = config
         .connect(tls)
         .await
-        .map_err(|e| ConnectionError::BadConnection(error_chain(&e)))?;
+        .map_err(|e| ConnectionError::BadConnection(omni_ports::error_chain(&e)))?;
     AsyncPgConnection::try_from_client_and_connection(client, connection).await
-}
-
-/// tokio-postgres's top-level message for a TLS failure is just "error performing TLS
-/// handshake"; the reason (unknown issuer, name mismatch) is in its sources.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

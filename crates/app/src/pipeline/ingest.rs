@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use omni_ports::{InboxRepo, NewInboxEvent, RepoError};
+use omni_ports::{InboxRepo, NewInboxEvent};
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 struct Job {
@@ -114,7 +114,7 @@ async fn commit(inbox: &dyn InboxRepo, jobs: Vec<Job>) {
             Ok(())
         }
         Err(e) => {
-            let text = describe(&e);
+            let text = omni_ports::error_chain(&e);
             tracing::error!(error = %text, webhooks = jobs.len(), "inbox commit failed; answering 503");
             Err(text)
         }
@@ -123,15 +123,4 @@ async fn commit(inbox: &dyn InboxRepo, jobs: Vec<Job>) {
         // The request may have timed out and gone; nothing to tell then.
         let _ = job.done.send(result.clone());
     }
-}
-
-fn describe(e: &RepoError) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
