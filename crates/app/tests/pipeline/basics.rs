@@ -313,3 +313,46 @@ async fn a_signed_body_that_is_not_a_webhook_is_kept_dead_and_answered_200() {
     assert!(dead[0].last_error.is_some());
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_webhook_the_inbox_cannot_commit_gets_503_and_is_stored_on_metas_retry() {
+    let h = pg_harness!();
+    let store = h.store("Retry Later", None).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    let db = h.db.as_ref().unwrap();
+    let omni_sql::DbTarget::Postgres(central) = db.central_target() else {
+        unreachable!()
+    };
+    let psql = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args([central.as_str(), "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // The inbox table refuses writes (as a full disk or a read-only failover would).
+    psql("ALTER TABLE webhook_inbox RENAME TO webhook_inbox_away");
+    let message = SimMessage::text("are you there?");
+    let wamid = message.wamid().to_owned();
+    let payload = WebhookPayload::messages(
+        &SimNumber::new(WABA_A, NUMBER_A, "923001112233"),
+        &SimCustomer::new(CUSTOMER, "Ali"),
+        &[message],
+    );
+    let status = h.sender().send_once(&payload).await.unwrap();
+    assert_eq!(status, 503, "no 200 without a commit");
+    psql("ALTER TABLE webhook_inbox_away RENAME TO webhook_inbox");
+    assert_eq!(inbox_total(&h).await, 0);
+    // Meta retries; now it is stored and processed.
+    assert_eq!(h.sender().send_once(&payload).await.unwrap(), 200);
+    eventually("stored after the retry", Duration::from_secs(10), || {
+        let (t, w) = (h.state.tenants.clone(), wamid.clone());
+        async move { t.find_message_by_wamid(store.id, &w).await.unwrap() }
+    })
+    .await;
+    h.stop().await;
+}
