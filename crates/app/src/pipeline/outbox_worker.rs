@@ -165,6 +165,42 @@ impl OutboxWorkers {
         }
     }
 
+    /// Runs `work` to its end, renewing the number's lease every third of it meanwhile.
+    /// False when the lease was lost or could not be renewed; the work still finishes (its
+    /// messages are claimed by this process, and stopping mid-send could repeat one).
+    async fn renewing_lease(
+        &self,
+        sender: &PhoneNumberId,
+        renewed: &mut tokio::time::Instant,
+        work: impl Future<Output = ()>,
+    ) -> bool {
+        let renew_every = self.limits.sender_lease / 3;
+        let mut held = true;
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                () = &mut work => return held,
+                () = tokio::time::sleep_until(*renewed + renew_every), if held => {
+                    let (now, lease) = (self.clock.now(), self.limits.sender_lease);
+                    match self.outbox.acquire_sender(sender, &self.id, now, lease).await {
+                        Ok(true) => *renewed = tokio::time::Instant::now(),
+                        Ok(false) => {
+                            tracing::warn!(
+                                sender = %sender.as_str(),
+                                "sender lease lost to another process"
+                            );
+                            held = false;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sender lease renewal failed");
+                            held = false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn number_limiter(&self, sender: &PhoneNumberId, mps: u32) -> Arc<DefaultDirectRateLimiter> {
         let Ok(mut numbers) = self.numbers.lock() else {
             return Arc::new(RateLimiter::direct(Quota::per_second(nz(mps))));
@@ -250,13 +286,20 @@ impl OutboxWorkers {
             let (business, replies): (Vec<_>, Vec<_>) = claimed
                 .into_iter()
                 .partition(|m| m.initiator == Initiator::Business);
-            futures_util::stream::iter(replies)
-                .for_each_concurrent(self.limits.concurrency, |msg| {
-                    self.send_one(msg, account.as_ref(), &limiter)
-                })
-                .await;
-            for msg in business {
-                self.send_one(msg, account.as_ref(), &limiter).await;
+            let batch = async {
+                futures_util::stream::iter(replies)
+                    .for_each_concurrent(self.limits.concurrency, |msg| {
+                        self.send_one(msg, account.as_ref(), &limiter)
+                    })
+                    .await;
+                for msg in business {
+                    self.send_one(msg, account.as_ref(), &limiter).await;
+                }
+            };
+            // A batch can outlast the lease (a low rate, slow sends): renew it meanwhile, or
+            // another process takes the number over and both send at the full rate.
+            if !self.renewing_lease(&sender, &mut renewed, batch).await {
+                break;
             }
         }
         if let Err(e) = self.outbox.release_sender(&sender, &self.id).await {
