@@ -188,6 +188,15 @@ pub trait OutboxRepo: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, RepoError>;
 
+    /// Keeps the wamid Meta returned on a message still `sending` (any worker's: Meta
+    /// accepted it), before anything else is recorded, so a message that has a wamid is never
+    /// sent again: whoever claims it next only finishes the recording. `Ok(false)` when the
+    /// message is not `sending` or already has a wamid.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn record_wamid(&self, id: i64, wamid: &str) -> Result<bool, RepoError>;
+
     /// Records Meta's acceptance. `Ok(false)` when the message is not `sending` for `worker`.
     ///
     /// # Errors

@@ -225,6 +225,13 @@ pub enum Delivery {
         /// Why (Meta's code or ours).
         code: String,
     },
+    /// Meta accepted it but the wamid could not be saved (the database is away): the caller
+    /// must keep retrying [`OutboxDispatcher::keep_wamid`] and
+    /// [`OutboxDispatcher::finish_sent`], or the message may be sent again.
+    Unrecorded {
+        /// Meta's id.
+        wamid: String,
+    },
     /// Parked as failed.
     Failed {
         /// Meta's code or ours (`outside_window`, `reauth_required`, ...).
@@ -322,6 +329,13 @@ impl OutboxDispatcher {
         msg: &OutboxMessage,
         account: Option<&WhatsappAccount>,
     ) -> Result<Delivery, RepoError> {
+        if let Some(wamid) = &msg.wamid {
+            // Meta accepted it before a crash or a failed recording: finish, never resend.
+            self.finish_sent(worker, msg, wamid).await?;
+            return Ok(Delivery::Sent {
+                wamid: wamid.clone(),
+            });
+        }
         let now = self.clock.now();
         let template = matches!(msg.message.content, OutboundContent::Template { .. });
         if !template && msg.window_ends_at.is_some_and(|w| now >= w) {
@@ -397,23 +411,13 @@ impl OutboxDispatcher {
             .await
         {
             Ok(sent) => {
-                let now = self.clock.now();
-                if !self
-                    .outbox
-                    .mark_sent(msg.id, worker, &sent.wamid, now)
-                    .await?
-                {
-                    tracing::warn!(
-                        outbox = msg.id,
-                        "sent, but the message was no longer claimed"
-                    );
+                // The wamid first: from here on this message is never sent again, only its
+                // recording finished (by us now, or by whoever claims it after a crash).
+                if let Err(e) = self.keep_wamid(msg.id, &sent.wamid).await {
+                    tracing::warn!(outbox = msg.id, error = %e, "accepted by Meta, wamid not kept yet");
+                    return Ok(Delivery::Unrecorded { wamid: sent.wamid });
                 }
-                if let (Some(store), Some(id)) = (msg.store_id, msg.tenant_message_id)
-                    && let Err(e) = self.tenants.record_sent(store, id, &sent.wamid, now).await
-                {
-                    // The outbox has the wamid; statuses will still apply once it is recorded.
-                    tracing::warn!(outbox = msg.id, error = %e, "could not record the wamid in the store");
-                }
+                self.finish_sent(worker, msg, &sent.wamid).await?;
                 Ok(Delivery::Sent { wamid: sent.wamid })
             }
             Err(e) => {
@@ -446,6 +450,43 @@ impl OutboxDispatcher {
                 }
             }
         }
+    }
+
+    /// Saves the wamid of an accepted message on its outbox row (state unchanged), so the
+    /// message is never sent again: whoever claims it next only finishes the recording.
+    ///
+    /// # Errors
+    /// Storage failure: the caller must retry, or the message may be sent twice.
+    pub async fn keep_wamid(&self, id: i64, wamid: &str) -> Result<(), RepoError> {
+        self.outbox.record_wamid(id, wamid).await.map(|_| ())
+    }
+
+    /// Records an accepted message in the store (wamid, `sent`), then in the outbox. A failure
+    /// leaves the row `sending` with its wamid, and the next claim finishes it.
+    ///
+    /// # Errors
+    /// Storage failure (retry later; nothing is sent again).
+    pub async fn finish_sent(
+        &self,
+        worker: &str,
+        msg: &OutboxMessage,
+        wamid: &str,
+    ) -> Result<(), RepoError> {
+        let now = self.clock.now();
+        if let (Some(store), Some(id)) = (msg.store_id, msg.tenant_message_id) {
+            match self.tenants.record_sent(store, id, wamid, now).await {
+                // A store whose message row is gone cannot be repaired by waiting.
+                Ok(()) | Err(RepoError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !self.outbox.mark_sent(msg.id, worker, wamid, now).await? {
+            tracing::warn!(
+                outbox = msg.id,
+                "sent, but the message was no longer claimed"
+            );
+        }
+        Ok(())
     }
 
     /// `Some(wait)` when a business-initiated message to a new recipient would exceed the

@@ -333,6 +333,23 @@ impl OutboxRepo for SqlOutboxRepo {
         Ok(claimed)
     }
 
+    async fn record_wamid(&self, id: i64, wamid: &str) -> Result<bool, RepoError> {
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::state.eq("sending"))
+                    .filter(outbox::wamid.is_null()),
+            )
+            .set(outbox::wamid.eq(Some(wamid)))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(n == 1)
+    }
+
     async fn mark_sent(
         &self,
         id: i64,

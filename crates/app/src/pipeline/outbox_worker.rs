@@ -13,7 +13,7 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use omni_domain::{PhoneNumberId, ThroughputLevel, WhatsappAccount};
 use omni_ports::{CentralRepo, Clock, Initiator, OutboxMessage, OutboxRepo};
-use omni_usecases::outbound::OutboxDispatcher;
+use omni_usecases::outbound::{Delivery, OutboxDispatcher};
 use tokio::sync::{Notify, watch};
 
 /// Rates and leases.
@@ -310,6 +310,26 @@ impl OutboxWorkers {
         self.wake.notify_waiters();
     }
 
+    /// Meta accepted `msg` but the database did not take its wamid: retry for about a minute
+    /// (a database restart), since losing the wamid means sending the message again.
+    async fn keep_recording(&self, msg: &OutboxMessage, wamid: &str) {
+        let mut wait = Duration::from_millis(200);
+        for _ in 0..12 {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+            if self.dispatcher.keep_wamid(msg.id, wamid).await.is_ok() {
+                if let Err(e) = self.dispatcher.finish_sent(&self.id, msg, wamid).await {
+                    tracing::warn!(outbox = msg.id, error = %e, "wamid kept; the rest is finished on the next claim");
+                }
+                return;
+            }
+        }
+        tracing::error!(
+            outbox = msg.id,
+            "the wamid of a message Meta accepted could not be stored; it may be sent again"
+        );
+    }
+
     async fn send_one(
         &self,
         msg: OutboxMessage,
@@ -339,8 +359,14 @@ impl OutboxWorkers {
         while let Err(not_until) = limiter.check() {
             tokio::time::sleep(not_until.wait_time_from(clock.now())).await;
         }
-        if let Err(e) = self.dispatcher.deliver(&self.id, &msg, account).await {
-            tracing::warn!(outbox = msg.id, error = %e, "could not record a send outcome; the lease expires and it is retried");
+        match self.dispatcher.deliver(&self.id, &msg, account).await {
+            Ok(Delivery::Unrecorded { wamid }) => self.keep_recording(&msg, &wamid).await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                outbox = msg.id,
+                error = %e,
+                "could not record a send outcome; the lease expires and it is finished then"
+            ),
         }
     }
 }

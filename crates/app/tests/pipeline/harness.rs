@@ -97,6 +97,9 @@ impl Harness {
         set("OMNI_META__TIMEOUT_SECS", "5".into());
         set("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "the-verify-token".into());
         set("OMNI_PIPELINE__POLL_INTERVAL_MS", "50".into());
+        // Many harnesses run at once against one Postgres (100 connections): keep each small.
+        set("OMNI_DATABASE__POOL_SIZE", "4".into());
+        set("OMNI_DATABASE__MAX_OPEN_TENANT_POOLS", "4".into());
         for (k, v) in extra_env {
             set(k, (*v).to_owned());
         }

@@ -251,12 +251,18 @@ async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sendin
     })
     .await;
     assert_eq!(account.status, AccountStatus::ReauthRequired);
-    let failed = h
-        .state
-        .outbox
-        .list(None, Some(OutboxState::Failed), 10)
-        .await
-        .unwrap();
+    // The account is marked first, then the message parked.
+    let failed = eventually("the reply parked", Duration::from_secs(10), || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            let f = outbox
+                .list(None, Some(OutboxState::Failed), 10)
+                .await
+                .unwrap();
+            (!f.is_empty()).then_some(f)
+        }
+    })
+    .await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].error_code.as_deref(), Some("190"));
     // More customer messages: stored, but nothing is sent from a number that needs reconnecting.
