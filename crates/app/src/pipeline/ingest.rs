@@ -102,7 +102,13 @@ impl Ingest {
 }
 
 async fn commit(inbox: &dyn InboxRepo, jobs: Vec<Job>) {
-    let events: Vec<NewInboxEvent> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
+    // Moved out of the jobs, not copied: payloads are most of the bytes.
+    let mut events = Vec::with_capacity(jobs.iter().map(|j| j.events.len()).sum());
+    let mut waiting = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        events.extend(job.events);
+        waiting.push(job.done);
+    }
     let result = match inbox.append(&events).await {
         Ok(outcome) => {
             if outcome.duplicates > 0 {
@@ -115,12 +121,12 @@ async fn commit(inbox: &dyn InboxRepo, jobs: Vec<Job>) {
         }
         Err(e) => {
             let text = omni_ports::error_chain(&e);
-            tracing::error!(error = %text, webhooks = jobs.len(), "inbox commit failed; answering 503");
+            tracing::error!(error = %text, webhooks = waiting.len(), "inbox commit failed; answering 503");
             Err(text)
         }
     };
-    for job in jobs {
+    for done in waiting {
         // The request may have timed out and gone; nothing to tell then.
-        let _ = job.done.send(result.clone());
+        let _ = done.send(result.clone());
     }
 }
