@@ -49,10 +49,13 @@ PEER_DIR = ENV.get("PEER_DIR", os.path.join(WORK, "peer"))
 APP_SECRET = "sim-app-secret"
 APP_ID = "1234567890"
 # Upper bound of webhooks wrk can send in DURATION seconds: the generated set must not wrap.
-MAX_RATE = int(ENV.get("MAX_RATE", "40000"))
-DRAIN_TIMEOUT = int(ENV.get("DRAIN_TIMEOUT", "900"))
+MAX_RATE = int(ENV.get("MAX_RATE", "30000"))
+DRAIN_TIMEOUT = int(ENV.get("DRAIN_TIMEOUT", "180"))
 
 STARTED = []  # (name, Popen) we must stop
+BODIES = {}
+INGEST_ONLY = ENV.get("INGEST_ONLY", "1") == "1"  # also run each backend ingest-only
+DIAG_ANALYZE_SECS = float(ENV.get("DIAG_ANALYZE_SECS", "0"))
 
 
 def log(msg):
@@ -128,7 +131,8 @@ def cpu_of(pid):
 
 
 def cpu_by_comm(name):
-    total = 0.0
+    """CPU seconds of every live process named `name`, by pid."""
+    found = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
@@ -137,18 +141,39 @@ def cpu_by_comm(name):
                         continue
             except OSError:
                 continue
-            total += cpu_of(d)
-    return total
+            found[d] = cpu_of(d)
+    return found
+
+
+def machine_busy():
+    """CPU seconds the whole machine has been busy (all cores)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return (sum(v[:8]) - idle) / TICK
 
 
 def cpu_snapshot(pids):
     snap = {k: cpu_of(p) for k, p in pids.items()}
     snap["postgres"] = cpu_by_comm("postgres")
+    snap["machine"] = machine_busy()
     return snap
 
 
-def cpu_delta(a, b, secs):
-    return {k: round((b[k] - a[k]) / secs, 2) for k in a}  # cores used on average
+def cpu_delta(a, b, secs, wrk_cores=0.0):
+    """Cores used on average per component; `other` is the rest of the machine (anything not
+    started by the benchmark, e.g. a build running alongside)."""
+    d = {}
+    for k in a:
+        if isinstance(a[k], dict):  # by pid: processes that started count from zero
+            d[k] = round(sum(v - a[k].get(p, 0.0) for p, v in b[k].items()) / secs, 2)
+        else:
+            d[k] = round((b[k] - a[k]) / secs, 2)
+    if wrk_cores is not None:
+        d["wrk"] = wrk_cores
+    ours = sum(v for k, v in d.items() if k != "machine")
+    d["other"] = round(max(d.pop("machine") - ours, 0.0), 2)
+    return d
 
 
 # ---------------------------------------------------------------- databases
@@ -334,14 +359,17 @@ def cli(env, *args):
     return out.stdout
 
 
-def run_ours(kind, run_no, bodies):
-    tag = f"{os.getpid()}_{kind[:2]}{run_no}"
+def run_ours(kind, run_no, bodies, workers=True):
+    """One run: with `workers`, the whole pipeline in one process (ack load, then drain, then
+    the exactly-once checks); without, the same load on a process that only ingests
+    (pipeline.workers_enabled=false, as a web-only process of a split deployment)."""
+    tag = f"{os.getpid()}_{kind[:2]}{run_no}{'' if workers else 'i'}"
     data_dir = os.path.join(WORK, f"data_{tag}")
     os.makedirs(data_dir)
     backend = Postgres(tag) if kind == "postgres" else Sqlite(tag, data_dir)
     sim_port, port = free_port(), free_port()
     sim_url = f"http://127.0.0.1:{sim_port}"
-    result = {"backend": kind, "run": run_no}
+    result = {"backend": kind, "run": run_no, "workers": workers}
     sim = start(f"meta-sim_{tag}", [os.path.join(BIN_DIR, "meta-sim"), "--port", str(sim_port),
                                     "--no-auto-statuses"],
                 env={**ENV, "RUST_LOG": "warn"})
@@ -356,6 +384,11 @@ def run_ours(kind, run_no, bodies):
                              "verified_name": "Bench Store", "max_mps": MPS}]})
         token = http("POST", sim_url + "/_sim/tokens",
                      {"waba_ids": [w for _, w, _ in NUMBERS]})["access_token"]
+        backend.setup()
+        env = omni_env(backend, data_dir, port, sim_url)
+        if not workers:
+            env["OMNI_PIPELINE__WORKERS_ENABLED"] = "false"
+            return ingest_only(kind, run_no, backend, env, port, sim, result)
         # The customers' 24-hour windows (Meta opens one when the customer writes).
         log(f"{kind} run {run_no}: opening {bodies['count']} customer windows at the simulator")
         win = wrk(sim_url + "/_sim/windows", "json", bodies["windows"],
@@ -363,8 +396,6 @@ def run_ours(kind, run_no, bodies):
         if win["non2xx"] or win["min_wraps"] < 1:
             raise RuntimeError(f"windows not all opened: {win['raw']}")
 
-        backend.setup()
-        env = omni_env(backend, data_dir, port, sim_url)
         log(f"{kind} run {run_no}: seeding {STORES} stores")
         cli(env, "owner", "create", "--email", "bench@example.pk", "--password",
             "bench-password-123")
@@ -382,6 +413,21 @@ def run_ours(kind, run_no, bodies):
         wait_http(f"http://127.0.0.1:{port}/readyz")
         poller = SentPoller(sim_url)
         poller.start()
+        analyzer = None
+        if DIAG_ANALYZE_SECS and kind == "postgres":
+            # Diagnostic only (off by default): fresh planner statistics for the inbox while
+            # it fills, to see the pipeline without the claim's stale-statistics plan.
+            analyzer = threading.Event()
+
+            def analyze_loop():
+                while not analyzer.wait(DIAG_ANALYZE_SECS):
+                    try:
+                        backend.central("ANALYZE webhook_inbox")
+                    except Exception as e:  # noqa: BLE001
+                        log(f"analyze failed: {e}")
+
+            threading.Thread(target=analyze_loop, daemon=True).start()
+            result["diag_analyze_secs"] = DIAG_ANALYZE_SECS
         pids = {"omniportal": server.pid, "meta-sim": sim.pid}
         log(f"{kind} run {run_no}: wrk {CONNECTIONS} connections, {DURATION}s")
         c0 = cpu_snapshot(pids)
@@ -391,8 +437,7 @@ def run_ours(kind, run_no, bodies):
         t1 = time.time()
         c1 = cpu_snapshot(pids)
         result["wrk"] = {k: v for k, v in res.items() if k != "raw"}
-        result["cpu_load"] = cpu_delta(c0, c1, t1 - t0)
-        result["cpu_load"]["wrk"] = res["cpu_wrk"]
+        result["cpu_load"] = cpu_delta(c0, c1, t1 - t0, res["cpu_wrk"])
         if res["wraps"]:
             log("WARNING: the generated set wrapped: raise MAX_RATE")
 
@@ -416,11 +461,13 @@ def run_ours(kind, run_no, bodies):
             time.sleep(1)
         t2 = time.time()
         c2 = cpu_snapshot(pids)
+        if analyzer:
+            analyzer.set()
         time.sleep(2)
         poller.halt.set()
         poller.join()
         poller.poll()
-        result["cpu_load_drain"] = cpu_delta(c1, c2, max(t2 - t1, 0.001))
+        result["cpu_load_drain"] = cpu_delta(c1, c2, max(t2 - t1, 0.001), None)
 
         replies = dict(poller.seen)
         ats = sorted(parse_at(a) for _, a, _ in replies.values())
@@ -482,16 +529,17 @@ def run_ours(kind, run_no, bodies):
             "sim_distinct_recipients": result["e2e"]["distinct_recipients"],
         }
         stored = checks["inbox_rows"]
-        checks["ok"] = (
-            checks["acked"] <= stored <= checks["acked"] + inflight
-            and stored == checks["inbox_distinct"] == checks["inbox_done"]
-            and outside == 0
-            and t_rows == t_distinct == stored == t_handled
-            and checks["outbox_rows"] == checks["outbox_distinct_recipients"] == stored
-            and checks["outbox_sent"] == stored
-            and checks["sim_replies"] == checks["sim_distinct_recipients"] == stored
-            and not poller.overflow
-        )
+        checks["duplicates"] = (
+            (stored - checks["inbox_distinct"]) + (t_rows - t_distinct)
+            + (checks["outbox_rows"] - checks["outbox_distinct_recipients"])
+            + (checks["sim_replies"] - checks["sim_distinct_recipients"]))
+        checks["stored_once"] = (checks["acked"] <= stored <= checks["acked"] + inflight
+                                 and stored == checks["inbox_distinct"] and outside == 0
+                                 and not res["wraps"])
+        checks["complete"] = (stored == checks["inbox_done"] == t_rows == t_handled
+                              == checks["outbox_sent"] == checks["sim_replies"])
+        checks["ok"] = (checks["stored_once"] and checks["complete"]
+                        and checks["duplicates"] == 0 and not poller.overflow)
         result["checks"] = checks
         log(f"{kind} run {run_no}: {json.dumps(result['e2e'])} exactly-once "
             f"{'OK' if checks['ok'] else 'FAILED ' + json.dumps(checks)}")
@@ -507,19 +555,47 @@ def run_ours(kind, run_no, bodies):
         subprocess.run(["rm", "-rf", data_dir])
 
 
+def ingest_only(kind, run_no, backend, env, port, sim, result):
+    server = start(f"omniportal_{kind}_{run_no}_ingest", [os.path.join(BIN_DIR, "omniportal"),
+                                                         "serve"], env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/readyz")
+        log(f"{kind} run {run_no} (ingest only): wrk {CONNECTIONS} connections, {DURATION}s")
+        pids = {"omniportal": server.pid, "meta-sim": sim.pid}
+        c0, t0 = cpu_snapshot(pids), time.time()
+        res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
+                  BODIES["webhooks"], DURATION)
+        c1, t1 = cpu_snapshot(pids), time.time()
+    finally:
+        stop(server)
+    result["wrk"] = {k: v for k, v in res.items() if k != "raw"}
+    result["cpu_load"] = cpu_delta(c0, c1, t1 - t0, res["cpu_wrk"])
+    inbox = backend.central("SELECT count(*), count(DISTINCT dedupe_key) FROM webhook_inbox "
+                            "WHERE field = 'messages'")[0]
+    inflight = res["issued"] - res["requests"]
+    checks = {"acked": res["acked"], "issued": res["issued"], "unanswered_at_stop": inflight,
+              "inbox_rows": int(inbox[0]), "inbox_distinct": int(inbox[1])}
+    checks["ok"] = (res["acked"] <= checks["inbox_rows"] <= res["acked"] + inflight
+                    and checks["inbox_rows"] == checks["inbox_distinct"] and not res["wraps"])
+    result["checks"] = checks
+    log(f"{kind} run {run_no} (ingest only): acked {res['acked']} ({res['rps']:.0f}/s), "
+        f"p99 {res['p99_us'] / 1000:.1f} ms, stored once: {checks['ok']}")
+    return result
+
+
 def run_peer(bodies):
     port = free_port()
     p = start("peer", ["node", os.path.join(PEER_DIR, "peer_whatsapp_api_js.mjs"), str(port),
                        APP_SECRET], env={**ENV, "NODE_ENV": "production"})
     try:
         wait_http(f"http://127.0.0.1:{port}/stats")
-        c0, t0 = cpu_of(p.pid), time.time()
+        c0, t0 = cpu_snapshot({"node": p.pid}), time.time()
         res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
                   bodies["webhooks"], DURATION)
-        load = (cpu_of(p.pid) - c0) / (time.time() - t0)
+        load = cpu_delta(c0, cpu_snapshot({"node": p.pid}), time.time() - t0, res["cpu_wrk"])
         seen = http("GET", f"http://127.0.0.1:{port}/stats")["messages"]
         return {"wrk": {k: v for k, v in res.items() if k != "raw"},
-                "cpu_load": {"node": round(load, 2), "wrk": res["cpu_wrk"]},
+                "cpu_load": load,
                 "messages_seen": seen}
     finally:
         stop(p)
@@ -541,6 +617,7 @@ def main():
                     ",".join(":".join(n) for n in NUMBERS),
                     "--out", prefix + ".wh", "--windows", prefix + ".win"], check=True)
     bodies = {"count": count, "webhooks": prefix + ".wh", "windows": prefix + ".win"}
+    BODIES.update(bodies)
     results = {"settings": {"duration": DURATION, "connections": CONNECTIONS,
                             "threads": THREADS, "stores": STORES, "mps": MPS, "runs": RUNS},
                "ours": [], "peer": []}
@@ -548,6 +625,8 @@ def main():
         for r in range(1, RUNS + 1):
             for kind in BACKENDS:
                 results["ours"].append(run_ours(kind, r, bodies))
+                if INGEST_ONLY:
+                    results["ours"].append(run_ours(kind, r, bodies, workers=False))
             if PEER:
                 log(f"peer run {r}")
                 results["peer"].append(run_peer(bodies))
@@ -562,27 +641,41 @@ def main():
           f"{STORES} stores, {MPS} mps/number)")
     print()
     print("| server | acked webhooks/s | p50 ack | p99 ack | e2e messages/s | "
-          "ratio vs peer | exactly once |")
+          "vs peer | exactly once |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for kind in BACKENDS:
-        rs = [x for x in results["ours"] if x["backend"] == kind]
-        rps = med([x["wrk"]["rps"] for x in rs])
-        print(f"| omniportal + {kind} | {rps:,.0f} | "
-              f"{med([x['wrk']['p50_us'] for x in rs]) / 1000:.2f} ms | "
-              f"{med([x['wrk']['p99_us'] for x in rs]) / 1000:.2f} ms | "
-              f"{med([x['e2e']['rate'] for x in rs]):,.0f} | "
-              f"{rps / peer_rps:.2f} | "
-              f"{'yes' if all(x['checks']['ok'] for x in rs) else 'NO'} "
-              f"({sum(x['checks']['acked'] for x in rs):,} acked) |")
+        for workers in (True, False):
+            rs = [x for x in results["ours"] if x["backend"] == kind and x["workers"] == workers]
+            if not rs:
+                continue
+            rps = med([x["wrk"]["rps"] for x in rs])
+            e2e = f"{med([x['e2e']['rate'] for x in rs]):,.0f}" if workers else "n/a"
+            if workers and any(x.get("drain_incomplete") for x in rs):
+                e2e += " (drain incomplete)"
+            ok = all(x["checks"]["ok"] for x in rs)
+            acked = sum(x["checks"]["acked"] for x in rs)
+            what = "stored + answered once" if workers else "stored once"
+            label = (f"omniportal + {kind}" if workers
+                     else f"omniportal + {kind}, ingest only (workers off)")
+            print(f"| {label} | {rps:,.0f} | "
+                  f"{med([x['wrk']['p50_us'] for x in rs]) / 1000:.2f} ms | "
+                  f"{med([x['wrk']['p99_us'] for x in rs]) / 1000:.2f} ms | {e2e} | "
+                  f"{rps / peer_rps:.2f}x | {'yes' if ok else 'NO'}: {what} "
+                  f"({acked:,} acked) |")
     if results["peer"]:
         ps = results["peer"]
-        print(f"| whatsapp-api-js (node:http, stores nothing) | {peer_rps:,.0f} | "
+        print(f"| whatsapp-api-js 6 (node:http, stores nothing) | {peer_rps:,.0f} | "
               f"{med([x['wrk']['p50_us'] for x in ps]) / 1000:.2f} ms | "
-              f"{med([x['wrk']['p99_us'] for x in ps]) / 1000:.2f} ms | n/a | 1.00 | n/a |")
+              f"{med([x['wrk']['p99_us'] for x in ps]) / 1000:.2f} ms | n/a | 1.00x | n/a |")
     print()
+    print("CPU in use during the load (cores, of 2):")
     for x in results["ours"]:
-        print(f"- {x['backend']} run {x['run']}: cpu cores during load {x['cpu_load']}, "
-              f"during drain {x['cpu_load_drain']}; e2e {x['e2e']}")
+        extra = (f"; during the drain {x['cpu_load_drain']}; e2e {x['e2e']}"
+                 if x["workers"] else "")
+        print(f"- {x['backend']} run {x['run']} {'full' if x['workers'] else 'ingest only'}: "
+              f"{x['cpu_load']}{extra}")
+    for x in results["peer"]:
+        print(f"- peer: {x['cpu_load']}")
     print(f"\nfull results: {os.path.join(WORK, 'results.json')}")
 
 

@@ -14,8 +14,11 @@
 #
 # Environment (defaults): DURATION=10 CONNECTIONS=64 THREADS=2 STORES=20 MPS=1000 RUNS=1
 # BACKENDS=postgres,sqlite PEER=1 PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
-# WORK_DIR=/tmp/omni-bench (generated bodies, logs, results.json); OMNI_ENV_<NAME>=<value>
-# passes <NAME>=<value> to the server (e.g. OMNI_ENV_OMNI_DATABASE__POOL_SIZE=16).
+# WORK_DIR=/tmp/omni-bench (generated bodies, logs, results.json); INGEST_ONLY=1 (also measure
+# each backend with the workers off); SKIP_BUILD=1 (use the release binaries as they are);
+# OMNI_ENV_<NAME>=<value> passes <NAME>=<value> to the server (e.g.
+# OMNI_ENV_OMNI_DATABASE__POOL_SIZE=16); DIAG_ANALYZE_SECS=N (diagnostic: ANALYZE the inbox
+# every N s during Postgres runs).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +32,7 @@ export WORK_DIR="${WORK_DIR:-/tmp/omni-bench}"
 export PEER_DIR="$WORK_DIR/peer"
 
 need_build=0
+[ "${SKIP_BUILD:-0}" = 1 ] && need_build=skip
 for bin in omniportal meta-sim; do
   [ -x "$BIN_DIR/$bin" ] || need_build=1
 done
@@ -51,7 +55,9 @@ done
 pg_isready -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" >/dev/null ||
   { echo "Postgres is not accepting connections at ${PGHOST:-127.0.0.1}:${PGPORT:-5432}" >&2; exit 1; }
 
-rm -rf "$WORK_DIR"
+mkdir -p "$WORK_DIR"
+# Only what an earlier run of this script left there.
+rm -rf "$WORK_DIR"/bodies.* "$WORK_DIR"/data_* "$WORK_DIR"/*.log "$WORK_DIR"/results.json "$PEER_DIR"
 mkdir -p "$PEER_DIR"
 if [ "${PEER:-1}" = 1 ]; then
   echo "installing whatsapp-api-js into $PEER_DIR..." >&2
