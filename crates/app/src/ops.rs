@@ -5,10 +5,8 @@ use std::io::BufRead;
 
 use chrono::Utc;
 use clap::Subcommand;
-use omni_domain::{
-    AccountStatus, PhoneNumber, PhoneNumberId, SealedSecret, StoreId, WabaId, WhatsappAccount,
-};
-use omni_ports::{InboxState, OutboxState, secret_aad};
+use omni_domain::{PhoneNumber, PhoneNumberId, StoreId, WabaId};
+use omni_ports::{InboxState, OutboxState};
 use secrecy::SecretString;
 
 use crate::startup::AppState;
@@ -148,20 +146,15 @@ pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()
             SecretString::from(line)
         }
     };
-    let now = Utc::now();
-    let mut account = WhatsappAccount::new(
+    let account = omni_usecases::sealed_account(
+        state.cipher.as_ref(),
         store,
         phone,
         number,
         waba,
-        SealedSecret::from_ciphertext(String::new()),
-        now,
-    );
-    account.access_token = state
-        .cipher
-        .seal(&token, &secret_aad(account.id, "access_token"))?;
-    account.status = AccountStatus::Active;
-    account.mark_verified(now);
+        &token,
+        Utc::now(),
+    )?;
     match state.central.insert_account(&account).await {
         Ok(()) => {}
         Err(omni_ports::RepoError::Conflict { .. }) => {

@@ -39,6 +39,12 @@ pub trait TokenCipher: Send + Sync {
     fn needs_rotation(&self, sealed: &SealedSecret) -> bool;
 }
 
+/// The field name of an account's access token in [`secret_aad`].
+pub const ACCESS_TOKEN_FIELD: &str = "access_token";
+
+/// The field name of an account's webhook verify token in [`secret_aad`].
+pub const VERIFY_TOKEN_FIELD: &str = "webhook_verification_token";
+
 /// The associated data for one secret field of one account: a ciphertext copied to another
 /// row, or to another field of the same row, fails to open.
 #[must_use]

@@ -20,7 +20,7 @@ mod tenant_repo;
 pub use account_events::{AccountEvent, AccountEventRepo};
 pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
 pub use central_repo::{AccountSecrets, CentralRepo};
-pub use cipher::{CipherError, TokenCipher, secret_aad};
+pub use cipher::{ACCESS_TOKEN_FIELD, CipherError, TokenCipher, VERIFY_TOKEN_FIELD, secret_aad};
 pub use clock::Clock;
 pub use error::{BoxError, RepoError, error_chain};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};

@@ -15,8 +15,35 @@ use omni_ports::{
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-/// The field name of the access token in [`secret_aad`].
-pub const ACCESS_TOKEN_FIELD: &str = "access_token";
+pub use omni_ports::ACCESS_TOKEN_FIELD;
+
+/// A new account of `store`, active and verified, with `token` sealed under its own id (the
+/// id is part of the associated data, so the account is built before the token is sealed).
+///
+/// # Errors
+/// When the cipher cannot seal.
+pub fn sealed_account(
+    cipher: &dyn TokenCipher,
+    store: StoreId,
+    phone: omni_domain::PhoneNumber,
+    phone_number_id: omni_domain::PhoneNumberId,
+    waba: omni_domain::WabaId,
+    token: &SecretString,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<WhatsappAccount, CipherError> {
+    let mut account = WhatsappAccount::new(
+        store,
+        phone,
+        phone_number_id,
+        waba,
+        omni_domain::SealedSecret::from_ciphertext(String::new()),
+        now,
+    );
+    account.access_token = cipher.seal(token, &secret_aad(account.id, ACCESS_TOKEN_FIELD))?;
+    account.status = AccountStatus::Active;
+    account.mark_verified(now);
+    Ok(account)
+}
 
 /// An account operation failed.
 #[derive(Debug, thiserror::Error)]

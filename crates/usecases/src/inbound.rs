@@ -267,12 +267,12 @@ impl InboxProcessor {
         self.route_for(id, None).await
     }
 
-    /// The route of a number; `display` (the number's digits, from the webhook) lets the
-    /// legacy number answer as a stand-in account.
+    /// The route of a number; a customer message `m` lets the legacy number answer as a
+    /// stand-in account (its number and WABA come from the webhook).
     async fn route_for(
         &self,
         id: &PhoneNumberId,
-        display: Option<&str>,
+        m: Option<&InboundMessage>,
     ) -> Result<Option<Route>, ProcessError> {
         if let Some(account) = self.account(id).await? {
             return Ok(Some(Route {
@@ -287,7 +287,7 @@ impl InboxProcessor {
             .filter(|l| &l.phone_number_id == id)
             .map(|l| Route {
                 store: l.store,
-                account: display.and_then(|d| legacy_account(l, d, self.clock.now())),
+                account: m.and_then(|m| legacy_account(l, m, self.clock.now())),
                 legacy: true,
             }))
     }
@@ -311,10 +311,7 @@ impl InboxProcessor {
     }
 
     async fn message(&self, m: &InboundMessage) -> Result<InboxOutcome, ProcessError> {
-        let Some(route) = self
-            .route_for(&m.phone_number_id, Some(&m.display_phone_number))
-            .await?
-        else {
+        let Some(route) = self.route_for(&m.phone_number_id, Some(m)).await? else {
             return Ok(unroutable(&m.phone_number_id));
         };
         let now = self.clock.now();
@@ -688,11 +685,12 @@ impl Route {
 /// The stand-in account of the legacy number: active, so the store answers on it.
 fn legacy_account(
     legacy: &LegacyRoute,
-    display: &str,
+    m: &InboundMessage,
     now: DateTime<Utc>,
 ) -> Option<WhatsappAccount> {
-    let phone = PhoneNumber::parse(&format!("+{}", display.trim_start_matches('+'))).ok()?;
-    let waba = WabaId::parse("0").or_else(|_| WabaId::parse("1")).ok()?;
+    let digits = m.display_phone_number.trim_start_matches('+');
+    let phone = PhoneNumber::parse(&format!("+{digits}")).ok()?;
+    let waba = WabaId::parse(&m.waba_id).ok()?;
     let mut account = WhatsappAccount::new(
         legacy.store,
         phone,

@@ -4,13 +4,9 @@
 //! account with that token, once: a store that already has a live account for the number is
 //! left alone, so running it again changes nothing.
 
-use omni_domain::{
-    AccountStatus, PhoneNumber, PhoneNumberId, SealedSecret, StoreId, WabaId, WhatsappAccount,
-};
-use omni_ports::{CentralRepo, Clock, LegacyStoreRepo, RepoError, TokenCipher, secret_aad};
+use omni_domain::{PhoneNumber, PhoneNumberId, StoreId, WabaId};
+use omni_ports::{CentralRepo, Clock, LegacyStoreRepo, RepoError, TokenCipher};
 use secrecy::SecretString;
-
-use crate::accounts::ACCESS_TOKEN_FIELD;
 
 /// What happened to one legacy store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,19 +108,16 @@ async fn migrate_one(
         return Ok(LegacyOutcome::AlreadyMigrated);
     }
     let now = clock.now();
-    let mut account = WhatsappAccount::new(
+    let mut account = crate::accounts::sealed_account(
+        cipher,
         store.id,
         phone,
         phone_number_id.clone(),
         waba,
-        SealedSecret::from_ciphertext(String::new()),
+        token,
         now,
-    );
-    account.access_token = cipher
-        .seal(token, &secret_aad(account.id, ACCESS_TOKEN_FIELD))
-        .map_err(|_| LegacyError::Seal)?;
-    account.mark_verified(now);
-    account.status = AccountStatus::Active;
+    )
+    .map_err(|_| LegacyError::Seal)?;
     account.meta = serde_json::json!({ "source": "legacy" });
     match central.insert_account(&account).await {
         Ok(()) => {}

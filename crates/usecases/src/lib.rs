@@ -9,7 +9,7 @@ mod owner_auth;
 mod registry;
 mod rotation;
 
-pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup};
+pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};
 pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
 pub use onboarding::{
     CallbackParams, ConnectOutcome, Onboarding, OnboardingConfig, OnboardingError, SignupHints,

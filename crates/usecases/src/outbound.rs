@@ -377,7 +377,7 @@ impl OutboxDispatcher {
                 }
                 match self.cipher.open(
                     &account.access_token,
-                    &secret_aad(account.id, "access_token"),
+                    &secret_aad(account.id, omni_ports::ACCESS_TOKEN_FIELD),
                 ) {
                     Ok(token) => token,
                     Err(e) => {

@@ -3,7 +3,10 @@
 //! run stopped half-way is finished by running it again.
 
 use omni_domain::SealedSecret;
-use omni_ports::{AccountSecrets, CentralRepo, CipherError, RepoError, TokenCipher, secret_aad};
+use omni_ports::{
+    ACCESS_TOKEN_FIELD, AccountSecrets, CentralRepo, CipherError, RepoError, TokenCipher,
+    VERIFY_TOKEN_FIELD, secret_aad,
+};
 
 /// What a rotation did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,20 +58,23 @@ pub async fn rotate_secrets(
                 continue;
             }
             let id = old.account_id;
-            let new = reseal(cipher, &old.access_token, &secret_aad(id, "access_token")).and_then(
-                |access_token| {
-                    let verify = old
-                        .webhook_verification_token
-                        .as_ref()
-                        .map(|v| reseal(cipher, v, &secret_aad(id, "webhook_verification_token")))
-                        .transpose()?;
-                    Ok(AccountSecrets {
-                        account_id: id,
-                        access_token,
-                        webhook_verification_token: verify,
-                    })
-                },
-            );
+            let new = reseal(
+                cipher,
+                &old.access_token,
+                &secret_aad(id, ACCESS_TOKEN_FIELD),
+            )
+            .and_then(|access_token| {
+                let verify = old
+                    .webhook_verification_token
+                    .as_ref()
+                    .map(|v| reseal(cipher, v, &secret_aad(id, VERIFY_TOKEN_FIELD)))
+                    .transpose()?;
+                Ok(AccountSecrets {
+                    account_id: id,
+                    access_token,
+                    webhook_verification_token: verify,
+                })
+            });
             match new {
                 Ok(new) if central.replace_account_secrets(&old, &new).await? => {
                     report.rotated += 1

@@ -84,7 +84,7 @@ async fn account_token_matches(state: &AppState, token: &str) -> Result<bool, Ap
             let Some(sealed) = &secrets.webhook_verification_token else {
                 continue;
             };
-            let aad = omni_ports::secret_aad(secrets.account_id, "webhook_verification_token");
+            let aad = omni_ports::secret_aad(secrets.account_id, omni_ports::VERIFY_TOKEN_FIELD);
             if let Ok(open) = state.cipher.open(sealed, &aad)
                 && same_secret(open.expose_secret(), token)
             {

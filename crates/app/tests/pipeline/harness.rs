@@ -11,8 +11,7 @@ use omni_app::pipeline::PipelineHandle;
 use omni_app::settings::Settings;
 use omni_app::startup::AppState;
 use omni_domain::{
-    AccountStatus, Email, PhoneNumber, PhoneNumberId, SealedSecret, Store, StoreKind, StoreName,
-    WabaId, WhatsappAccount,
+    Email, PhoneNumber, PhoneNumberId, Store, StoreKind, StoreName, WabaId, WhatsappAccount,
 };
 use omni_meta_sim::webhook::WebhookSender;
 use omni_meta_sim::{MetaSim, SeedNumber, SeedWaba, SimConfig, SimHandle, TokenSeed};
@@ -222,23 +221,16 @@ impl Harness {
             }
         }
         let token = sim.issue_token(TokenSeed::business(&[waba]));
-        let mut account = WhatsappAccount::new(
+        let account = omni_usecases::sealed_account(
+            self.state.cipher.as_ref(),
             store.id,
             PhoneNumber::parse(phone).unwrap(),
             PhoneNumberId::parse(phone_number_id).unwrap(),
             WabaId::parse(waba).unwrap(),
-            SealedSecret::from_ciphertext(String::new()),
+            &SecretString::from(token.clone()),
             Utc::now(),
-        );
-        account.access_token = self
-            .state
-            .cipher
-            .seal(
-                &SecretString::from(token.clone()),
-                &omni_ports::secret_aad(account.id, "access_token"),
-            )
-            .unwrap();
-        account.status = AccountStatus::Active;
+        )
+        .unwrap();
         self.state.central.insert_account(&account).await.unwrap();
         Number { account, token }
     }
