@@ -2,6 +2,7 @@
 //! adapter and wires them into the use cases ([`startup`]).
 
 pub mod cli;
+pub mod commerce_wiring;
 pub mod http;
 pub mod keys;
 pub mod ops;

@@ -47,6 +47,64 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Owner API.
     pub owner: OwnerSettings,
+    /// The ordering agent, its model and speech services.
+    pub agent: AgentSettings,
+    /// Where media (payment screenshots) is kept.
+    pub media: MediaSettings,
+}
+
+/// The ordering agent.
+#[derive(Debug, Deserialize)]
+pub struct AgentSettings {
+    /// OpenAI-compatible API base URL (`.../v1`); unset: the rule-based agent only.
+    pub llm_base_url: Option<String>,
+    /// Its API key.
+    pub llm_api_key: Option<SecretString>,
+    /// Model name.
+    pub llm_model: String,
+    /// Per request.
+    pub llm_timeout_secs: u64,
+    /// Tool-call round trips per message.
+    pub max_tool_rounds: u32,
+    /// Model tokens per store per UTC day.
+    pub daily_token_budget: u64,
+    /// OpenAI-compatible speech API base URL; unset: voice notes get a text asking to type.
+    pub speech_base_url: Option<String>,
+    /// Its API key (default: `llm_api_key`).
+    pub speech_api_key: Option<SecretString>,
+    /// `/audio/transcriptions` model.
+    pub transcription_model: String,
+    /// `/audio/speech` model.
+    pub speech_model: String,
+    /// `/audio/speech` voice.
+    pub voice: String,
+    /// Per speech request.
+    pub speech_timeout_secs: u64,
+    /// Largest media download.
+    pub max_media_bytes: u64,
+    /// Messages of history the agent sees.
+    pub recent_messages: u32,
+}
+
+/// Media storage.
+#[derive(Debug, Deserialize)]
+pub struct MediaSettings {
+    /// `local` or `s3`.
+    pub backend: String,
+    /// Local directory (default `{data_dir}/media`).
+    pub dir: Option<PathBuf>,
+    /// S3 bucket.
+    pub s3_bucket: Option<String>,
+    /// S3 region.
+    pub s3_region: Option<String>,
+    /// S3 endpoint for non-AWS servers.
+    pub s3_endpoint: Option<String>,
+    /// S3 access key id.
+    pub s3_access_key_id: Option<SecretString>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Allow a plain-HTTP endpoint.
+    pub s3_allow_http: bool,
 }
 
 /// Owner API.
@@ -375,6 +433,51 @@ impl Settings {
             && omni_domain::StoreId::parse(id).is_err()
         {
             return bad("whatsapp.store_id (OMNI_WHATSAPP__STORE_ID) must be a store id (UUID)");
+        }
+        let a = &self.agent;
+        for (name, url) in [
+            ("agent.llm_base_url", &a.llm_base_url),
+            ("agent.speech_base_url", &a.speech_base_url),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(SettingsError(format!(
+                    "{name} must start with http:// or https://"
+                )));
+            }
+        }
+        if a.llm_base_url.is_some() && a.llm_api_key.is_none() {
+            return bad(
+                "agent.llm_api_key (OMNI_AGENT__LLM_API_KEY) is required with agent.llm_base_url",
+            );
+        }
+        if a.speech_base_url.is_some() && a.speech_api_key.is_none() && a.llm_api_key.is_none() {
+            return bad(
+                "agent.speech_api_key (or agent.llm_api_key) is required with agent.speech_base_url",
+            );
+        }
+        if a.llm_timeout_secs == 0 || a.speech_timeout_secs == 0 || a.max_tool_rounds == 0 {
+            return bad(
+                "agent.llm_timeout_secs, speech_timeout_secs and max_tool_rounds must be >= 1",
+            );
+        }
+        if a.max_media_bytes < 1024 || a.recent_messages == 0 {
+            return bad("agent.max_media_bytes must be >= 1024 and recent_messages >= 1");
+        }
+        match self.media.backend.as_str() {
+            "local" => {}
+            "s3" => {
+                if self.media.s3_bucket.is_none()
+                    || self.media.s3_access_key_id.is_none()
+                    || self.media.s3_secret_access_key.is_none()
+                {
+                    return bad(
+                        "media.backend = \"s3\" needs media.s3_bucket, s3_access_key_id and s3_secret_access_key",
+                    );
+                }
+            }
+            _ => return bad("media.backend must be \"local\" or \"s3\""),
         }
         for (name, url) in &self.database.tenant_servers {
             if !is_postgres_url(url.expose_secret()) {

@@ -12,12 +12,13 @@ use omni_ports::{
     AccountEventRepo, CentralRepo, Clock, InboxRepo, LegacyStoreRepo, MetaGraphPort, OutboxRepo,
     OwnerAuthRepo, PasswordHasherPort, SecretTokens, TenantRepoPort, TokenCipher,
 };
+use omni_ports::{CommerceRepo, MediaStorePort};
 use omni_sql::{
     DbPool, DbTarget, Schema, SqlAccountEventRepo, SqlCentralRepo, SqlInboxRepo,
     SqlLegacyStoreRepo, SqlOutboxRepo, SqlOwnerAuthRepo, SqlTenantRepo, TenantConfig,
     run_migrations,
 };
-use omni_usecases::{Accounts, Onboarding, OnboardingConfig, OwnerAuth, Registry};
+use omni_usecases::{Accounts, Commerce, Onboarding, OnboardingConfig, OwnerAuth, Registry};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Notify;
 
@@ -69,6 +70,14 @@ pub struct AppState {
     pub webhook: WebhookState,
     /// Wakes inbox workers and senders when something new is stored.
     pub wake: Arc<Notify>,
+    /// Orders, menu, settings and the agent's budget in the tenant databases.
+    pub commerce_repo: Arc<dyn CommerceRepo>,
+    /// Payment screenshots.
+    pub media: Arc<dyn MediaStorePort>,
+    /// The owner's ordering operations.
+    pub commerce: Commerce,
+    /// The ordering agent's parts.
+    pub agent: crate::commerce_wiring::AgentWiring,
 }
 
 /// The webhook endpoint's secrets and its group committer.
@@ -241,7 +250,22 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         ),
         max_body_bytes: p.max_body_bytes,
     };
+    let commerce_repo: Arc<dyn CommerceRepo> = sql_tenants.clone();
+    let media = crate::commerce_wiring::media(settings)?;
+    let commerce = Commerce::new(
+        central.clone(),
+        tenants.clone(),
+        commerce_repo.clone(),
+        outbox.clone(),
+        media.clone(),
+        clock.clone(),
+    );
+    let agent = crate::commerce_wiring::agent(settings)?;
     Ok(AppState {
+        commerce_repo,
+        media,
+        commerce,
+        agent,
         owner_sessions,
         secret_tokens,
         owner_auth,

@@ -3,6 +3,7 @@
 //! (`parse`/`new` return errors), so code holding one never re-checks it.
 
 mod account;
+mod commerce;
 mod ids;
 mod money;
 mod order;
@@ -15,6 +16,7 @@ pub use account::{
     AccountStatus, LimitTier, MessagingLimits, QualityRating, SealedSecret, ThroughputLevel,
     WhatsappAccount,
 };
+pub use commerce::{GeoPoint, InvalidGeoPoint, MenuVariant, Rider, StoreSettings, TemplateRef};
 pub use ids::{
     AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId, ParseIdError,
     PaymentMethodId, PhoneNumberId, StoreId, WabaId,

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, ConversationId, Currency, CustomerId, MenuItemId, Money, MoneyError, OrderId,
-    PaymentMethodId, text_enum,
+    AccountId, ConversationId, Currency, CustomerId, GeoPoint, MenuItemId, Money, MoneyError,
+    OrderId, PaymentMethodId, Rider, text_enum,
 };
 
 text_enum!(
@@ -55,6 +55,7 @@ pub struct Payment {
     status: PaymentStatus,
     method_id: Option<PaymentMethodId>,
     proof_path: Option<String>,
+    proof_sha256: Option<String>,
     rejection_reason: Option<String>,
 }
 
@@ -64,6 +65,7 @@ impl Default for Payment {
             status: PaymentStatus::Unpaid,
             method_id: None,
             proof_path: None,
+            proof_sha256: None,
             rejection_reason: None,
         }
     }
@@ -78,6 +80,7 @@ impl Payment {
         status: PaymentStatus,
         method_id: Option<PaymentMethodId>,
         proof_path: Option<String>,
+        proof_sha256: Option<String>,
         rejection_reason: Option<String>,
     ) -> Result<Self, PaymentTransitionError> {
         if status == PaymentStatus::PendingVerification && proof_path.is_none() {
@@ -90,6 +93,7 @@ impl Payment {
             status,
             method_id,
             proof_path,
+            proof_sha256,
             rejection_reason,
         })
     }
@@ -110,6 +114,12 @@ impl Payment {
     #[must_use]
     pub fn proof_path(&self) -> Option<&str> {
         self.proof_path.as_deref()
+    }
+
+    /// Hex SHA-256 of the latest proof's bytes (to spot one screenshot used twice).
+    #[must_use]
+    pub fn proof_sha256(&self) -> Option<&str> {
+        self.proof_sha256.as_deref()
     }
 
     /// Why the owner rejected the last proof.
@@ -151,9 +161,14 @@ impl Payment {
     ///
     /// # Errors
     /// Unless the payment is unpaid or rejected.
-    pub fn submit_proof(&mut self, proof_path: String) -> Result<(), PaymentTransitionError> {
+    pub fn submit_proof(
+        &mut self,
+        proof_path: String,
+        sha256: String,
+    ) -> Result<(), PaymentTransitionError> {
         self.become_(PaymentStatus::PendingVerification)?;
         self.proof_path = Some(proof_path);
+        self.proof_sha256 = Some(sha256);
         self.rejection_reason = None;
         Ok(())
     }
@@ -201,11 +216,11 @@ text_enum!(
     /// Fulfilment status of an order.
     OrderStatus, "order status" {
         /// The cart, still being built in the conversation.
-        Draft => "draft",
+        Cart => "cart",
         /// The customer confirmed it.
         Placed => "placed",
-        /// The store accepted it.
-        Accepted => "accepted",
+        /// The store confirmed it.
+        Confirmed => "confirmed",
         /// In the kitchen.
         Preparing => "preparing",
         /// With a rider.
@@ -222,17 +237,23 @@ impl OrderStatus {
     #[must_use]
     pub const fn can_become(self, to: OrderStatus) -> bool {
         use OrderStatus::{
-            Accepted, Cancelled, Delivered, Draft, OutForDelivery, Placed, Preparing,
+            Cancelled, Cart, Confirmed, Delivered, OutForDelivery, Placed, Preparing,
         };
         matches!(
             (self, to),
-            (Draft, Placed)
-                | (Placed, Accepted)
-                | (Accepted, Preparing)
+            (Cart, Placed)
+                | (Placed, Confirmed)
+                | (Confirmed, Preparing)
                 | (Preparing, OutForDelivery)
                 | (OutForDelivery, Delivered)
-                | (Draft | Placed | Accepted | Preparing, Cancelled)
+                | (Cart | Placed | Confirmed | Preparing, Cancelled)
         )
+    }
+
+    /// Delivered or cancelled: nothing more happens to it.
+    #[must_use]
+    pub const fn is_final(self) -> bool {
+        matches!(self, Self::Delivered | Self::Cancelled)
     }
 }
 
@@ -257,6 +278,20 @@ pub struct OrderItem {
     pub unit_price: Money,
     /// How many (at least 1).
     pub quantity: u32,
+    /// The variant chosen ("Large"), when the item has variants.
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+impl OrderItem {
+    /// "2 × Zinger Burger (Large)".
+    #[must_use]
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{} × {} ({v})", self.quantity, self.name),
+            None => format!("{} × {}", self.quantity, self.name),
+        }
+    }
 }
 
 /// An order, in a store's tenant database.
@@ -278,6 +313,14 @@ pub struct Order {
     pub currency: Currency,
     /// Delivery address as the customer gave it.
     pub delivery_address: Option<String>,
+    /// The location pin the customer shared.
+    pub delivery_location: Option<GeoPoint>,
+    /// Delivery fee, fixed when the order is placed.
+    pub delivery_fee: Money,
+    /// Who takes it out.
+    pub rider: Option<Rider>,
+    /// Another order whose payment proof had the same bytes (a possible reuse).
+    pub proof_reuse_of: Option<OrderId>,
     /// Payment.
     pub payment: Payment,
     /// The agent's state for this order ("collecting_items", ...).
@@ -299,10 +342,14 @@ impl Order {
             customer_id,
             conversation_id: None,
             account_id: None,
-            status: OrderStatus::Draft,
+            status: OrderStatus::Cart,
             items: Vec::new(),
             currency,
             delivery_address: None,
+            delivery_location: None,
+            delivery_fee: Money::zero(currency),
+            rider: None,
+            proof_reuse_of: None,
             payment: Payment::default(),
             conversation_state: "new".to_owned(),
             conversation_context: serde_json::Value::Object(serde_json::Map::new()),
@@ -348,12 +395,28 @@ impl Order {
     ///
     /// # Errors
     /// On overflow or a line in another currency.
-    pub fn total(&self) -> Result<Money, MoneyError> {
+    pub fn subtotal(&self) -> Result<Money, MoneyError> {
         self.items
             .iter()
             .try_fold(Money::zero(self.currency), |acc, item| {
                 acc.checked_add(item.unit_price.checked_mul(item.quantity)?)
             })
+    }
+
+    /// Lines plus the delivery fee: what the customer pays.
+    ///
+    /// # Errors
+    /// On overflow or an amount in another currency.
+    pub fn total(&self) -> Result<Money, MoneyError> {
+        self.subtotal()?.checked_add(self.delivery_fee)
+    }
+
+    /// A short reference people can read out ("#A1B2C3"): the end of the id, which is random.
+    #[must_use]
+    pub fn reference(&self) -> String {
+        let id = self.id.to_string().replace('-', "");
+        let tail = id.get(id.len().saturating_sub(6)..).unwrap_or(&id);
+        format!("#{}", tail.to_ascii_uppercase())
     }
 }
 
@@ -390,13 +453,13 @@ mod tests {
     fn proof_then_approve_pays_the_order() {
         let mut o = order();
         o.payment
-            .submit_proof("proofs/1.jpg".into())
+            .submit_proof("proofs/1.jpg".into(), "h1".into())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.payment.status(), PaymentStatus::PendingVerification);
         assert_eq!(o.payment.approve(), Ok(()));
         assert_eq!(o.payment.status(), PaymentStatus::Paid);
         assert!(o.payment.approve().is_err(), "paying twice is an error");
-        assert!(o.payment.submit_proof("x".into()).is_err());
+        assert!(o.payment.submit_proof("x".into(), "h".into()).is_err());
     }
 
     #[test]
@@ -405,14 +468,14 @@ mod tests {
         assert!(o.payment.approve().is_err(), "nothing to approve");
         assert!(o.payment.reject("no".into()).is_err(), "nothing to reject");
         o.payment
-            .submit_proof("a.jpg".into())
+            .submit_proof("a.jpg".into(), "ha".into())
             .unwrap_or_else(|e| panic!("{e}"));
         o.payment
             .reject("amount does not match".into())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.payment.rejection_reason(), Some("amount does not match"));
         o.payment
-            .submit_proof("b.jpg".into())
+            .submit_proof("b.jpg".into(), "hb".into())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (
@@ -434,12 +497,15 @@ mod tests {
 
     #[test]
     fn restore_rejects_pending_verification_without_proof() {
-        assert!(Payment::restore(PaymentStatus::PendingVerification, None, None, None).is_err());
+        assert!(
+            Payment::restore(PaymentStatus::PendingVerification, None, None, None, None).is_err()
+        );
         assert!(
             Payment::restore(
                 PaymentStatus::PendingVerification,
                 None,
                 Some("p".into()),
+                Some("h".into()),
                 None
             )
             .is_ok()
@@ -453,7 +519,7 @@ mod tests {
         assert!(o.advance(OrderStatus::Delivered, now).is_err());
         for s in [
             OrderStatus::Placed,
-            OrderStatus::Accepted,
+            OrderStatus::Confirmed,
             OrderStatus::Preparing,
             OrderStatus::OutForDelivery,
             OrderStatus::Delivered,
@@ -474,13 +540,25 @@ mod tests {
             name: "Zinger".into(),
             unit_price: Money::pkr_paisa(55_000),
             quantity: 2,
+            variant: None,
         });
         o.items.push(OrderItem {
             menu_item_id: MenuItemId::new(),
             name: "Fries".into(),
             unit_price: Money::pkr_paisa(25_050),
             quantity: 1,
+            variant: Some("Large".into()),
         });
         assert_eq!(o.total().map(|m| m.to_string()), Ok("Rs 1,350.50".into()));
+        o.delivery_fee = Money::pkr_paisa(15_000);
+        assert_eq!(
+            (
+                o.subtotal().map(|m| m.minor()),
+                o.total().map(|m| m.to_string())
+            ),
+            (Ok(135_050), Ok("Rs 1,500.50".into()))
+        );
+        assert_eq!(o.items[1].label(), "1 × Fries (Large)");
+        assert_eq!(o.reference().len(), 7);
     }
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, ConversationId, CustomerId, MenuItemId, MessageId, Money, PaymentMethodId,
-    PhoneNumber, text_enum,
+    AccountId, ConversationId, CustomerId, MenuItemId, MenuVariant, MessageId, Money,
+    PaymentMethodId, PhoneNumber, text_enum,
 };
 
 /// A customer who wrote to one of the store's numbers.
@@ -39,6 +39,8 @@ pub struct Conversation {
     pub context: serde_json::Value,
     /// The customer's last message: the 24-hour window runs from here.
     pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The owner took over: nothing automatic is sent until they resume the agent.
+    pub agent_paused: bool,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -182,6 +184,10 @@ pub struct Message {
     pub in_reply_to: Option<MessageId>,
     /// Inbound: when the conversation handler finished with it (its replies are saved).
     pub handled_at: Option<DateTime<Utc>>,
+    /// Inbound voice note: what the customer said, as transcribed.
+    pub transcript: Option<String>,
+    /// Inbound media kept by us (payment screenshots): the media store key.
+    pub media_path: Option<String>,
 }
 
 impl Message {
@@ -207,6 +213,8 @@ impl Message {
             idempotency_key: None,
             in_reply_to: None,
             handled_at: None,
+            transcript: None,
+            media_path: None,
         }
     }
 }
@@ -265,8 +273,10 @@ pub struct MenuItem {
     pub description: Option<String>,
     /// Category ("Burgers").
     pub category: Option<String>,
-    /// Price.
+    /// Price (of the first variant, when there are variants).
     pub price: Money,
+    /// Priced variants; empty when the item has one price.
+    pub variants: Vec<MenuVariant>,
     /// Can be ordered now.
     pub available: bool,
     /// Created.
@@ -304,8 +314,10 @@ pub struct PaymentMethod {
     pub kind: PaymentMethodKind,
     /// Shown to the customer ("Meezan Bank").
     pub label: String,
-    /// Where to pay (account title and number, wallet number).
+    /// Where to pay (account title and number, IBAN, wallet number).
     pub details: String,
+    /// What the customer should do ("Send the screenshot here after paying").
+    pub instructions: Option<String>,
     /// Offered now.
     pub active: bool,
     /// Created.

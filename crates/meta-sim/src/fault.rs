@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Which Graph endpoint a fault applies to.
+/// Which endpoint a fault applies to (Graph, or the OpenAI-compatible side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
@@ -32,6 +32,15 @@ pub enum Endpoint {
     MediaDownload,
     /// `/{waba}/message_templates`.
     Templates,
+    /// OpenAI `POST /v1/chat/completions` (never hit by `Any`, which is Graph only).
+    #[serde(rename = "openai_chat")]
+    OpenAiChat,
+    /// OpenAI `POST /v1/audio/transcriptions` (never hit by `Any`).
+    #[serde(rename = "openai_transcriptions")]
+    OpenAiTranscriptions,
+    /// OpenAI `POST /v1/audio/speech` (never hit by `Any`).
+    #[serde(rename = "openai_speech")]
+    OpenAiSpeech,
 }
 
 /// What goes wrong.
@@ -113,6 +122,16 @@ pub(crate) fn take(rules: &mut Vec<FaultRule>, endpoint: Option<Endpoint>) -> Op
     let idx = rules
         .iter()
         .position(|r| r.endpoint == Endpoint::Any || Some(r.endpoint) == endpoint)?;
+    take_at(rules, idx)
+}
+
+/// Takes the first rule for exactly `endpoint` (no `Any`), counting it down.
+pub(crate) fn take_exact(rules: &mut Vec<FaultRule>, endpoint: Endpoint) -> Option<Fault> {
+    let idx = rules.iter().position(|r| r.endpoint == endpoint)?;
+    take_at(rules, idx)
+}
+
+fn take_at(rules: &mut Vec<FaultRule>, idx: usize) -> Option<Fault> {
     let rule = rules.get_mut(idx)?;
     let fault = rule.fault.clone();
     if let Some(n) = rule.times.as_mut() {

@@ -11,6 +11,10 @@
 //! accepted send, and customer messages injected through [`SimHandle::customer_message`] or
 //! `POST /_sim/webhooks/messages` (see [`webhook`]).
 //!
+//! The same server also answers as an OpenAI-compatible API (`/v1/chat/completions`,
+//! `/v1/audio/transcriptions`, `/v1/audio/speech`) for the agent and speech adapters: see
+//! [`openai`] and [`MetaSim::openai_base_url`].
+//!
 //! Start one with [`MetaSim::start`], drive it with the [`SimHandle`] from
 //! [`MetaSim::handle`], or mount it into another actix app with [`configure`].
 
@@ -20,6 +24,7 @@ mod fault;
 mod graph;
 mod handle;
 mod model;
+pub mod openai;
 mod state;
 pub mod testing;
 mod util;
@@ -34,11 +39,13 @@ pub use model::{
     MediaMeta, ReadReceipt, RequestRecord, SeedNumber, SeedTemplate, SeedWaba, SentRecord,
     Subscription, TokenSeed,
 };
+pub use openai::{ChatReply, OpenAiEndpoint, OpenAiRequest, ScriptedChat, ScriptedToolCall};
 
 /// The simulator's routes, for mounting in any actix `App` or `Scope` (every route works
 /// under a prefix). URLs the sim generates use [`SimHandle::set_public_base_url`].
 pub fn configure(handle: SimHandle) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        openai::register(cfg, &handle);
         control::register(cfg, &handle);
         let h = handle.clone();
         cfg.route(
@@ -124,6 +131,13 @@ impl MetaSim {
     #[must_use]
     pub fn graph_url(&self) -> String {
         format!("{}/{}", self.base_url, self.handle.config().graph_version)
+    }
+
+    /// The OpenAI-compatible base, `http://127.0.0.1:PORT/v1` (what an OpenAI client calls
+    /// `base_url`).
+    #[must_use]
+    pub fn openai_base_url(&self) -> String {
+        format!("{}/v1", self.base_url)
     }
 
     /// The shared state handle.

@@ -123,6 +123,11 @@ async fn main() -> anyhow::Result<()> {
     let sim = MetaSim::start_on(config, &format!("{}:{}", args.host, args.port)).await?;
     let addr = sim.base_url();
     println!("meta-sim listening on {addr}");
+    tracing::info!(
+        base_url = %sim.openai_base_url(),
+        api_key = omni_meta_sim::openai::DEFAULT_API_KEY,
+        "OpenAI-compatible API (simulated key)"
+    );
     if let Some(url) = sim.handle().webhook_target() {
         tracing::info!(%url, "delivering webhooks");
     }

@@ -41,6 +41,8 @@ pub(crate) struct SimState {
     pub faults: Vec<FaultRule>,
     /// Webhooks the simulator sent on its own, and their HTTP client.
     pub webhooks: WebhookLog,
+    /// The OpenAI-compatible endpoints' script, transcripts, key and log.
+    pub openai: crate::openai::OpenAiState,
     next_id: u64,
 }
 
@@ -172,6 +174,7 @@ impl SimState {
             media_urls: HashMap::new(),
             faults: Vec::new(),
             webhooks: WebhookLog::default(),
+            openai: crate::openai::OpenAiState::default(),
             next_id: 0,
         }
     }

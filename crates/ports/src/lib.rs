@@ -7,6 +7,7 @@ mod agent;
 mod central_repo;
 mod cipher;
 mod clock;
+mod commerce;
 mod error;
 mod inbox;
 mod media;
@@ -18,10 +19,14 @@ mod secret_tokens;
 mod tenant_repo;
 
 pub use account_events::{AccountEvent, AccountEventRepo};
-pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
+pub use agent::{
+    ActionRejected, AgentAction, AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort,
+    Button, CustomerInput, ListRow, RejectReason, SpeechPort, StoreProfile,
+};
 pub use central_repo::{AccountSecrets, CentralRepo};
 pub use cipher::{ACCESS_TOKEN_FIELD, CipherError, TokenCipher, VERIFY_TOKEN_FIELD, secret_aad};
 pub use clock::Clock;
+pub use commerce::{CommerceRepo, OrderFilter};
 pub use error::{BoxError, RepoError, error_chain};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
@@ -32,4 +37,6 @@ pub use owner_auth::{
 };
 pub use password::{PasswordError, PasswordHasherPort};
 pub use secret_tokens::{RandomError, SecretTokens};
-pub use tenant_repo::{InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};
+pub use tenant_repo::{
+    Completion, InboundRecord, OrderWrite, RecordedInbound, StatusOutcome, TenantRepoPort,
+};

@@ -40,6 +40,49 @@ pub struct RecordedInbound {
     pub replies: Vec<Message>,
 }
 
+/// An order change saved together with something else (a turn of the conversation, an owner
+/// action's messages).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderWrite {
+    /// A new order (a cart opened by this message).
+    Insert(Order),
+    /// A changed order, saved only if its stored statuses still equal these (someone else, the
+    /// owner or another message, did not change it first).
+    Update {
+        /// The order as it should be.
+        order: Order,
+        /// Its fulfilment status when it was read.
+        expected_status: OrderStatus,
+        /// Its payment status when it was read.
+        expected_payment: PaymentStatus,
+    },
+}
+
+impl OrderWrite {
+    /// The order written.
+    #[must_use]
+    pub const fn order(&self) -> &Order {
+        match self {
+            Self::Insert(o) | Self::Update { order: o, .. } => o,
+        }
+    }
+}
+
+/// Everything the handling of one inbound message saves, in one tenant transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// The conversation's state, context and agent pause flag.
+    pub conversation: Conversation,
+    /// The order change, when any.
+    pub order: Option<OrderWrite>,
+    /// The replies (queued outbound messages with idempotency keys).
+    pub replies: Vec<Message>,
+    /// What a voice note said.
+    pub transcript: Option<String>,
+    /// Where the inbound media was kept (payment screenshots).
+    pub media_path: Option<String>,
+}
+
 /// What a status did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
@@ -206,17 +249,18 @@ pub trait TenantRepoPort: Send + Sync {
     ) -> Result<RecordedInbound, RepoError>;
 
     /// Finishes handling an inbound message in one transaction: saves the conversation's
-    /// state and context, the replies (an idempotency key already stored is skipped), and
-    /// marks the inbound message handled. Returns the replies as stored.
+    /// state, context and pause flag, the order change, the replies (an idempotency key
+    /// already stored is skipped), the transcript and media path, and marks the inbound
+    /// message handled. Returns the replies as stored.
     ///
     /// # Errors
-    /// `NotFound` when the inbound message or conversation does not exist.
+    /// `NotFound` when the inbound message or conversation does not exist; `Conflict` when
+    /// the order changed meanwhile (nothing is written; the caller decides again).
     async fn complete_inbound(
         &self,
         store: StoreId,
         inbound: MessageId,
-        conversation: &Conversation,
-        replies: &[Message],
+        completion: &Completion,
         at: DateTime<Utc>,
     ) -> Result<Vec<Message>, RepoError>;
 

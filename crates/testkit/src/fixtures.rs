@@ -167,6 +167,7 @@ pub fn conversation(customer: CustomerId, account: AccountId) -> Conversation {
         state: "greeting".into(),
         context: serde_json::json!({ "language": "ur", "cart": [] }),
         last_inbound_at: Some(at),
+        agent_paused: false,
         created_at: at,
         updated_at: at,
     }
@@ -239,6 +240,7 @@ pub fn menu_item(name: &str, category: Option<&str>, price_paisa: i64) -> MenuIt
         description: None,
         category: category.map(str::to_owned),
         price: Money::pkr_paisa(price_paisa),
+        variants: Vec::new(),
         available: true,
         created_at: now(),
     }
@@ -252,6 +254,7 @@ pub fn payment_method(kind: PaymentMethodKind) -> PaymentMethod {
         kind,
         label: kind.as_str().replace('_', " "),
         details: format!("Account 0300{}", random_digits(7)),
+        instructions: Some("Send the screenshot here after paying.".into()),
         active: true,
         created_at: now(),
     }

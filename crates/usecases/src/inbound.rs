@@ -21,10 +21,10 @@ use omni_domain::{
     WabaId, WhatsappAccount,
 };
 use omni_ports::meta::webhook::{DeliveryStatus, InboundMessage, StatusUpdate, WebhookEvent};
-use omni_ports::meta::{OutboundContent, OutboundMessage, Recipient};
+use omni_ports::meta::{MediaKind, MediaSource, OutboundContent, OutboundMessage, Recipient};
 use omni_ports::{
-    AccountEvent, AccountEventRepo, CentralRepo, Clock, InboundRecord, InboxEvent, InboxOutcome,
-    Initiator, NewOutboxMessage, OutboxRepo, RepoError, TenantRepoPort,
+    AccountEvent, AccountEventRepo, CentralRepo, Clock, Completion, InboundRecord, InboxEvent,
+    InboxOutcome, Initiator, NewOutboxMessage, OrderWrite, OutboxRepo, RepoError, TenantRepoPort,
 };
 
 /// The customer service window: free-form messages only this long after the customer's last
@@ -72,10 +72,30 @@ pub struct Turn<'a> {
 /// What the handler decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    /// The conversation to save (state, context).
+    /// The conversation to save (state, context, agent pause flag).
     pub conversation: Conversation,
     /// Replies to send, in order.
     pub replies: Vec<OutboundContent>,
+    /// The order change, saved in the same tenant transaction.
+    pub order: Option<OrderWrite>,
+    /// What a voice note said, kept with the message.
+    pub transcript: Option<String>,
+    /// Where the message's media was kept (payment screenshots).
+    pub media_path: Option<String>,
+}
+
+impl Decision {
+    /// Replies only; the conversation as it was.
+    #[must_use]
+    pub fn replies(conversation: Conversation, replies: Vec<OutboundContent>) -> Self {
+        Self {
+            conversation,
+            replies,
+            order: None,
+            transcript: None,
+            media_path: None,
+        }
+    }
 }
 
 /// Answers customers. The AI agent implements it; until then [`AutoReply`] does.
@@ -113,16 +133,16 @@ impl AutoReply {
 impl ConversationHandler for AutoReply {
     async fn handle(&self, turn: &Turn<'_>) -> Result<Decision, ProcessError> {
         let reply = self.tenants.auto_reply(turn.store).await?;
-        Ok(Decision {
-            conversation: turn.conversation.clone(),
-            replies: reply
+        Ok(Decision::replies(
+            turn.conversation.clone(),
+            reply
                 .into_iter()
                 .map(|body| OutboundContent::Text {
                     body,
                     preview_url: false,
                 })
                 .collect(),
-        })
+        ))
     }
 }
 
@@ -419,10 +439,7 @@ impl InboxProcessor {
                 self.handler.handle(&turn).await?
             }
             // Inactive, or the legacy number without an account: kept, not answered.
-            None => Decision {
-                conversation: stored.conversation.clone(),
-                replies: Vec::new(),
-            },
+            None => Decision::replies(stored.conversation.clone(), Vec::new()),
         };
         let drafts: Vec<Message> = decision
             .replies
@@ -443,16 +460,18 @@ impl InboxProcessor {
                 reply
             })
             .collect();
+        let completion = Completion {
+            conversation: decision.conversation,
+            order: decision.order,
+            replies: drafts,
+            transcript: decision.transcript,
+            media_path: decision.media_path,
+        };
         let saved = self
             .tenants
-            .complete_inbound(
-                route.store,
-                stored.message.id,
-                &decision.conversation,
-                &drafts,
-                now,
-            )
+            .complete_inbound(route.store, stored.message.id, &completion, now)
             .await?;
+        let drafts = completion.replies;
         Ok(saved
             .into_iter()
             .map(|s| {
@@ -768,6 +787,24 @@ fn body_of(content: &OutboundContent) -> MessageBody {
             message_id: message_id.clone(),
             emoji: Some(emoji.clone()),
         },
+        OutboundContent::Media {
+            kind: MediaKind::Audio,
+            source: MediaSource::Id(media_id),
+            voice,
+            ..
+        } => MessageBody::Audio {
+            media_id: media_id.clone(),
+            voice: *voice,
+        },
+        OutboundContent::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Id(media_id),
+            caption,
+            ..
+        } => MessageBody::Image {
+            media_id: media_id.clone(),
+            caption: caption.clone(),
+        },
         OutboundContent::Media { kind, .. } => MessageBody::Other {
             kind: kind.as_str().to_owned(),
         },
@@ -799,6 +836,20 @@ fn content_of(body: &MessageBody) -> OutboundContent {
         MessageBody::Reaction { message_id, emoji } => OutboundContent::Reaction {
             message_id: message_id.clone(),
             emoji: emoji.clone().unwrap_or_default(),
+        },
+        MessageBody::Audio { media_id, voice } => OutboundContent::Media {
+            kind: MediaKind::Audio,
+            source: MediaSource::Id(media_id.clone()),
+            caption: None,
+            filename: None,
+            voice: *voice,
+        },
+        MessageBody::Image { media_id, caption } => OutboundContent::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Id(media_id.clone()),
+            caption: caption.clone(),
+            filename: None,
+            voice: false,
         },
         other => OutboundContent::Text {
             body: format!("[{}]", other.kind()),

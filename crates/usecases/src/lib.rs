@@ -1,6 +1,8 @@
 //! Use cases: orchestration over the ports. No framework, driver or HTTP types here.
 
 mod accounts;
+pub mod agent;
+mod commerce;
 pub mod inbound;
 mod legacy;
 mod onboarding;
@@ -10,6 +12,9 @@ mod registry;
 mod rotation;
 
 pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};
+pub use commerce::{
+    Commerce, CommerceError, MenuItemInput, Notice, OrderDetail, OrderUpdate, PaymentMethodInput,
+};
 pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
 pub use onboarding::{
     CallbackParams, ConnectOutcome, Onboarding, OnboardingConfig, OnboardingError, SignupHints,

@@ -12,9 +12,34 @@ use omni_domain::{
     Message, MessageId, MessageStatus, Order, OrderId, OrderStatus, PaymentMethod, PaymentMethodId,
     PaymentStatus, StoreId, TenantLocation,
 };
-use omni_ports::{InboundRecord, RecordedInbound, RepoError, StatusOutcome, TenantRepoPort};
+use omni_ports::{
+    Completion, InboundRecord, OrderWrite, RecordedInbound, RepoError, StatusOutcome,
+    TenantRepoPort,
+};
 
 use crate::lock;
+
+/// Whether an order write would succeed: an insert needs a new id, an update the expected
+/// statuses (the SQL adapters' compare and set).
+fn check_order_write(t: &Tenant, write: &OrderWrite) -> Result<(), RepoError> {
+    match write {
+        OrderWrite::Insert(order) if t.orders.contains_key(&order.id) => {
+            Err(RepoError::conflict("order exists"))
+        }
+        OrderWrite::Insert(_) => Ok(()),
+        OrderWrite::Update {
+            order,
+            expected_status,
+            expected_payment,
+        } => {
+            let row = t.orders.get(&order.id).ok_or(RepoError::NotFound)?;
+            if row.status() != *expected_status || row.payment.status() != *expected_payment {
+                return Err(RepoError::conflict("order changed concurrently"));
+            }
+            Ok(())
+        }
+    }
+}
 
 /// One store's tenant database.
 #[derive(Debug, Default)]
@@ -414,6 +439,7 @@ impl TenantRepoPort for InMemoryTenantRepo {
                         state: "new".into(),
                         context: serde_json::Value::Object(serde_json::Map::new()),
                         last_inbound_at: Some(inbound.at),
+                        agent_paused: false,
                         created_at: inbound.at,
                         updated_at: inbound.at,
                     };
@@ -451,10 +477,11 @@ impl TenantRepoPort for InMemoryTenantRepo {
         &self,
         store: StoreId,
         inbound: MessageId,
-        conversation: &Conversation,
-        replies: &[Message],
+        completion: &Completion,
         at: DateTime<Utc>,
     ) -> Result<Vec<Message>, RepoError> {
+        let conversation = &completion.conversation;
+        let replies = &completion.replies;
         self.with(store, |t| {
             // Check everything first: nothing is written when a call fails.
             if !t.messages.contains_key(&inbound)
@@ -465,13 +492,21 @@ impl TenantRepoPort for InMemoryTenantRepo {
             {
                 return Err(RepoError::NotFound);
             }
+            if let Some(write) = &completion.order {
+                check_order_write(t, write)?;
+            }
             let row = t
                 .conversations
                 .get_mut(&conversation.id)
                 .ok_or(RepoError::NotFound)?;
             row.state.clone_from(&conversation.state);
             row.context.clone_from(&conversation.context);
+            row.agent_paused = conversation.agent_paused;
             row.updated_at = conversation.updated_at;
+            if let Some(write) = &completion.order {
+                let order = write.order().clone();
+                t.orders.insert(order.id, order);
+            }
 
             let mut stored = Vec::with_capacity(replies.len());
             for reply in replies {
@@ -496,6 +531,8 @@ impl TenantRepoPort for InMemoryTenantRepo {
                 && m.handled_at.is_none()
             {
                 m.handled_at = Some(at);
+                m.transcript.clone_from(&completion.transcript);
+                m.media_path.clone_from(&completion.media_path);
             }
             Ok(stored)
         })

@@ -120,8 +120,12 @@ fn content(c: &OutboundContent) -> (&'static str, Value) {
             source,
             caption,
             filename,
+            voice,
         } => {
             let mut m = media_object(source);
+            if *voice && matches!(kind, MediaKind::Audio) {
+                m.insert("voice".into(), json!(true));
+            }
             if !matches!(kind, MediaKind::Audio | MediaKind::Sticker) {
                 put(&mut m, "caption", caption.as_ref().map(|c| json!(c)));
             }
@@ -393,10 +397,25 @@ mod tests {
                 source: MediaSource::Id("77".into()),
                 caption: Some("ignored".into()),
                 filename: None,
+                voice: false,
             },
             ..OutboundMessage::text(to(), "")
         };
         assert_eq!(message_body(&audio)["audio"], json!({ "id": "77" }));
+        let voice = OutboundMessage {
+            content: OutboundContent::Media {
+                kind: MediaKind::Audio,
+                source: MediaSource::Id("78".into()),
+                caption: None,
+                filename: None,
+                voice: true,
+            },
+            ..OutboundMessage::text(to(), "")
+        };
+        assert_eq!(
+            message_body(&voice)["audio"],
+            json!({ "id": "78", "voice": true })
+        );
 
         let template = OutboundMessage {
             content: OutboundContent::Template {
@@ -444,6 +463,7 @@ mod tests {
             source,
             caption: Some("Your receipt".into()),
             filename: Some("receipt.pdf".into()),
+            voice: false,
         }
     }
 

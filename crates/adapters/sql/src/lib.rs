@@ -5,6 +5,7 @@
 mod account_events;
 mod admin;
 mod central;
+mod commerce;
 mod convert;
 pub mod db;
 mod inbox;

@@ -170,6 +170,7 @@ pub mod tenant {
             last_inbound_at -> Nullable<Timestamp>,
             created_at -> Timestamp,
             updated_at -> Timestamp,
+            agent_paused -> Bool,
         }
     }
 
@@ -188,6 +189,8 @@ pub mod tenant {
             idempotency_key -> Nullable<Text>,
             in_reply_to -> Nullable<Text>,
             handled_at -> Nullable<Timestamp>,
+            transcript -> Nullable<Text>,
+            media_path -> Nullable<Text>,
         }
     }
 
@@ -201,6 +204,8 @@ pub mod tenant {
             currency -> Text,
             available -> Bool,
             created_at -> Timestamp,
+            variants -> Text,
+            updated_at -> Nullable<Timestamp>,
         }
     }
 
@@ -212,6 +217,7 @@ pub mod tenant {
             details -> Text,
             active -> Bool,
             created_at -> Timestamp,
+            instructions -> Nullable<Text>,
         }
     }
 
@@ -233,6 +239,11 @@ pub mod tenant {
             conversation_context -> Text,
             created_at -> Timestamp,
             updated_at -> Timestamp,
+            delivery_location -> Nullable<Text>,
+            delivery_fee_minor -> BigInt,
+            rider -> Nullable<Text>,
+            payment_proof_sha256 -> Nullable<Text>,
+            proof_reuse_of -> Nullable<Text>,
         }
     }
 
@@ -244,6 +255,7 @@ pub mod tenant {
             name -> Text,
             unit_price_minor -> BigInt,
             quantity -> Integer,
+            variant -> Nullable<Text>,
         }
     }
 
@@ -261,6 +273,25 @@ pub mod tenant {
             id -> Integer,
             reply -> Text,
             updated_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        store_settings (id) {
+            id -> Integer,
+            delivery_fee_minor -> BigInt,
+            min_order_minor -> BigInt,
+            currency -> Text,
+            voice_replies -> Bool,
+            rider_template -> Nullable<Text>,
+            updated_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        agent_usage (day) {
+            day -> Text,
+            tokens -> BigInt,
         }
     }
 }

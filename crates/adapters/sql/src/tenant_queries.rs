@@ -14,7 +14,10 @@ use omni_domain::{
     Message, MessageId, MessageStatus, Money, Order, OrderId, OrderItem, OrderStatus, Payment,
     PaymentMethod, PaymentStatus, StoreId, TenantLocation,
 };
-use omni_ports::{InboundRecord, RecordedInbound, RepoError, StatusOutcome, TenantRepoPort};
+use omni_ports::{
+    Completion, InboundRecord, OrderWrite, RecordedInbound, RepoError, StatusOutcome,
+    TenantRepoPort,
+};
 
 use crate::central::parse_phone;
 use crate::convert::{json, parse, to_json, ts, utc};
@@ -27,16 +30,16 @@ use crate::tenant::SqlTenantRepo;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
-struct CustomerRow {
-    id: String,
-    wa_id: String,
-    phone: Option<String>,
-    name: Option<String>,
-    created_at: NaiveDateTime,
+pub(crate) struct CustomerRow {
+    pub(crate) id: String,
+    pub(crate) wa_id: String,
+    pub(crate) phone: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
 }
 
 impl CustomerRow {
-    fn into_domain(self) -> Result<Customer, RepoError> {
+    pub(crate) fn into_domain(self) -> Result<Customer, RepoError> {
         Ok(Customer {
             id: parse("customers.id", &self.id)?,
             wa_id: self.wa_id,
@@ -52,19 +55,20 @@ impl CustomerRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = conversations)]
-struct ConversationRow {
-    id: String,
-    customer_id: String,
-    account_id: String,
-    state: String,
-    context: String,
-    last_inbound_at: Option<NaiveDateTime>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+pub(crate) struct ConversationRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) account_id: String,
+    pub(crate) state: String,
+    pub(crate) context: String,
+    pub(crate) last_inbound_at: Option<NaiveDateTime>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) agent_paused: bool,
 }
 
 impl ConversationRow {
-    fn from_domain(c: &Conversation) -> Self {
+    pub(crate) fn from_domain(c: &Conversation) -> Self {
         Self {
             id: c.id.to_string(),
             customer_id: c.customer_id.to_string(),
@@ -74,10 +78,11 @@ impl ConversationRow {
             last_inbound_at: c.last_inbound_at.map(ts),
             created_at: ts(c.created_at),
             updated_at: ts(c.updated_at),
+            agent_paused: c.agent_paused,
         }
     }
 
-    fn into_domain(self) -> Result<Conversation, RepoError> {
+    pub(crate) fn into_domain(self) -> Result<Conversation, RepoError> {
         Ok(Conversation {
             id: parse("conversations.id", &self.id)?,
             customer_id: parse("conversations.customer_id", &self.customer_id)?,
@@ -85,6 +90,7 @@ impl ConversationRow {
             state: self.state,
             context: json("conversations.context", &self.context)?,
             last_inbound_at: self.last_inbound_at.map(utc),
+            agent_paused: self.agent_paused,
             created_at: utc(self.created_at),
             updated_at: utc(self.updated_at),
         })
@@ -93,24 +99,26 @@ impl ConversationRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = messages)]
-struct MessageRow {
-    id: String,
-    conversation_id: String,
-    direction: String,
-    wamid: Option<String>,
-    kind: String,
-    body: String,
-    created_at: NaiveDateTime,
-    status: Option<String>,
-    status_at: Option<NaiveDateTime>,
-    error: Option<String>,
-    idempotency_key: Option<String>,
-    in_reply_to: Option<String>,
-    handled_at: Option<NaiveDateTime>,
+pub(crate) struct MessageRow {
+    pub(crate) id: String,
+    pub(crate) conversation_id: String,
+    pub(crate) direction: String,
+    pub(crate) wamid: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) body: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) status: Option<String>,
+    pub(crate) status_at: Option<NaiveDateTime>,
+    pub(crate) error: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) in_reply_to: Option<String>,
+    pub(crate) handled_at: Option<NaiveDateTime>,
+    pub(crate) transcript: Option<String>,
+    pub(crate) media_path: Option<String>,
 }
 
 impl MessageRow {
-    fn from_domain(m: &Message) -> Self {
+    pub(crate) fn from_domain(m: &Message) -> Self {
         Self {
             id: m.id.to_string(),
             conversation_id: m.conversation_id.to_string(),
@@ -125,10 +133,12 @@ impl MessageRow {
             idempotency_key: m.idempotency_key.clone(),
             in_reply_to: m.in_reply_to.map(|id| id.to_string()),
             handled_at: m.handled_at.map(ts),
+            transcript: m.transcript.clone(),
+            media_path: m.media_path.clone(),
         }
     }
 
-    fn into_domain(self) -> Result<Message, RepoError> {
+    pub(crate) fn into_domain(self) -> Result<Message, RepoError> {
         Ok(Message {
             id: parse("messages.id", &self.id)?,
             conversation_id: parse("messages.conversation_id", &self.conversation_id)?,
@@ -148,6 +158,8 @@ impl MessageRow {
                 .map(|id| parse("messages.in_reply_to", &id))
                 .transpose()?,
             handled_at: self.handled_at.map(utc),
+            transcript: self.transcript,
+            media_path: self.media_path,
         })
     }
 }
@@ -194,7 +206,7 @@ impl InboundRows {
     }
 }
 
-fn messages_of(rows: Vec<MessageRow>) -> Result<Vec<Message>, RepoError> {
+pub(crate) fn messages_of(rows: Vec<MessageRow>) -> Result<Vec<Message>, RepoError> {
     rows.into_iter().map(MessageRow::into_domain).collect()
 }
 
@@ -233,8 +245,13 @@ macro_rules! write_transaction {
     };
 }
 
+pub(crate) use write_transaction;
+
 /// Takes a Postgres advisory lock on `key` until the transaction ends.
-async fn pg_advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> Result<(), DbError> {
+pub(crate) async fn pg_advisory_lock(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+) -> Result<(), DbError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<diesel::sql_types::Text, _>(key)
         .execute(conn)
@@ -244,19 +261,36 @@ async fn pg_advisory_lock(conn: &mut AsyncPgConnection, key: &str) -> Result<(),
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = menu_items)]
-struct MenuItemRow {
-    id: String,
-    name: String,
-    description: Option<String>,
-    category: Option<String>,
-    price_minor: i64,
-    currency: String,
-    available: bool,
-    created_at: NaiveDateTime,
+pub(crate) struct MenuItemRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) category: Option<String>,
+    pub(crate) price_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) available: bool,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) variants: String,
+    pub(crate) updated_at: Option<NaiveDateTime>,
 }
 
 impl MenuItemRow {
-    fn into_domain(self) -> Result<MenuItem, RepoError> {
+    pub(crate) fn from_domain(item: &MenuItem, at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            id: item.id.to_string(),
+            name: item.name.clone(),
+            description: item.description.clone(),
+            category: item.category.clone(),
+            price_minor: item.price.minor(),
+            currency: item.price.currency().as_str().to_owned(),
+            available: item.available,
+            created_at: ts(item.created_at),
+            variants: to_json(&item.variants),
+            updated_at: at.map(ts),
+        }
+    }
+
+    pub(crate) fn into_domain(self) -> Result<MenuItem, RepoError> {
         Ok(MenuItem {
             id: parse("menu_items.id", &self.id)?,
             name: self.name,
@@ -266,6 +300,7 @@ impl MenuItemRow {
                 self.price_minor,
                 currency("menu_items.currency", &self.currency)?,
             ),
+            variants: json("menu_items.variants", &self.variants)?,
             available: self.available,
             created_at: utc(self.created_at),
         })
@@ -278,22 +313,36 @@ fn currency(column: &str, raw: &str) -> Result<Currency, RepoError> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = payment_methods)]
-struct PaymentMethodRow {
-    id: String,
-    kind: String,
-    label: String,
-    details: String,
-    active: bool,
-    created_at: NaiveDateTime,
+pub(crate) struct PaymentMethodRow {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) label: String,
+    pub(crate) details: String,
+    pub(crate) active: bool,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) instructions: Option<String>,
 }
 
 impl PaymentMethodRow {
-    fn into_domain(self) -> Result<PaymentMethod, RepoError> {
+    pub(crate) fn from_domain(m: &PaymentMethod) -> Self {
+        Self {
+            id: m.id.to_string(),
+            kind: m.kind.as_str().to_owned(),
+            label: m.label.clone(),
+            details: m.details.clone(),
+            active: m.active,
+            created_at: ts(m.created_at),
+            instructions: m.instructions.clone(),
+        }
+    }
+
+    pub(crate) fn into_domain(self) -> Result<PaymentMethod, RepoError> {
         Ok(PaymentMethod {
             id: parse("payment_methods.id", &self.id)?,
             kind: parse("payment_methods.kind", &self.kind)?,
             label: self.label,
             details: self.details,
+            instructions: self.instructions,
             active: self.active,
             created_at: utc(self.created_at),
         })
@@ -302,37 +351,43 @@ impl PaymentMethodRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = orders)]
-struct OrderRow {
-    id: String,
-    customer_id: String,
-    conversation_id: Option<String>,
-    account_id: Option<String>,
-    status: String,
-    currency: String,
-    total_minor: i64,
-    delivery_address: Option<String>,
-    payment_status: String,
-    payment_method_id: Option<String>,
-    payment_proof_path: Option<String>,
-    payment_rejection_reason: Option<String>,
-    conversation_state: String,
-    conversation_context: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+pub(crate) struct OrderRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) conversation_id: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) status: String,
+    pub(crate) currency: String,
+    pub(crate) total_minor: i64,
+    pub(crate) delivery_address: Option<String>,
+    pub(crate) payment_status: String,
+    pub(crate) payment_method_id: Option<String>,
+    pub(crate) payment_proof_path: Option<String>,
+    pub(crate) payment_rejection_reason: Option<String>,
+    pub(crate) conversation_state: String,
+    pub(crate) conversation_context: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) delivery_location: Option<String>,
+    pub(crate) delivery_fee_minor: i64,
+    pub(crate) rider: Option<String>,
+    pub(crate) payment_proof_sha256: Option<String>,
+    pub(crate) proof_reuse_of: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = order_items)]
-struct OrderItemRow {
-    order_id: String,
-    line_no: i32,
-    menu_item_id: String,
-    name: String,
-    unit_price_minor: i64,
-    quantity: i32,
+pub(crate) struct OrderItemRow {
+    pub(crate) order_id: String,
+    pub(crate) line_no: i32,
+    pub(crate) menu_item_id: String,
+    pub(crate) name: String,
+    pub(crate) unit_price_minor: i64,
+    pub(crate) quantity: i32,
+    pub(crate) variant: Option<String>,
 }
 
-fn order_rows(order: &Order) -> Result<(OrderRow, Vec<OrderItemRow>), RepoError> {
+pub(crate) fn order_rows(order: &Order) -> Result<(OrderRow, Vec<OrderItemRow>), RepoError> {
     let total = order
         .total()
         .map_err(|e| RepoError::conflict(format!("order total: {e}")))?;
@@ -353,6 +408,11 @@ fn order_rows(order: &Order) -> Result<(OrderRow, Vec<OrderItemRow>), RepoError>
         conversation_context: to_json(&order.conversation_context),
         created_at: ts(order.created_at),
         updated_at: ts(order.updated_at),
+        delivery_location: order.delivery_location.as_ref().map(to_json),
+        delivery_fee_minor: order.delivery_fee.minor(),
+        rider: order.rider.as_ref().map(to_json),
+        payment_proof_sha256: order.payment.proof_sha256().map(str::to_owned),
+        proof_reuse_of: order.proof_reuse_of.map(|o| o.to_string()),
     };
     let items = order
         .items
@@ -368,13 +428,14 @@ fn order_rows(order: &Order) -> Result<(OrderRow, Vec<OrderItemRow>), RepoError>
                 unit_price_minor: item.unit_price.minor(),
                 quantity: i32::try_from(item.quantity)
                     .map_err(|_| RepoError::conflict("order quantity out of range"))?,
+                variant: item.variant.clone(),
             })
         })
         .collect::<Result<Vec<_>, RepoError>>()?;
     Ok((row, items))
 }
 
-fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError> {
+pub(crate) fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError> {
     let currency = currency("orders.currency", &row.currency)?;
     let payment = Payment::restore(
         parse("orders.payment_status", &row.payment_status)?,
@@ -382,6 +443,7 @@ fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError>
             .map(|m| parse("orders.payment_method_id", &m))
             .transpose()?,
         row.payment_proof_path,
+        row.payment_proof_sha256,
         row.payment_rejection_reason,
     )
     .map_err(|e| RepoError::Corrupt(format!("orders.payment: {e}")))?;
@@ -402,6 +464,16 @@ fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError>
         .map(|a| parse("orders.account_id", &a))
         .transpose()?;
     order.delivery_address = row.delivery_address;
+    order.delivery_location = row
+        .delivery_location
+        .map(|l| json("orders.delivery_location", &l))
+        .transpose()?;
+    order.delivery_fee = Money::from_minor(row.delivery_fee_minor, currency);
+    order.rider = row.rider.map(|r| json("orders.rider", &r)).transpose()?;
+    order.proof_reuse_of = row
+        .proof_reuse_of
+        .map(|o| parse("orders.proof_reuse_of", &o))
+        .transpose()?;
     order.payment = payment;
     order.conversation_state = row.conversation_state;
     order.conversation_context = json("orders.conversation_context", &row.conversation_context)?;
@@ -415,6 +487,7 @@ fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError>
                 unit_price: Money::from_minor(i.unit_price_minor, currency),
                 quantity: u32::try_from(i.quantity)
                     .map_err(|_| RepoError::Corrupt("order_items.quantity".into()))?,
+                variant: i.variant,
             })
         })
         .collect::<Result<_, RepoError>>()?;
@@ -422,7 +495,10 @@ fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order, RepoError>
 }
 
 /// Groups item rows (sorted by order id, line) under their orders, keeping the orders' order.
-fn orders_of(rows: Vec<OrderRow>, items: Vec<OrderItemRow>) -> Result<Vec<Order>, RepoError> {
+pub(crate) fn orders_of(
+    rows: Vec<OrderRow>,
+    items: Vec<OrderItemRow>,
+) -> Result<Vec<Order>, RepoError> {
     let mut by_order: std::collections::HashMap<String, Vec<OrderItemRow>> =
         std::collections::HashMap::new();
     for item in items {
@@ -437,6 +513,167 @@ fn orders_of(rows: Vec<OrderRow>, items: Vec<OrderItemRow>) -> Result<Vec<Order>
             order_of(row, items)
         })
         .collect()
+}
+
+/// Writes an order inside a transaction on `$conn`: with `$expected = None` inserts it and
+/// its lines; with `Some((status, payment))` updates it only if its stored statuses are still
+/// those (compare and set: a concurrent change loses cleanly with `Conflict`) and replaces its
+/// lines. Evaluates to `Result<(), DbError>`.
+macro_rules! write_order {
+    ($conn:ident, $row:expr, $items:expr, $expected:expr) => {{
+        let row: &OrderRow = $row;
+        let items: &[OrderItemRow] = $items;
+        let expected: Option<(omni_domain::OrderStatus, omni_domain::PaymentStatus)> = $expected;
+        let outcome: Result<(), crate::db::DbError> = async {
+            match expected {
+                None => {
+                    diesel::insert_into(crate::schema::tenant::orders::table)
+                        .values(row)
+                        .execute($conn)
+                        .await?;
+                }
+                Some((status, payment)) => {
+                    let n = diesel::update(
+                        crate::schema::tenant::orders::table
+                            .filter(crate::schema::tenant::orders::id.eq(&row.id))
+                            .filter(crate::schema::tenant::orders::status.eq(status.as_str()))
+                            .filter(
+                                crate::schema::tenant::orders::payment_status.eq(payment.as_str()),
+                            ),
+                    )
+                    .set((
+                        (
+                            crate::schema::tenant::orders::conversation_id.eq(&row.conversation_id),
+                            crate::schema::tenant::orders::account_id.eq(&row.account_id),
+                            crate::schema::tenant::orders::status.eq(&row.status),
+                            crate::schema::tenant::orders::total_minor.eq(row.total_minor),
+                            crate::schema::tenant::orders::delivery_address
+                                .eq(&row.delivery_address),
+                            crate::schema::tenant::orders::payment_status.eq(&row.payment_status),
+                            crate::schema::tenant::orders::payment_method_id
+                                .eq(&row.payment_method_id),
+                            crate::schema::tenant::orders::payment_proof_path
+                                .eq(&row.payment_proof_path),
+                            crate::schema::tenant::orders::payment_rejection_reason
+                                .eq(&row.payment_rejection_reason),
+                            crate::schema::tenant::orders::conversation_state
+                                .eq(&row.conversation_state),
+                            crate::schema::tenant::orders::conversation_context
+                                .eq(&row.conversation_context),
+                            crate::schema::tenant::orders::updated_at.eq(row.updated_at),
+                        ),
+                        (
+                            crate::schema::tenant::orders::delivery_location
+                                .eq(&row.delivery_location),
+                            crate::schema::tenant::orders::delivery_fee_minor
+                                .eq(row.delivery_fee_minor),
+                            crate::schema::tenant::orders::rider.eq(&row.rider),
+                            crate::schema::tenant::orders::payment_proof_sha256
+                                .eq(&row.payment_proof_sha256),
+                            crate::schema::tenant::orders::proof_reuse_of.eq(&row.proof_reuse_of),
+                        ),
+                    ))
+                    .execute($conn)
+                    .await?;
+                    if n == 0 {
+                        let exists: i64 = crate::schema::tenant::orders::table
+                            .find(&row.id)
+                            .count()
+                            .get_result($conn)
+                            .await?;
+                        return Err(if exists == 0 {
+                            omni_ports::RepoError::NotFound
+                        } else {
+                            omni_ports::RepoError::conflict("order changed concurrently")
+                        }
+                        .into());
+                    }
+                    diesel::delete(
+                        crate::schema::tenant::order_items::table
+                            .filter(crate::schema::tenant::order_items::order_id.eq(&row.id)),
+                    )
+                    .execute($conn)
+                    .await?;
+                }
+            }
+            // One statement per line: diesel cannot batch-insert through the SQLite wrapper.
+            for item in items {
+                diesel::insert_into(crate::schema::tenant::order_items::table)
+                    .values(item)
+                    .execute($conn)
+                    .await?;
+            }
+            Ok(())
+        }
+        .await;
+        outcome
+    }};
+}
+
+/// Inserts outbound messages inside a transaction on `$conn`, skipping any whose idempotency
+/// key (or id) is stored already, and evaluates to `Result<Vec<MessageRow>, crate::db::DbError>`: the
+/// messages as stored, in the given order.
+macro_rules! insert_outbound {
+    ($conn:ident, $rows:expr) => {{
+        let rows: &[MessageRow] = $rows;
+        let outcome: Result<Vec<MessageRow>, crate::db::DbError> = async {
+            // One statement per message: diesel cannot batch-insert through the SQLite wrapper.
+            for row in rows {
+                diesel::insert_into(crate::schema::tenant::messages::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute($conn)
+                    .await?;
+            }
+            let mut stored = Vec::with_capacity(rows.len());
+            for row in rows {
+                let found: MessageRow = match &row.idempotency_key {
+                    Some(key) => {
+                        crate::schema::tenant::messages::table
+                            .filter(crate::schema::tenant::messages::idempotency_key.eq(key))
+                            .select(MessageRow::as_select())
+                            .first($conn)
+                            .await?
+                    }
+                    None => {
+                        crate::schema::tenant::messages::table
+                            .find(&row.id)
+                            .select(MessageRow::as_select())
+                            .first($conn)
+                            .await?
+                    }
+                };
+                stored.push(found);
+            }
+            Ok(stored)
+        }
+        .await;
+        outcome
+    }};
+}
+pub(crate) use {insert_outbound, write_order};
+
+/// An order write as rows: the order, its lines and the statuses an update expects.
+pub(crate) fn order_write_rows(
+    write: &OrderWrite,
+) -> Result<
+    (
+        OrderRow,
+        Vec<OrderItemRow>,
+        Option<(OrderStatus, PaymentStatus)>,
+    ),
+    RepoError,
+> {
+    let (row, items) = order_rows(write.order())?;
+    let expected = match write {
+        OrderWrite::Insert(_) => None,
+        OrderWrite::Update {
+            expected_status,
+            expected_payment,
+            ..
+        } => Some((*expected_status, *expected_payment)),
+    };
+    Ok((row, items, expected))
 }
 
 /// Moves message `$id` to `$status` (at `$at`; the error too when `$error` is `Some`) if its
@@ -559,6 +796,7 @@ async fn record_inbound_once(
             state: NEW_CONVERSATION_STATE.to_owned(),
             context: "{}".to_owned(),
             last_inbound_at: Some(at),
+            agent_paused: false,
             created_at: at,
             updated_at: at,
         };
@@ -714,6 +952,7 @@ impl TenantRepoPort for SqlTenantRepo {
                     conversations::context.eq(&row.context),
                     conversations::last_inbound_at.eq(row.last_inbound_at),
                     conversations::updated_at.eq(row.updated_at),
+                    conversations::agent_paused.eq(row.agent_paused),
                 ))
                 .execute(conn)
                 .await
@@ -758,16 +997,7 @@ impl TenantRepoPort for SqlTenantRepo {
     }
 
     async fn insert_menu_item(&self, store: StoreId, item: &MenuItem) -> Result<(), RepoError> {
-        let row = MenuItemRow {
-            id: item.id.to_string(),
-            name: item.name.clone(),
-            description: item.description.clone(),
-            category: item.category.clone(),
-            price_minor: item.price.minor(),
-            currency: item.price.currency().as_str().to_owned(),
-            available: item.available,
-            created_at: ts(item.created_at),
-        };
+        let row = MenuItemRow::from_domain(item, None);
         let mut conn = self.pool(store).await?.get().await?;
         db_run!(conn: {
             diesel::insert_into(menu_items::table).values(&row).execute(conn).await
@@ -796,14 +1026,7 @@ impl TenantRepoPort for SqlTenantRepo {
         store: StoreId,
         m: &PaymentMethod,
     ) -> Result<(), RepoError> {
-        let row = PaymentMethodRow {
-            id: m.id.to_string(),
-            kind: m.kind.as_str().to_owned(),
-            label: m.label.clone(),
-            details: m.details.clone(),
-            active: m.active,
-            created_at: ts(m.created_at),
-        };
+        let row = PaymentMethodRow::from_domain(m);
         let mut conn = self.pool(store).await?.get().await?;
         db_run!(conn: {
             diesel::insert_into(payment_methods::table).values(&row).execute(conn).await
@@ -832,12 +1055,7 @@ impl TenantRepoPort for SqlTenantRepo {
         let mut conn = self.pool(store).await?.get().await?;
         db_run!(conn: {
             conn.transaction(async |conn| -> Result<(), DbError> {
-                diesel::insert_into(orders::table).values(&row).execute(conn).await?;
-                // One statement per line: diesel cannot batch-insert through the SQLite wrapper.
-                for item in &items {
-                    diesel::insert_into(order_items::table).values(item).execute(conn).await?;
-                }
-                Ok(())
+                write_order!(conn, &row, &items, None)
             })
             .await
         })
@@ -906,46 +1124,7 @@ impl TenantRepoPort for SqlTenantRepo {
         let mut conn = self.pool(store).await?.get().await?;
         db_run!(conn: {
             conn.transaction(async |conn| -> Result<(), DbError> {
-                // Compare and set on the statuses: a concurrent approve/reject loses cleanly.
-                let n = diesel::update(
-                    orders::table
-                        .filter(orders::id.eq(&row.id))
-                        .filter(orders::status.eq(expected_status.as_str()))
-                        .filter(orders::payment_status.eq(expected_payment.as_str())),
-                )
-                .set((
-                    orders::conversation_id.eq(&row.conversation_id),
-                    orders::account_id.eq(&row.account_id),
-                    orders::status.eq(&row.status),
-                    orders::total_minor.eq(row.total_minor),
-                    orders::delivery_address.eq(&row.delivery_address),
-                    orders::payment_status.eq(&row.payment_status),
-                    orders::payment_method_id.eq(&row.payment_method_id),
-                    orders::payment_proof_path.eq(&row.payment_proof_path),
-                    orders::payment_rejection_reason.eq(&row.payment_rejection_reason),
-                    orders::conversation_state.eq(&row.conversation_state),
-                    orders::conversation_context.eq(&row.conversation_context),
-                    orders::updated_at.eq(row.updated_at),
-                ))
-                .execute(conn)
-                .await?;
-                if n == 0 {
-                    let exists: i64 = orders::table.find(&row.id).count().get_result(conn).await?;
-                    return Err(if exists == 0 {
-                        RepoError::NotFound
-                    } else {
-                        RepoError::conflict("order changed concurrently")
-                    }
-                    .into());
-                }
-                diesel::delete(order_items::table.filter(order_items::order_id.eq(&row.id)))
-                    .execute(conn)
-                    .await?;
-                // One statement per line: diesel cannot batch-insert through the SQLite wrapper.
-                for item in &items {
-                    diesel::insert_into(order_items::table).values(item).execute(conn).await?;
-                }
-                Ok(())
+                write_order!(conn, &row, &items, Some((expected_status, expected_payment)))
             })
             .await
         })
@@ -975,13 +1154,18 @@ impl TenantRepoPort for SqlTenantRepo {
         &self,
         store: StoreId,
         inbound: MessageId,
-        conversation: &Conversation,
-        replies: &[Message],
+        completion: &Completion,
         at: DateTime<Utc>,
     ) -> Result<Vec<Message>, RepoError> {
         let inbound_id = inbound.to_string();
-        let conversation = ConversationRow::from_domain(conversation);
-        let rows: Vec<MessageRow> = replies
+        let conversation = ConversationRow::from_domain(&completion.conversation);
+        let order = completion
+            .order
+            .as_ref()
+            .map(order_write_rows)
+            .transpose()?;
+        let rows: Vec<MessageRow> = completion
+            .replies
             .iter()
             .map(|reply| {
                 let mut row = MessageRow::from_domain(reply);
@@ -1006,6 +1190,7 @@ impl TenantRepoPort for SqlTenantRepo {
                 .set((
                     conversations::state.eq(&conversation.state),
                     conversations::context.eq(&conversation.context),
+                    conversations::agent_paused.eq(conversation.agent_paused),
                     conversations::updated_at.eq(conversation.updated_at),
                 ))
                 .execute(conn)
@@ -1013,40 +1198,20 @@ impl TenantRepoPort for SqlTenantRepo {
             if updated == 0 {
                 return Err(RepoError::NotFound.into());
             }
-            // One statement per reply: diesel cannot batch-insert through the SQLite wrapper.
-            for row in &rows {
-                diesel::insert_into(messages::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(conn)
-                    .await?;
+            if let Some((row, items, expected)) = &order {
+                write_order!(conn, row, items, *expected)?;
             }
+            let stored = insert_outbound!(conn, &rows)?;
             diesel::update(
                 messages::table.find(&inbound_id).filter(messages::handled_at.is_null()),
             )
-            .set(messages::handled_at.eq(at))
+            .set((
+                messages::handled_at.eq(at),
+                messages::transcript.eq(&completion.transcript),
+                messages::media_path.eq(&completion.media_path),
+            ))
             .execute(conn)
             .await?;
-            let mut stored = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let found: MessageRow = match &row.idempotency_key {
-                    Some(key) => {
-                        messages::table
-                            .filter(messages::idempotency_key.eq(key))
-                            .select(MessageRow::as_select())
-                            .first(conn)
-                            .await?
-                    }
-                    None => {
-                        messages::table
-                            .find(&row.id)
-                            .select(MessageRow::as_select())
-                            .first(conn)
-                            .await?
-                    }
-                };
-                stored.push(found);
-            }
             Ok(stored)
         })?;
         messages_of(stored)

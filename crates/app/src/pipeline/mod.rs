@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omni_domain::{PhoneNumberId, StoreId};
-use omni_usecases::inbound::{AutoReply, InboxPorts, InboxProcessor, LegacyRoute};
+use omni_usecases::agent::{AgentHandler, AgentPorts};
+use omni_usecases::inbound::{
+    AutoReply, ConversationHandler, InboxPorts, InboxProcessor, LegacyRoute,
+};
 use omni_usecases::outbound::{DispatchPorts, OutboxDispatcher, RetryPolicy};
 use secrecy::SecretString;
 use tokio::sync::watch;
@@ -81,6 +84,39 @@ async fn legacy_route(
     }
 }
 
+/// The agent for every store (stores with `ai_enabled` off get their auto-reply text); the
+/// auto-reply rule alone when no Meta app is configured (media cannot be fetched then).
+fn conversation_handler(
+    state: &AppState,
+    settings: &Settings,
+    legacy: Option<&LegacyRoute>,
+) -> Arc<dyn ConversationHandler> {
+    let Some(graph) = state.graph.clone() else {
+        return Arc::new(AutoReply::new(state.tenants.clone()));
+    };
+    let legacy_token = match (legacy, &settings.whatsapp.token) {
+        (Some(l), Some(token)) => Some((l.phone_number_id.clone(), token.clone())),
+        _ => None,
+    };
+    let a = &state.agent;
+    Arc::new(AgentHandler::new(
+        AgentPorts {
+            central: state.central.clone(),
+            tenants: state.tenants.clone(),
+            commerce: state.commerce_repo.clone(),
+            graph,
+            cipher: state.cipher.clone(),
+            media: state.media.clone(),
+            clock: state.clock.clone(),
+            rules: a.rules.clone(),
+            model: a.model.clone(),
+            speech: a.speech.clone(),
+            legacy_token,
+        },
+        a.config.clone(),
+    ))
+}
+
 /// Starts the inbox workers, the senders (when a Meta app is configured) and the sweep.
 ///
 /// # Errors
@@ -103,7 +139,7 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
             history: state.history.clone(),
             clock: state.clock.clone(),
         },
-        Arc::new(AutoReply::new(state.tenants.clone())),
+        conversation_handler(state, settings, legacy.as_ref()),
         legacy.clone(),
     );
     for n in 0..p.inbox_workers {

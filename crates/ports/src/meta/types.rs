@@ -378,6 +378,9 @@ pub enum OutboundContent {
         caption: Option<String>,
         /// File name (documents).
         filename: Option<String>,
+        /// Audio only: play it as a voice note.
+        #[serde(default)]
+        voice: bool,
     },
     /// Up to three reply buttons.
     ReplyButtons {

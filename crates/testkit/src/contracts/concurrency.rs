@@ -117,7 +117,10 @@ pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn
 
     // Approve and reject the same pending proof at once: exactly one wins.
     let mut order = fixtures::order(customer.id);
-    if let Err(e) = order.payment.submit_proof("proofs/1.jpg".into()) {
+    if let Err(e) = order
+        .payment
+        .submit_proof("proofs/1.jpg".into(), "sha-847".into())
+    {
         panic!("submit proof: {e}");
     }
     ok(tenants.insert_order(store, &order).await, "insert order");
@@ -137,7 +140,7 @@ pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn
                 .update_order(
                     store,
                     &mine,
-                    OrderStatus::Draft,
+                    OrderStatus::Cart,
                     PaymentStatus::PendingVerification,
                 )
                 .await;

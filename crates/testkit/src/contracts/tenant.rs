@@ -208,7 +208,7 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
     tenant_not_found(tenants.list_orders(store, 10).await, &what("list_orders"));
     tenant_not_found(
         tenants
-            .update_order(store, &order, OrderStatus::Draft, PaymentStatus::Unpaid)
+            .update_order(store, &order, OrderStatus::Cart, PaymentStatus::Unpaid)
             .await,
         &what("update_order"),
     );
@@ -219,7 +219,18 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
     );
     tenant_not_found(
         tenants
-            .complete_inbound(store, message.id, &conversation, &[], fixtures::now())
+            .complete_inbound(
+                store,
+                message.id,
+                &omni_ports::Completion {
+                    conversation: conversation.clone(),
+                    order: None,
+                    replies: Vec::new(),
+                    transcript: None,
+                    media_path: None,
+                },
+                fixtures::now(),
+            )
             .await,
         &what("complete_inbound"),
     );
@@ -680,6 +691,7 @@ async fn placed_order(tenants: &dyn TenantRepoPort, t: &Tenant, at: DateTime<Utc
             name: item.name.clone(),
             unit_price: item.price,
             quantity,
+            variant: None,
         })
         .collect();
     order.delivery_address = Some("House 12, Street 4, DHA Phase 6, Karachi".into());
@@ -691,7 +703,7 @@ async fn placed_order(tenants: &dyn TenantRepoPort, t: &Tenant, at: DateTime<Utc
         .unwrap_or_else(|e| panic!("{e}"));
     order
         .payment
-        .submit_proof(format!("proofs/{}.jpg", order.id))
+        .submit_proof(format!("proofs/{}.jpg", order.id), "sha-174".into())
         .unwrap_or_else(|e| panic!("{e}"));
     order
         .advance(OrderStatus::Placed, at + TimeDelta::minutes(1))
@@ -717,7 +729,7 @@ async fn check_orders_round_trip(tenants: &dyn TenantRepoPort, t: &Tenant) {
     rejected.items = placed.items[..1].to_vec();
     rejected
         .payment
-        .submit_proof("proofs/first.jpg".into())
+        .submit_proof("proofs/first.jpg".into(), "sha-72".into())
         .unwrap_or_else(|e| panic!("{e}"));
     rejected
         .payment
@@ -757,7 +769,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
     let mut accepted = placed.clone();
     accepted.payment.approve().unwrap_or_else(|e| panic!("{e}"));
     accepted
-        .advance(OrderStatus::Accepted, at + TimeDelta::minutes(2))
+        .advance(OrderStatus::Confirmed, at + TimeDelta::minutes(2))
         .unwrap_or_else(|e| panic!("{e}"));
     let cola = fixtures::menu_item("Cola", Some("Drinks"), 15_000);
     ok(
@@ -770,6 +782,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
         name: cola.name.clone(),
         unit_price: Money::pkr_paisa(15_000),
         quantity: 3,
+        variant: Some("1.5 L".into()),
     });
     accepted.items[0].quantity = 1;
     accepted.delivery_address = Some("Flat 3, Clifton Block 5, Karachi".into());
@@ -803,7 +816,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
             "both statuses stale",
         ),
         (
-            OrderStatus::Accepted,
+            OrderStatus::Confirmed,
             PaymentStatus::PendingVerification,
             "payment status stale",
         ),
@@ -830,7 +843,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
             .update_order(
                 store,
                 &preparing,
-                OrderStatus::Accepted,
+                OrderStatus::Confirmed,
                 PaymentStatus::Paid,
             )
             .await,
@@ -861,7 +874,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
     let mut retry = fixtures::order(placed.customer_id);
     retry
         .payment
-        .submit_proof("proofs/a.jpg".into())
+        .submit_proof("proofs/a.jpg".into(), "sha-173".into())
         .unwrap_or_else(|e| panic!("{e}"));
     ok(tenants.insert_order(store, &retry).await, "insert_order");
     let mut expected_payment = retry.payment.status();
@@ -874,12 +887,12 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
         } else {
             retry
                 .payment
-                .submit_proof("proofs/b.jpg".into())
+                .submit_proof("proofs/b.jpg".into(), "sha-812".into())
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         ok(
             tenants
-                .update_order(store, &retry, OrderStatus::Draft, expected_payment)
+                .update_order(store, &retry, OrderStatus::Cart, expected_payment)
                 .await,
             "update_order of the payment",
         );
@@ -900,7 +913,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
         .unwrap_or_else(|e| panic!("{e}"));
     ok(
         tenants
-            .update_order(store, &cash, OrderStatus::Draft, PaymentStatus::Unpaid)
+            .update_order(store, &cash, OrderStatus::Cart, PaymentStatus::Unpaid)
             .await,
         "update_order",
     );
@@ -913,7 +926,7 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
     let missing = fixtures::order(placed.customer_id);
     not_found(
         tenants
-            .update_order(store, &missing, OrderStatus::Draft, PaymentStatus::Unpaid)
+            .update_order(store, &missing, OrderStatus::Cart, PaymentStatus::Unpaid)
             .await,
         "update_order of an unknown order",
     );
@@ -1418,6 +1431,17 @@ async fn check_record_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
+/// A completion that saves a conversation and replies only.
+fn completion(conversation: &Conversation, replies: &[Message]) -> omni_ports::Completion {
+    omni_ports::Completion {
+        conversation: conversation.clone(),
+        order: None,
+        replies: replies.to_vec(),
+        transcript: None,
+        media_path: None,
+    }
+}
+
 async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
     let store = t.id();
     let at = fixtures::now();
@@ -1446,7 +1470,12 @@ async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
     assert_eq!(
         ok(
             tenants
-                .complete_inbound(store, inbound, &conversation, &replies, handled_at)
+                .complete_inbound(
+                    store,
+                    inbound,
+                    &completion(&conversation, &replies),
+                    handled_at
+                )
                 .await,
             "complete_inbound"
         ),
@@ -1512,8 +1541,7 @@ async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
                 .complete_inbound(
                     store,
                     inbound,
-                    &conversation,
-                    &retried,
+                    &completion(&conversation, &retried),
                     at + TimeDelta::seconds(5)
                 )
                 .await,
@@ -1552,8 +1580,7 @@ async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
             .complete_inbound(
                 store,
                 MessageId::new(),
-                &other.conversation,
-                std::slice::from_ref(&reply),
+                &completion(&other.conversation, std::slice::from_ref(&reply)),
                 at,
             )
             .await,
@@ -1564,8 +1591,10 @@ async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
             .complete_inbound(
                 store,
                 other.message.id,
-                &fixtures::conversation(other.customer.id, AccountId::new()),
-                std::slice::from_ref(&reply),
+                &completion(
+                    &fixtures::conversation(other.customer.id, AccountId::new()),
+                    std::slice::from_ref(&reply),
+                ),
                 at,
             )
             .await,

@@ -114,12 +114,14 @@ async fn every_message_shape_the_product_sends_is_accepted() {
             source: MediaSource::Id(media_id),
             caption: Some("Your receipt".into()),
             filename: None,
+            voice: false,
         }),
         msg(OutboundContent::Media {
             kind: MediaKind::Document,
             source: MediaSource::Link("https://cdn.example.pk/menu.pdf".into()),
             caption: None,
             filename: Some("menu.pdf".into()),
+            voice: false,
         }),
         msg(OutboundContent::LocationRequest {
             body: "Where should we deliver?".into(),

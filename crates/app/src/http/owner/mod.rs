@@ -5,6 +5,7 @@
 
 mod accounts;
 mod auth;
+mod commerce;
 mod dto;
 mod limiter;
 mod oauth;
@@ -104,6 +105,123 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/owner/whatsapp/accounts/{id}/refresh",
         Access::OwnerAccount,
         |r| r.to(accounts::refresh),
+    ),
+    route(Method::GET, "/api/owner/menu", Access::OwnerStore, |r| {
+        r.to(commerce::menu_list)
+    }),
+    route(Method::POST, "/api/owner/menu", Access::OwnerStore, |r| {
+        r.to(commerce::menu_create)
+    }),
+    route(
+        Method::PUT,
+        "/api/owner/menu/{item_id}",
+        Access::OwnerStore,
+        |r| r.to(commerce::menu_update),
+    ),
+    route(
+        Method::DELETE,
+        "/api/owner/menu/{item_id}",
+        Access::OwnerStore,
+        |r| r.to(commerce::menu_delete),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/payment-methods",
+        Access::OwnerStore,
+        |r| r.to(commerce::methods_list),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/payment-methods",
+        Access::OwnerStore,
+        |r| r.to(commerce::methods_create),
+    ),
+    route(
+        Method::PUT,
+        "/api/owner/payment-methods/{method_id}",
+        Access::OwnerStore,
+        |r| r.to(commerce::methods_update),
+    ),
+    route(
+        Method::DELETE,
+        "/api/owner/payment-methods/{method_id}",
+        Access::OwnerStore,
+        |r| r.to(commerce::methods_delete),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/ordering-settings",
+        Access::OwnerStore,
+        |r| r.to(commerce::settings_get),
+    ),
+    route(
+        Method::PUT,
+        "/api/owner/ordering-settings",
+        Access::OwnerStore,
+        |r| r.to(commerce::settings_put),
+    ),
+    route(Method::GET, "/api/owner/orders", Access::OwnerStore, |r| {
+        r.to(commerce::orders_list)
+    }),
+    route(
+        Method::GET,
+        "/api/owner/orders/{order_id}",
+        Access::OwnerStore,
+        |r| r.to(commerce::order_get),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/orders/{order_id}/status",
+        Access::OwnerStore,
+        |r| r.to(commerce::order_status),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/orders/{order_id}/rider",
+        Access::OwnerStore,
+        |r| r.to(commerce::order_rider),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/payments/pending",
+        Access::OwnerStore,
+        |r| r.to(commerce::payments_pending),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/orders/{order_id}/payment-proof",
+        Access::OwnerStore,
+        |r| r.to(commerce::payment_proof),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/orders/{order_id}/payment/approve",
+        Access::OwnerStore,
+        |r| r.to(commerce::payment_approve),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/orders/{order_id}/payment/reject",
+        Access::OwnerStore,
+        |r| r.to(commerce::payment_reject),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/conversations",
+        Access::OwnerStore,
+        |r| r.to(commerce::conversations_list),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/conversations/{conversation_id}/pause",
+        Access::OwnerStore,
+        |r| r.to(commerce::conversation_pause),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/conversations/{conversation_id}/resume",
+        Access::OwnerStore,
+        |r| r.to(commerce::conversation_resume),
     ),
     route(Method::GET, "/api/whatsapp/callback", Access::Public, |r| {
         r.to(oauth::callback)
