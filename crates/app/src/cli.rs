@@ -83,8 +83,8 @@ pub enum StoreCommand {
         #[arg(long, default_value = "restaurant")]
         kind: String,
     },
-    /// Set (or clear) the store's auto-reply text: every customer message is answered with it
-    /// (the conversation handler until the AI agent answers).
+    /// Set (or clear) the store's auto-reply text: while set, every customer message is
+    /// answered with it instead of the ordering agent (an away message).
     AutoReply {
         /// The store id.
         #[arg(long)]

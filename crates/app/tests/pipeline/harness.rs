@@ -99,8 +99,9 @@ impl Harness {
         // Many harnesses run at once against one Postgres (100 connections): keep each small.
         set("OMNI_DATABASE__POOL_SIZE", "4".into());
         set("OMNI_DATABASE__MAX_OPEN_TENANT_POOLS", "4".into());
+        // `{openai}` in a value is the simulator's OpenAI-compatible base URL.
         for (k, v) in extra_env {
-            set(k, (*v).to_owned());
+            set(k, v.replace("{openai}", &sim.openai_base_url()));
         }
         if let Some(token) = legacy_token {
             set("WHATSAPP_TOKEN", token);

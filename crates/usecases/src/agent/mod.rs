@@ -430,7 +430,9 @@ impl ConversationHandler for AgentHandler {
                 turn.store
             )));
         };
-        if !store.ai_enabled {
+        // A store with the agent off, or with an auto-reply text set (an away message, or the
+        // answer before the agent existed), is answered with that text.
+        if !store.ai_enabled || self.ports.tenants.auto_reply(turn.store).await?.is_some() {
             return self.auto_reply.handle(turn).await;
         }
         let ctx = self.context(turn, &store).await?;
