@@ -61,3 +61,23 @@ async fn tenant_repo_concurrency_contract_holds_for_postgres() {
     central.pool().close();
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commerce_repo_contract_holds_for_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (central, tenants) = sqlite_repos(dir.path(), 8).await;
+    contracts::commerce_repo(central.as_ref(), tenants.as_ref(), tenants.as_ref()).await;
+    tenants.close_all();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commerce_repo_contract_holds_for_postgres() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    let (central, tenants) = db.repos(4, 2, 8);
+    contracts::commerce_repo(central.as_ref(), tenants.as_ref(), tenants.as_ref()).await;
+    tenants.close_all();
+    central.pool().close();
+    db.cleanup().await;
+}

@@ -509,3 +509,27 @@ async fn the_menu_and_payment_methods_are_managed_through_the_owner_api() {
     assert_eq!(methods.as_array().unwrap().len(), 2);
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn on_embedded_sqlite_an_order_is_placed_the_same_way() {
+    let h = Harness::start(Engine::Sqlite).await.unwrap();
+    let r = karachi_grill(&h).await;
+    let ali = Customer::new(&h, &r, "923001234567", "Ali");
+    ali.say("2 zinger burgers").await;
+    ali.tap("checkout", "Checkout").await;
+    ali.send(SimMessage::location(24.86, 67.0, None, None))
+        .await;
+    let placed = ali.tap("confirm", "Confirm order").await;
+    assert!(
+        shown(&placed[0]).starts_with("Thank you! Your order is placed."),
+        "{}",
+        shown(&placed[0])
+    );
+    let order = ali.order().await.unwrap();
+    assert_eq!(
+        (order.status(), order.total().unwrap().minor()),
+        (OrderStatus::Placed, 130_000)
+    );
+    assert_eq!(order.conversation_state, "placed");
+    h.stop().await;
+}

@@ -5,6 +5,7 @@
 //! shared with other tests running at the same time.
 
 mod central;
+mod commerce;
 mod concurrency;
 mod tenant;
 
@@ -13,6 +14,7 @@ use std::fmt::Debug;
 use omni_ports::RepoError;
 
 pub use central::central_repo;
+pub use commerce::commerce_repo;
 pub use concurrency::tenant_repo_concurrency;
 pub use tenant::tenant_repo;
 

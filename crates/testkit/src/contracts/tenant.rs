@@ -15,13 +15,13 @@ use super::{conflict, not_found, ok, tenant_not_found};
 use crate::fixtures;
 
 /// A store registered in the central repository, provisioned, with one account.
-struct Tenant {
-    store: Store,
-    account: WhatsappAccount,
+pub(super) struct Tenant {
+    pub(super) store: Store,
+    pub(super) account: WhatsappAccount,
 }
 
 impl Tenant {
-    fn id(&self) -> StoreId {
+    pub(super) fn id(&self) -> StoreId {
         self.store.id
     }
 }
@@ -64,7 +64,7 @@ async fn registered(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) -> 
 }
 
 /// A registered, provisioned store with one account.
-async fn provisioned(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) -> Tenant {
+pub(super) async fn provisioned(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) -> Tenant {
     let store = registered(central, tenants).await;
     ok(tenants.provision(store.id).await, "provision");
     ok(tenants.ping(store.id).await, "ping after provision");
@@ -1144,7 +1144,7 @@ async fn stored_message(tenants: &dyn TenantRepoPort, store: StoreId, id: Messag
 }
 
 /// Records a customer's message that must be new.
-async fn record_new(
+pub(super) async fn record_new(
     tenants: &dyn TenantRepoPort,
     store: StoreId,
     inbound: &InboundRecord,
@@ -1432,7 +1432,10 @@ async fn check_record_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
 }
 
 /// A completion that saves a conversation and replies only.
-fn completion(conversation: &Conversation, replies: &[Message]) -> omni_ports::Completion {
+pub(super) fn completion(
+    conversation: &Conversation,
+    replies: &[Message],
+) -> omni_ports::Completion {
     omni_ports::Completion {
         conversation: conversation.clone(),
         order: None,

@@ -40,6 +40,17 @@ impl From<CommerceError> for ApiError {
     }
 }
 
+/// The body, parsed after the owner and store checks: actix polls a handler's extractors
+/// together, so a `Json` extractor could answer 400 to a caller who should get 401 or 404.
+fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            "bad_request",
+            format!("the body is not the expected JSON: {e}"),
+        )
+    })
+}
+
 fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::not_found(format!("no such {what} in this store")))
@@ -574,8 +585,10 @@ pub(super) async fn menu_list(
 pub(super) async fn menu_create(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    body: web::Json<MenuItemBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: MenuItemBody = json_body(&body)?;
     let item = state
         .commerce
         .add_menu_item(ctx.store()?.id, &menu_input(&body))
@@ -595,8 +608,10 @@ pub(super) async fn menu_update(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<MenuItemBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: MenuItemBody = json_body(&body)?;
     let id: MenuItemId = parse_id(&id, "menu item")?;
     let item = state
         .commerce
@@ -667,8 +682,10 @@ pub(super) async fn methods_list(
 pub(super) async fn methods_create(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    body: web::Json<PaymentMethodBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: PaymentMethodBody = json_body(&body)?;
     let m = state
         .commerce
         .add_payment_method(ctx.store()?.id, &method_input(&body)?)
@@ -688,8 +705,10 @@ pub(super) async fn methods_update(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<PaymentMethodBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: PaymentMethodBody = json_body(&body)?;
     let id: PaymentMethodId = parse_id(&id, "payment method")?;
     let m = state
         .commerce
@@ -742,8 +761,10 @@ pub(super) async fn settings_get(
 pub(super) async fn settings_put(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    body: web::Json<SettingsBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: SettingsBody = json_body(&body)?;
     let s = state
         .commerce
         .set_settings(
@@ -837,8 +858,10 @@ pub(super) async fn order_status(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<StatusBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: StatusBody = json_body(&body)?;
     let id: OrderId = parse_id(&id, "order")?;
     let to: OrderStatus = body.status.parse().map_err(|_| {
         ApiError::bad_request(
@@ -863,8 +886,10 @@ pub(super) async fn order_rider(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<RiderBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: RiderBody = json_body(&body)?;
     let id: OrderId = parse_id(&id, "order")?;
     let u = state
         .commerce
@@ -942,8 +967,10 @@ pub(super) async fn payment_reject(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<RejectBody>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ctx.store()?;
+    let body: RejectBody = json_body(&body)?;
     let id: OrderId = parse_id(&id, "order")?;
     let u = state
         .commerce
