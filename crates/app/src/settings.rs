@@ -47,6 +47,9 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Owner API.
     pub owner: OwnerSettings,
+    /// Account health, scheduled jobs, metrics (`[health]`, all optional).
+    #[serde(default)]
+    pub health: crate::account_health::settings::HealthSettings,
 }
 
 /// Owner API.

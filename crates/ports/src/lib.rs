@@ -4,10 +4,12 @@
 
 mod account_events;
 mod agent;
+mod analytics;
 mod central_repo;
 mod cipher;
 mod clock;
 mod error;
+mod health;
 mod inbox;
 mod media;
 pub mod meta;
@@ -19,10 +21,12 @@ mod tenant_repo;
 
 pub use account_events::{AccountEvent, AccountEventRepo};
 pub use agent::{AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort};
+pub use analytics::{DailyFigures, TenantAnalyticsPort};
 pub use central_repo::{AccountSecrets, CentralRepo};
 pub use cipher::{ACCESS_TOKEN_FIELD, CipherError, TokenCipher, VERIFY_TOKEN_FIELD, secret_aad};
 pub use clock::Clock;
 pub use error::{BoxError, RepoError, error_chain};
+pub use health::{HealthRepo, JobRun, Notification, StoredTemplate};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};

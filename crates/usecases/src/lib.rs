@@ -1,6 +1,7 @@
 //! Use cases: orchestration over the ports. No framework, driver or HTTP types here.
 
 mod accounts;
+pub mod health;
 pub mod inbound;
 mod legacy;
 mod onboarding;
@@ -8,6 +9,7 @@ pub mod outbound;
 mod owner_auth;
 mod registry;
 mod rotation;
+pub mod templates;
 
 pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};
 pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
