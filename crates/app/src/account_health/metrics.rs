@@ -97,6 +97,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
         Opts::new("job_runs_total", "Scheduled job runs by job and result"),
         &["job", "result"],
     )?;
+    // Known limits exported at 0 from the start, so a dashboard sees them before a wait.
+    for limit in ["number", "pair", "tier", "red_quality"] {
+        rate_limit_waits.with_label_values(&[limit]);
+    }
     registry.register(Box::new(webhooks_received.clone()))?;
     registry.register(Box::new(webhooks_rejected.clone()))?;
     registry.register(Box::new(webhook_events_stored.clone()))?;
