@@ -3,7 +3,6 @@
 //! due run happens exactly once (one `job_runs` row, one refresh call per number at Meta).
 
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     reason = "tests fail loudly on unexpected errors"
