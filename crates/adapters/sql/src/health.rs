@@ -188,18 +188,16 @@ struct Claimed {
     name: String,
 }
 
-fn claim_sql(p: [&str; 4], lock: &str) -> String {
+/// The claim; `p` are the placeholders of owner, lease end, and three times now (SQLite's `?`
+/// are positional, so each use needs its own).
+fn claim_sql(p: [&str; 5], lock: &str) -> String {
     format!(
-        "UPDATE scheduled_jobs SET lease_owner = {owner}, lease_until = {until}, \
-         last_started_at = {now} \
+        "UPDATE scheduled_jobs SET lease_owner = {}, lease_until = {}, last_started_at = {} \
          WHERE name = (SELECT name FROM scheduled_jobs \
-             WHERE due_at <= {now2} AND (lease_until IS NULL OR lease_until < {now2}) \
+             WHERE due_at <= {} AND (lease_until IS NULL OR lease_until < {}) \
              ORDER BY due_at, name LIMIT 1 {lock}) \
          RETURNING name",
-        owner = p[0],
-        until = p[1],
-        now = p[2],
-        now2 = p[3],
+        p[0], p[1], p[2], p[3], p[4],
     )
 }
 
@@ -503,7 +501,7 @@ impl HealthRepo for SqlHealthRepo {
         let claimed: Vec<Claimed> = match &mut conn {
             DbConn::Pg(conn) => {
                 diesel::sql_query(claim_sql(
-                    ["$1", "$2", "$3", "$3"],
+                    ["$1", "$2", "$3", "$3", "$3"],
                     "FOR UPDATE SKIP LOCKED",
                 ))
                 .bind::<Text, _>(owner)
@@ -513,9 +511,10 @@ impl HealthRepo for SqlHealthRepo {
                 .await
             }
             DbConn::Sqlite(conn) => {
-                diesel::sql_query(claim_sql(["?", "?", "?", "?"], ""))
+                diesel::sql_query(claim_sql(["?", "?", "?", "?", "?"], ""))
                     .bind::<Text, _>(owner)
                     .bind::<Timestamp, _>(until)
+                    .bind::<Timestamp, _>(now)
                     .bind::<Timestamp, _>(now)
                     .bind::<Timestamp, _>(now)
                     .load(&mut **conn)

@@ -3,10 +3,7 @@
 //! limit history with notifications and the owner's WhatsApp alert, the RED slow-down, token
 //! expiry and renewal on a controlled clock, diagnose, templates, analytics, `/metrics`.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests fail loudly on unexpected errors"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 pub const WABA_A: &str = "102290129340398";
 pub const NUMBER_A: &str = "106540352242922";
@@ -34,6 +31,7 @@ mod analytics;
 mod diagnose;
 mod harness;
 mod history;
+mod jobs;
 mod metrics;
 mod red;
 mod templates;
