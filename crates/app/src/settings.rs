@@ -325,6 +325,9 @@ impl Settings {
         if self.meta.timeout_secs == 0 {
             return bad("meta.timeout_secs must be at least 1");
         }
+        if let Err(e) = self.health.validate() {
+            return bad(e);
+        }
         if self.meta.app_id.is_some() && self.meta.app_secret.is_none() {
             return bad("meta.app_secret (META_APP_SECRET) is required when META_APP_ID is set");
         }

@@ -36,6 +36,31 @@ pub struct HealthSettings {
     pub metrics_token: Option<SecretString>,
 }
 
+impl HealthSettings {
+    /// The first bad value, named.
+    ///
+    /// # Errors
+    /// A message naming the setting.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if !(self.red_business_mps.is_finite() && self.red_business_mps > 0.0) {
+            return Err("health.red_business_mps must be a number above 0 (e.g. 0.5 or 1)");
+        }
+        if self.alert_template.trim().is_empty() || self.alert_template_language.trim().is_empty() {
+            return Err(
+                "health.alert_template and health.alert_template_language must not be empty",
+            );
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| secrecy::ExposeSecret::expose_secret(t).trim().len() < 16)
+        {
+            return Err("health.metrics_token must be at least 16 characters");
+        }
+        Ok(())
+    }
+}
+
 impl Default for HealthSettings {
     fn default() -> Self {
         Self {
@@ -52,5 +77,27 @@ impl Default for HealthSettings {
             metrics_enabled: true,
             metrics_token: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zero_red_rate_and_a_short_metrics_token_are_refused() {
+        assert!(HealthSettings::default().validate().is_ok());
+        for mps in [0.0, -1.0, f64::NAN] {
+            let s = HealthSettings {
+                red_business_mps: mps,
+                ..HealthSettings::default()
+            };
+            assert!(s.validate().is_err(), "{mps}");
+        }
+        let s = HealthSettings {
+            metrics_token: Some(SecretString::from("short".to_owned())),
+            ..HealthSettings::default()
+        };
+        assert!(s.validate().is_err());
     }
 }
