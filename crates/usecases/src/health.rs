@@ -598,11 +598,14 @@ impl Health {
     ) -> Result<WhatsappAccount, AccountError> {
         let graph = self.graph()?.clone();
         let token = open_token(self.p.cipher.as_ref(), &account).map_err(AccountError::Secret)?;
-        let before = account.clone();
-        let now = self.p.clock.now();
         let result = graph
             .get_phone_number(&token, &account.phone_number_id)
             .await;
+        // Read the row again after the call: a webhook may have changed it meanwhile, and
+        // the whole row is written back.
+        account = self.find(account.store_id, account.id).await?;
+        let before = account.clone();
+        let now = self.p.clock.now();
         let outcome = match result {
             Ok(info) => {
                 apply_number_info(&mut account, &info);
@@ -680,8 +683,14 @@ impl Health {
             .await
             .map_err(AccountError::Meta)?;
         let now = self.p.clock.now();
+        // The row as it is now (a webhook may have changed it during the call); a token
+        // replaced meanwhile (the owner reconnected) is not judged by the old one's answer.
+        let checked = account.access_token.clone();
+        let mut account = self.find(account.store_id, account.id).await?;
+        if account.access_token != checked {
+            return Ok(TokenOutcome::Valid(None));
+        }
         let before = account.clone();
-        let mut account = account.clone();
         set_meta(&mut account, "token_type", json!(info.token_type));
         set_meta(
             &mut account,
