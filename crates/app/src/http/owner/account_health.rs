@@ -831,13 +831,29 @@ pub(super) async fn set_alert_number(
     }))
 }
 
+/// `GET /metrics` (served by `crate::http::metrics`; documented here).
+#[utoipa::path(
+    get, path = "/metrics", tag = "ops",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format: webhooks received/rejected/duplicate, ingest latency, inbox and outbox depth, sends by result and code, rate-limit waits, agent latency per store, job runs. Labels never carry phone numbers or tokens", content_type = "text/plain"),
+        (status = 401, description = "`unauthorized`: `health.metrics_token` is set and was not sent as a bearer token", body = ErrorBody),
+        (status = 404, description = "`not_found`: `health.metrics_enabled` is false", body = ErrorBody),
+    )
+)]
+#[expect(
+    dead_code,
+    reason = "documents `crate::http::metrics::serve`; only its attribute is used"
+)]
+fn metrics_doc() {}
+
 /// The account health part of the OpenAPI document (merged into the main one).
 #[derive(Debug, OpenApi)]
 #[openapi(
     paths(
         health, diagnose, analytics, list_templates, sync_templates, create_template,
         delete_template, send_template, notifications, mark_read, get_alert_number,
-        set_alert_number,
+        set_alert_number, metrics_doc,
     ),
     components(schemas(
         HealthResponse, HistoryEntry, CheckResponse, AnalyticsResponse, DayResponse,
