@@ -79,6 +79,18 @@ async fn with_two_processes_each_due_job_runs_exactly_once() {
     eprintln!("runs were shared by {owners} process(es)");
     let results = env.central("SELECT DISTINCT result FROM job_runs ORDER BY result");
     assert_eq!(results, vec![vec!["ok=1 failed=0 skipped=0".to_owned()]]);
+    // The operator's view of the same runs, and a run by hand.
+    let listed = env.cli(&["jobs", "runs", "refresh_accounts"]);
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert!(
+        listed
+            .lines()
+            .all(|l| l.ends_with("ok=1 failed=0 skipped=0"))
+    );
+    assert_eq!(
+        env.cli(&["jobs", "run", "check_tokens"]).trim(),
+        "ok=1 failed=0 skipped=0"
+    );
     drop((a, b));
     env.cleanup().await;
 }

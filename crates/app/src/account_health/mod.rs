@@ -2,6 +2,7 @@
 //! that runs the shared jobs, the Prometheus metrics, and the conversation-handler wrapper
 //! that times the agent per store.
 
+pub mod cli;
 pub mod metrics;
 pub mod scheduler;
 pub mod settings;
