@@ -24,6 +24,7 @@ pub enum JobsCommand {
 ///
 /// # Errors
 /// An unknown job, or storage failure.
+#[expect(clippy::print_stdout, reason = "a CLI command's result")]
 pub async fn jobs(state: &AppState, cmd: JobsCommand) -> anyhow::Result<()> {
     let known = |name: &str| {
         if Health::jobs().contains(&name) {
