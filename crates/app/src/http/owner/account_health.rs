@@ -187,11 +187,7 @@ fn rate(n: u64, of: u64) -> f64 {
     if of == 0 {
         0.0
     } else {
-        // Counts of one day fit f64 exactly.
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "daily counts are far below 2^52"
-        )]
+        // Counts of one day are far below 2^52: exact in f64.
         let r = n as f64 / of as f64;
         (r * 10_000.0).round() / 10_000.0
     }
