@@ -55,6 +55,9 @@ pub enum Command {
     /// Look into the outbox.
     #[command(subcommand)]
     Outbox(crate::ops::OutboxCommand),
+    /// Scheduled account health jobs: their runs, or run one now.
+    #[command(subcommand)]
+    Jobs(crate::account_health::cli::JobsCommand),
 }
 
 /// `serve` options.
@@ -260,6 +263,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Outbox(cmd) => {
             let state = crate::startup::build(&settings).await?;
             crate::ops::outbox(&state, cmd).await
+        }
+        Command::Jobs(cmd) => {
+            let state = crate::startup::build(&settings).await?;
+            crate::account_health::cli::jobs(&state, cmd).await
         }
         Command::Keys(KeysCommand::Rotate) => {
             let state = crate::startup::build(&settings).await?;

@@ -1,6 +1,7 @@
 //! The application: configuration, telemetry, CLI and HTTP. The one crate that knows every
 //! adapter and wires them into the use cases ([`startup`]).
 
+pub mod account_health;
 pub mod cli;
 pub mod commerce_wiring;
 pub mod http;

@@ -47,6 +47,9 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Owner API.
     pub owner: OwnerSettings,
+    /// Account health, scheduled jobs, metrics (`[health]`, all optional).
+    #[serde(default)]
+    pub health: crate::account_health::settings::HealthSettings,
     /// The ordering agent, its model and speech services.
     pub agent: AgentSettings,
     /// Where media (payment screenshots) is kept.
@@ -379,6 +382,9 @@ impl Settings {
         }
         if self.meta.timeout_secs == 0 {
             return bad("meta.timeout_secs must be at least 1");
+        }
+        if let Err(e) = self.health.validate() {
+            return bad(e);
         }
         if self.meta.app_id.is_some() && self.meta.app_secret.is_none() {
             return bad("meta.app_secret (META_APP_SECRET) is required when META_APP_ID is set");

@@ -78,6 +78,18 @@ pub struct AppState {
     pub commerce: Commerce,
     /// The ordering agent's parts.
     pub agent: crate::commerce_wiring::AgentWiring,
+    /// Notifications, alert numbers, templates, jobs (account health).
+    pub health_repo: Arc<dyn omni_ports::HealthRepo>,
+    /// Per-day figures from the tenant databases.
+    pub analytics: Arc<dyn omni_ports::TenantAnalyticsPort>,
+    /// Account health: history, notifications, token checks, diagnose, jobs.
+    pub health: omni_usecases::health::Health,
+    /// A WABA's message templates.
+    pub templates: omni_usecases::templates::Templates,
+    /// `[health]` settings the HTTP side needs (`/metrics` access).
+    pub metrics_enabled: bool,
+    /// Bearer token `/metrics` asks for, when set.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// The webhook endpoint's secrets and its group committer.
@@ -191,6 +203,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
     let owner_sessions: Arc<dyn OwnerAuthRepo> =
         Arc::new(SqlOwnerAuthRepo::new(central_pool.clone()));
     let legacy: Arc<dyn LegacyStoreRepo> = Arc::new(SqlLegacyStoreRepo::new(central_pool.clone()));
+    let central_pool_for_health = central_pool.clone();
     let central: Arc<dyn CentralRepo> = Arc::new(SqlCentralRepo::new(central_pool));
     let tenants: Arc<dyn TenantRepoPort> = sql_tenants.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -261,6 +274,22 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         clock.clone(),
     );
     let agent = crate::commerce_wiring::agent(settings)?;
+    let health_repo: Arc<dyn omni_ports::HealthRepo> =
+        Arc::new(omni_sql::SqlHealthRepo::new(central_pool_for_health));
+    let analytics: Arc<dyn omni_ports::TenantAnalyticsPort> = sql_tenants.clone();
+    let (health, templates) = crate::account_health::services_from(
+        omni_usecases::health::HealthPorts {
+            central: central.clone(),
+            history: history.clone(),
+            repo: health_repo.clone(),
+            outbox: outbox.clone(),
+            analytics: analytics.clone(),
+            cipher: cipher.clone(),
+            graph: graph.clone(),
+            clock: clock.clone(),
+        },
+        settings,
+    );
     Ok(AppState {
         commerce_repo,
         media,
@@ -286,5 +315,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         history,
         webhook,
         wake,
+        health_repo,
+        analytics,
+        health,
+        templates,
+        metrics_enabled: settings.health.metrics_enabled,
+        metrics_token: settings.health.metrics_token.clone(),
     })
 }

@@ -4,11 +4,13 @@
 
 mod account_events;
 mod agent;
+mod analytics;
 mod central_repo;
 mod cipher;
 mod clock;
 mod commerce;
 mod error;
+mod health;
 mod inbox;
 mod media;
 pub mod meta;
@@ -23,11 +25,13 @@ pub use agent::{
     ActionRejected, AgentAction, AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort,
     Button, CustomerInput, ListRow, RejectReason, SpeechPort, StoreProfile,
 };
+pub use analytics::{DailyFigures, TenantAnalyticsPort};
 pub use central_repo::{AccountSecrets, CentralRepo};
 pub use cipher::{ACCESS_TOKEN_FIELD, CipherError, TokenCipher, VERIFY_TOKEN_FIELD, secret_aad};
 pub use clock::Clock;
 pub use commerce::{CommerceRepo, OrderFilter};
 pub use error::{BoxError, RepoError, error_chain};
+pub use health::{HealthRepo, JobRun, Notification, StoredTemplate};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};

@@ -173,6 +173,7 @@ pub struct InboxProcessor {
     clock: Arc<dyn Clock>,
     legacy: Option<LegacyRoute>,
     accounts: Arc<Mutex<AccountCache>>,
+    observer: Option<Arc<dyn crate::health::ManagementObserver>>,
 }
 
 impl std::fmt::Debug for InboxProcessor {
@@ -221,7 +222,16 @@ impl InboxProcessor {
             clock: ports.clock,
             legacy,
             accounts: Arc::default(),
+            observer: None,
         }
+    }
+
+    /// Also tells `observer` (account health) about every account change and template
+    /// decision a management webhook brings.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn crate::health::ManagementObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Processes one event.
@@ -636,6 +646,12 @@ impl InboxProcessor {
             });
             self.record(Some(account), &waba_raw, kind, change, at)
                 .await?;
+            if let Some(observer) = &self.observer {
+                observer.account_changed(account, &updated, kind, at).await;
+            }
+        }
+        if let (Some(observer), WebhookEvent::TemplateStatus(t)) = (&self.observer, event) {
+            observer.template_status(t, at).await;
         }
         Ok(InboxOutcome::Done {
             store: accounts.first().map(|a| a.store_id),

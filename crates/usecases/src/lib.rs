@@ -3,6 +3,7 @@
 mod accounts;
 pub mod agent;
 mod commerce;
+pub mod health;
 pub mod inbound;
 mod legacy;
 mod onboarding;
@@ -10,6 +11,7 @@ pub mod outbound;
 mod owner_auth;
 mod registry;
 mod rotation;
+pub mod templates;
 
 pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};
 pub use commerce::{

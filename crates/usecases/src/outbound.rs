@@ -263,6 +263,7 @@ pub struct OutboxDispatcher {
     clock: Arc<dyn Clock>,
     legacy: Option<(PhoneNumberId, SecretString)>,
     policy: RetryPolicy,
+    templates: Option<Arc<dyn omni_ports::HealthRepo>>,
 }
 
 impl std::fmt::Debug for OutboxDispatcher {
@@ -313,7 +314,17 @@ impl OutboxDispatcher {
             clock: ports.clock,
             legacy,
             policy,
+            templates: None,
         }
+    }
+
+    /// Checks every template send against the WABA's stored template (when one is stored)
+    /// before calling Meta; a mismatch fails with `template_not_approved` or
+    /// `template_parameters_mismatch` instead of Meta's 132000.
+    #[must_use]
+    pub fn with_template_check(mut self, templates: Arc<dyn omni_ports::HealthRepo>) -> Self {
+        self.templates = Some(templates);
+        self
     }
 
     /// Delivers one message claimed by `worker` and records the outcome in the outbox (and
@@ -367,6 +378,9 @@ impl OutboxDispatcher {
                             .fail(worker, msg, "account_inactive", "the number is not active")
                             .await;
                     }
+                }
+                if let Some((code, text)) = self.template_problem(msg, account).await? {
+                    return self.fail(worker, msg, code, &text).await;
                 }
                 if msg.initiator == Initiator::Business
                     && let Some(wait) = self.over_tier(msg, account, now).await?
@@ -509,6 +523,41 @@ impl OutboxDispatcher {
             .business_recipients_since(&msg.sender, &msg.recipient, now - Duration::hours(24))
             .await?;
         Ok((!known && count >= u64::from(limit)).then(|| Duration::minutes(30)))
+    }
+
+    /// Why a template send must not go (see [`Self::with_template_check`]).
+    async fn template_problem(
+        &self,
+        msg: &OutboxMessage,
+        account: &WhatsappAccount,
+    ) -> Result<Option<(&'static str, String)>, RepoError> {
+        let (
+            Some(repo),
+            OutboundContent::Template {
+                name,
+                language,
+                components,
+            },
+        ) = (&self.templates, &msg.message.content)
+        else {
+            return Ok(None);
+        };
+        let Some(stored) = repo
+            .find_template(account.waba_id.as_str(), name, language)
+            .await?
+        else {
+            // Not synced here (e.g. Meta's hello_world): Meta judges it.
+            return Ok(None);
+        };
+        Ok(
+            match crate::templates::check_parameters(&stored, components) {
+                Ok(()) => None,
+                Err(e @ crate::templates::TemplateError::NotApproved { .. }) => {
+                    Some(("template_not_approved", e.to_string()))
+                }
+                Err(e) => Some(("template_parameters_mismatch", e.to_string())),
+            },
+        )
     }
 
     async fn require_reauth(&self, account: &WhatsappAccount) -> Result<(), RepoError> {

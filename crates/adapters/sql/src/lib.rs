@@ -4,10 +4,12 @@
 
 mod account_events;
 mod admin;
+mod analytics;
 mod central;
 mod commerce;
 mod convert;
 pub mod db;
+mod health;
 mod inbox;
 mod legacy;
 pub mod migrate;
@@ -22,6 +24,7 @@ pub use account_events::SqlAccountEventRepo;
 pub use admin::{PgAdmin, database_url_with_name};
 pub use central::SqlCentralRepo;
 pub use db::{DbPool, DbTarget};
+pub use health::SqlHealthRepo;
 pub use inbox::SqlInboxRepo;
 pub use legacy::SqlLegacyStoreRepo;
 pub use migrate::{Schema, revert_all_migrations, run_migrations};

@@ -2,6 +2,7 @@
 
 pub mod error;
 mod health;
+pub mod metrics;
 pub mod owner;
 pub mod request_span;
 mod webhook;
@@ -20,6 +21,7 @@ use crate::startup::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::serve))
         .service(
             web::resource("/api/webhooks/whatsapp")
                 .route(web::get().to(webhook::verify))

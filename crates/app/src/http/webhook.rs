@@ -100,6 +100,30 @@ pub(super) async fn receive(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
+    let result = receive_inner(&state, &req, &body).await;
+    let m = crate::account_health::metrics::get();
+    if let Some(m) = m {
+        m.webhooks_received.inc();
+    }
+    let status = match &result {
+        Ok(_) => 200,
+        Err(e) => {
+            if let Some(m) = m {
+                m.webhooks_rejected.with_label_values(&[e.code]).inc();
+            }
+            e.status.as_u16()
+        }
+    };
+    crate::account_health::metrics::ingest(status, started.elapsed());
+    result
+}
+
+async fn receive_inner(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let secrets = &state.webhook.secrets;
     if secrets.is_empty() {
         return Err(ApiError::new(
@@ -116,7 +140,7 @@ pub(super) async fn receive(
         .headers()
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(&keys, &body, header) {
+    if let Err(e) = verify_signature(&keys, body, header) {
         tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
         return Err(ApiError::new(
             actix_web::http::StatusCode::UNAUTHORIZED,
@@ -125,7 +149,7 @@ pub(super) async fn receive(
         ));
     }
     let received = state.clock.now();
-    let events: Vec<NewInboxEvent> = match parse_webhook(&body) {
+    let events: Vec<NewInboxEvent> = match parse_webhook(body) {
         Ok(batch) => {
             if batch.skipped > 0 {
                 tracing::warn!(
@@ -143,7 +167,7 @@ pub(super) async fn receive(
             // Signed by Meta but unreadable: keep it for an operator, and answer 200 so Meta
             // does not retry something that will never parse.
             tracing::error!(error = %e, "signed webhook body could not be read; kept as dead");
-            vec![NewInboxEvent::malformed(&body, &e.to_string(), received)]
+            vec![NewInboxEvent::malformed(body, &e.to_string(), received)]
         }
     };
     if !events.is_empty() {

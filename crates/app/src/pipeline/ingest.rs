@@ -111,6 +111,11 @@ async fn commit(inbox: &dyn InboxRepo, jobs: Vec<Job>) {
     }
     let result = match inbox.append(&events).await {
         Ok(outcome) => {
+            if let Some(m) = crate::account_health::metrics::get() {
+                m.webhook_events_stored.inc_by(u64::from(outcome.inserted));
+                m.webhook_events_duplicate
+                    .inc_by(u64::from(outcome.duplicates));
+            }
             if outcome.duplicates > 0 {
                 tracing::debug!(
                     duplicates = outcome.duplicates,

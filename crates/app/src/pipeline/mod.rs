@@ -139,9 +139,14 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
             history: state.history.clone(),
             clock: state.clock.clone(),
         },
-        conversation_handler(state, settings, legacy.as_ref()),
+        Arc::new(crate::account_health::Timed(conversation_handler(
+            state,
+            settings,
+            legacy.as_ref(),
+        ))),
         legacy.clone(),
-    );
+    )
+    .with_observer(Arc::new(state.health.clone()));
     for n in 0..p.inbox_workers {
         let worker = inbox_worker::InboxWorker {
             id: format!("{me}/inbox-{n}"),
@@ -176,7 +181,8 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
                 RetryPolicy {
                     max_attempts: p.outbox_max_attempts,
                 },
-            );
+            )
+            .with_template_check(state.health_repo.clone());
             let senders = outbox_worker::OutboxWorkers::new(
                 format!("{me}/outbox"),
                 state.outbox.clone(),
@@ -192,6 +198,7 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
                     sender_lease: Duration::from_secs(p.sender_lease_secs.max(3)),
                     message_lease: Duration::from_secs(settings.meta.timeout_secs * 4 + 30),
                     concurrency: p.sender_concurrency,
+                    red_business_mps: settings.health.red_business_mps,
                 },
             );
             tasks.spawn(senders.run(stopped.clone()));
@@ -199,6 +206,19 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
         None => tracing::warn!(
             "no Meta app is configured (META_APP_ID): replies stay queued in the outbox until one is"
         ),
+    }
+    if settings.health.scheduler_enabled {
+        let scheduler = crate::account_health::scheduler::Scheduler {
+            owner: format!("{me}/scheduler"),
+            health: state.health.clone(),
+            repo: state.health_repo.clone(),
+            clock: state.clock.clone(),
+            poll: Duration::from_millis(settings.health.scheduler_poll_ms.max(10)),
+            lease: chrono::Duration::seconds(
+                i64::try_from(settings.health.job_lease_secs.max(10)).unwrap_or(1_800),
+            ),
+        };
+        tasks.spawn(scheduler.run(stopped.clone()));
     }
     let (inbox, clock, days) = (state.inbox.clone(), state.clock.clone(), p.retention_days);
     let mut stop_sweep = stopped.clone();

@@ -33,6 +33,9 @@ pub struct SenderLimits {
     pub message_lease: Duration,
     /// Messages in flight per number.
     pub concurrency: usize,
+    /// Business-initiated messages per second from a number whose quality is RED (account
+    /// health); replies to customers are not slowed.
+    pub red_business_mps: f64,
 }
 
 /// The process's senders.
@@ -55,6 +58,7 @@ pub struct OutboxWorkers {
     running: Arc<Mutex<HashSet<PhoneNumberId>>>,
     numbers: Arc<Mutex<HashMap<PhoneNumberId, Arc<DefaultDirectRateLimiter>>>>,
     pairs: Arc<DefaultKeyedRateLimiter<(PhoneNumberId, String)>>,
+    red: Arc<Mutex<HashMap<PhoneNumberId, Arc<DefaultDirectRateLimiter>>>>,
 }
 
 impl std::fmt::Debug for OutboxWorkers {
@@ -95,6 +99,7 @@ impl OutboxWorkers {
             running: Arc::default(),
             numbers: Arc::default(),
             pairs: Arc::new(RateLimiter::keyed(pair)),
+            red: Arc::default(),
         }
     }
 
@@ -211,6 +216,24 @@ impl OutboxWorkers {
             .clone()
     }
 
+    /// The slower limiter for business-initiated messages of a RED number.
+    fn red_limiter(&self, sender: &PhoneNumberId) -> Arc<DefaultDirectRateLimiter> {
+        let mps = if self.limits.red_business_mps.is_finite() && self.limits.red_business_mps > 0.0
+        {
+            self.limits.red_business_mps
+        } else {
+            1.0
+        };
+        let quota = Quota::with_period(Duration::from_secs_f64(1.0 / mps))
+            .unwrap_or_else(|| Quota::per_second(nz(1)));
+        let Ok(mut red) = self.red.lock() else {
+            return Arc::new(RateLimiter::direct(quota));
+        };
+        red.entry(sender.clone())
+            .or_insert_with(|| Arc::new(RateLimiter::direct(quota)))
+            .clone()
+    }
+
     /// Sends a number's messages while holding its lease; gives the lease back when the
     /// number has nothing left (or on stop).
     async fn send_for(self, sender: PhoneNumberId, stop: watch::Receiver<bool>) {
@@ -292,7 +315,24 @@ impl OutboxWorkers {
                         self.send_one(msg, account.as_ref(), &limiter)
                     })
                     .await;
+                // Quality RED: business-initiated messages leave at `red_business_mps`; the
+                // others wait in the queue (not here), replies above are not slowed.
+                let red = account
+                    .as_ref()
+                    .is_some_and(|a| a.quality_rating == omni_domain::QualityRating::Red)
+                    .then(|| self.red_limiter(&sender));
                 for msg in business {
+                    if let Some(red) = &red
+                        && let Err(not_until) = red.check()
+                    {
+                        self.defer(
+                            &msg,
+                            not_until.wait_time_from(DefaultClock::default().now()),
+                            "red_quality",
+                        )
+                        .await;
+                        continue;
+                    }
                     self.send_one(msg, account.as_ref(), &limiter).await;
                 }
             };
@@ -330,6 +370,20 @@ impl OutboxWorkers {
         );
     }
 
+    /// Puts a claimed message back in the queue for `wait` (a limit, not a failure).
+    async fn defer(&self, msg: &OutboxMessage, wait: Duration, limit: &str) {
+        crate::account_health::metrics::rate_limited(limit);
+        let at = self.clock.now()
+            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1));
+        if let Err(e) = self
+            .outbox
+            .reschedule(msg.id, &self.id, at, None, false)
+            .await
+        {
+            tracing::warn!(error = %e, "could not defer a held-back message; its lease expires");
+        }
+    }
+
     async fn send_one(
         &self,
         msg: OutboxMessage,
@@ -343,25 +397,32 @@ impl OutboxWorkers {
             .pairs
             .check_key(&(msg.sender.clone(), msg.recipient.clone()))
         {
-            let wait = not_until.wait_time_from(clock.now());
-            let at = self.clock.now()
-                + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(6));
-            if let Err(e) = self
-                .outbox
-                .reschedule(msg.id, &self.id, at, None, false)
-                .await
-            {
-                tracing::warn!(error = %e, "could not defer a paced message; its lease expires");
-            }
+            self.defer(&msg, not_until.wait_time_from(clock.now()), "pair")
+                .await;
             return;
         }
         // The number's throughput: wait here (it is a short wait by construction).
+        let mut waited = false;
         while let Err(not_until) = limiter.check() {
+            waited = true;
             tokio::time::sleep(not_until.wait_time_from(clock.now())).await;
         }
+        if waited {
+            crate::account_health::metrics::rate_limited("number");
+        }
         match self.dispatcher.deliver(&self.id, &msg, account).await {
-            Ok(Delivery::Unrecorded { wamid }) => self.keep_recording(&msg, &wamid).await,
-            Ok(_) => {}
+            Ok(Delivery::Unrecorded { wamid }) => {
+                crate::account_health::metrics::send("sent", "");
+                self.keep_recording(&msg, &wamid).await;
+            }
+            Ok(Delivery::Sent { .. }) => crate::account_health::metrics::send("sent", ""),
+            Ok(Delivery::Retry { code, .. }) => {
+                if code == "messaging_limit" {
+                    crate::account_health::metrics::rate_limited("tier");
+                }
+                crate::account_health::metrics::send("retry", &code);
+            }
+            Ok(Delivery::Failed { code }) => crate::account_health::metrics::send("failed", &code),
             Err(e) => tracing::warn!(
                 outbox = msg.id,
                 error = %e,

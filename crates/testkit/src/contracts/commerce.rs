@@ -9,7 +9,7 @@ use omni_domain::{
     Direction, MenuVariant, Message, MessageBody, MessageId, MessageStatus, Money, OrderStatus,
     PaymentMethodKind, PaymentStatus, StoreSettings, TemplateRef,
 };
-use omni_ports::{CentralRepo, CommerceRepo, Completion, OrderFilter, OrderWrite, TenantRepoPort};
+use omni_ports::{CentralRepo, CommerceRepo, OrderFilter, OrderWrite, TenantRepoPort};
 
 use super::tenant::{Tenant, provisioned, record_new};
 use super::{conflict, not_found, ok};

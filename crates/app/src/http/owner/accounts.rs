@@ -194,6 +194,7 @@ pub(super) async fn refresh(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = account_id(&id)?;
-    let account = state.accounts.refresh(ctx.store()?.id, id).await?;
+    // Through account health, so what changed is kept in the account's history.
+    let account = state.health.refresh(ctx.store()?.id, id).await?;
     answer(&state, &ctx, &account).await
 }

@@ -3,6 +3,7 @@
 //! owner's ids according to its [`Access`], and the OpenAPI test checks each is documented.
 //! A route added anywhere else is invisible to both, so add routes here.
 
+mod account_health;
 mod accounts;
 mod auth;
 mod commerce;
@@ -222,6 +223,79 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/owner/conversations/{conversation_id}/resume",
         Access::OwnerStore,
         |r| r.to(commerce::conversation_resume),
+    ),
+    // Account health (issue 7).
+    route(
+        Method::GET,
+        "/api/owner/whatsapp/accounts/{id}/health",
+        Access::OwnerAccount,
+        |r| r.to(account_health::health),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/diagnose",
+        Access::OwnerAccount,
+        |r| r.to(account_health::diagnose),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/whatsapp/accounts/{id}/analytics",
+        Access::OwnerAccount,
+        |r| r.to(account_health::analytics),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/whatsapp/accounts/{id}/templates",
+        Access::OwnerAccount,
+        |r| r.to(account_health::list_templates),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/templates",
+        Access::OwnerAccount,
+        |r| r.to(account_health::create_template),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/templates/sync",
+        Access::OwnerAccount,
+        |r| r.to(account_health::sync_templates),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/whatsapp/accounts/{id}/templates/send",
+        Access::OwnerAccount,
+        |r| r.to(account_health::send_template),
+    ),
+    route(
+        Method::DELETE,
+        "/api/owner/whatsapp/accounts/{id}/templates/{name}",
+        Access::OwnerAccount,
+        |r| r.to(account_health::delete_template),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/notifications",
+        Access::OwnerStore,
+        |r| r.to(account_health::notifications),
+    ),
+    route(
+        Method::POST,
+        "/api/owner/notifications/read",
+        Access::OwnerStore,
+        |r| r.to(account_health::mark_read),
+    ),
+    route(
+        Method::GET,
+        "/api/owner/store/alert-number",
+        Access::OwnerStore,
+        |r| r.to(account_health::get_alert_number),
+    ),
+    route(
+        Method::PUT,
+        "/api/owner/store/alert-number",
+        Access::OwnerStore,
+        |r| r.to(account_health::set_alert_number),
     ),
     route(Method::GET, "/api/whatsapp/callback", Access::Public, |r| {
         r.to(oauth::callback)

@@ -90,9 +90,9 @@ impl Modify for BearerAuth {
 /// The document as pretty JSON (what `docs/openapi.json` holds).
 #[must_use]
 pub fn json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::account_health::HealthDoc::openapi());
+    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// `GET /api/openapi.json` (documented by the `openapi_json` stub).
