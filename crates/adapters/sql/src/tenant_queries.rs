@@ -654,16 +654,14 @@ macro_rules! insert_outbound {
 pub(crate) use {insert_outbound, write_order};
 
 /// An order write as rows: the order, its lines and the statuses an update expects.
-pub(crate) fn order_write_rows(
-    write: &OrderWrite,
-) -> Result<
-    (
-        OrderRow,
-        Vec<OrderItemRow>,
-        Option<(OrderStatus, PaymentStatus)>,
-    ),
-    RepoError,
-> {
+/// An order write's rows and the statuses an update expects (`None`: an insert).
+pub(crate) type OrderWriteRows = (
+    OrderRow,
+    Vec<OrderItemRow>,
+    Option<(OrderStatus, PaymentStatus)>,
+);
+
+pub(crate) fn order_write_rows(write: &OrderWrite) -> Result<OrderWriteRows, RepoError> {
     let (row, items) = order_rows(write.order())?;
     let expected = match write {
         OrderWrite::Insert(_) => None,
