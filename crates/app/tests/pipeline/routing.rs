@@ -374,18 +374,21 @@ async fn one_customers_messages_are_processed_in_metas_timestamp_order() {
         }
     })
     .await;
-    let outbox = h.state.outbox.list(None, None, 100).await.unwrap();
-    let replied_to: Vec<String> = sent
-        .iter()
-        .map(|s| {
-            outbox
-                .iter()
-                .find(|o| o.wamid.as_deref() == Some(s.wamid.as_str()))
-                .unwrap()
-                .idempotency_key
-                .clone()
-        })
-        .collect();
+    // The last wamid may reach the outbox row a moment after Meta answered: wait for all six.
+    let replied_to: Vec<String> = eventually("six wamids kept", Duration::from_secs(15), || {
+        let (outbox, sent) = (h.state.outbox.clone(), sent.clone());
+        async move {
+            let rows = outbox.list(None, None, 100).await.unwrap();
+            sent.iter()
+                .map(|s| {
+                    rows.iter()
+                        .find(|o| o.wamid.as_deref() == Some(s.wamid.as_str()))
+                        .map(|o| o.idempotency_key.clone())
+                })
+                .collect::<Option<Vec<String>>>()
+        }
+    })
+    .await;
     let expected_keys: Vec<String> = msgs
         .iter()
         .map(|m| omni_usecases::inbound::reply_key(m.wamid(), 0))
