@@ -112,6 +112,7 @@ fn conversation_handler(
             model: a.model.clone(),
             speech: a.speech.clone(),
             legacy_token,
+            notifications: Some(state.health_repo.clone()),
         },
         a.config.clone(),
     ))

@@ -264,6 +264,20 @@ async fn the_same_screenshot_for_a_second_order_is_flagged_to_the_owner() {
             (second.id.to_string().as_str(), &json!(first.id.to_string())),
         ]
     );
+    // The owner is told, once, with both orders.
+    let (_, notes) = owner.get("/api/owner/notifications").await;
+    let reused: Vec<&serde_json::Value> = notes["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "payment_proof_reused")
+        .collect();
+    assert_eq!(reused.len(), 1, "{notes}");
+    assert_eq!(reused[0]["detail"]["order_id"], second.id.to_string());
+    assert_eq!(
+        reused[0]["detail"]["earlier_order_id"],
+        first.id.to_string()
+    );
     // A photo while no order waits for one goes to the agent, not to the queue.
     let bilal = Customer::new(&h, &r, "923111234567", "Bilal");
     let reply = send_photo(&h, &bilal, b"a cat picture").await;

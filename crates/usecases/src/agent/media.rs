@@ -145,6 +145,7 @@ pub(super) async fn take_proof(
     updated.proof_reuse_of = reused.first().copied();
     if let Some(first) = updated.proof_reuse_of {
         tracing::warn!(store = %turn.store, order = %order.id, earlier = %first, "payment screenshot already used for another order; flagged for the owner");
+        notify_reuse(ports, turn, &updated, first, wamid).await;
     }
     updated.updated_at = now;
     conversation.updated_at = now;
@@ -159,6 +160,45 @@ pub(super) async fn take_proof(
         transcript: None,
         media_path: Some(key),
     })
+}
+
+/// Tells the owner a screenshot was used before. Best effort (the flag on the order is what
+/// the verification queue shows); the id is derived from the message, so a retried turn adds
+/// no second notification.
+async fn notify_reuse(
+    ports: &AgentPorts,
+    turn: &Turn<'_>,
+    order: &Order,
+    earlier: omni_domain::OrderId,
+    wamid: &str,
+) {
+    let Some(repo) = &ports.notifications else {
+        return;
+    };
+    let n = omni_ports::Notification {
+        id: format!(
+            "proof-reuse:{}",
+            sha256_hex(format!("{}:{wamid}", order.id).as_bytes())
+        ),
+        store_id: turn.store,
+        account_id: Some(turn.account.id),
+        kind: "payment_proof_reused".into(),
+        severity: "warning".into(),
+        title: format!(
+            "Payment screenshot for order {} was used before",
+            order.reference()
+        ),
+        body: format!(
+            "The screenshot sent for order {} has the same bytes as the one for an earlier order. Check the payment before approving.",
+            order.reference()
+        ),
+        detail: serde_json::json!({ "order_id": order.id.to_string(), "earlier_order_id": earlier.to_string() }),
+        created_at: ports.clock.now(),
+        read_at: None,
+    };
+    if let Err(e) = repo.add_notification(&n).await {
+        tracing::debug!(error = %e, "payment reuse notification not added (already there?)");
+    }
 }
 
 #[cfg(test)]

@@ -84,6 +84,8 @@ pub struct AgentPorts {
     pub speech: Option<Arc<dyn SpeechPort>>,
     /// The legacy single number and its token (WHATSAPP_PHONE_ID / WHATSAPP_TOKEN).
     pub legacy_token: Option<(omni_domain::PhoneNumberId, SecretString)>,
+    /// Owner notifications (a payment screenshot used twice), when kept.
+    pub notifications: Option<Arc<dyn omni_ports::HealthRepo>>,
 }
 
 impl std::fmt::Debug for AgentPorts {
