@@ -12,13 +12,14 @@ mod apply;
 mod media;
 pub mod text;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use omni_domain::{
-    Conversation, GeoPoint, MessageBody, Order, OrderStatus, PaymentMethod, StoreSettings,
+    Conversation, GeoPoint, MessageBody, Order, OrderStatus, PaymentMethod, StoreId, StoreSettings,
     WhatsappAccount,
 };
 use omni_ports::meta::{
@@ -123,7 +124,14 @@ pub struct AgentHandler {
     auto_reply: AutoReply,
     /// "No speech service" is logged once per process.
     voice_warned: AtomicBool,
+    /// Stores read in the last [`STORE_CACHE_SECS`]: one central read per store, not per
+    /// message (the central pool also serves the inbox and outbox).
+    stores: Mutex<HashMap<StoreId, (DateTime<Utc>, omni_domain::Store)>>,
 }
+
+/// How long a store read is reused (the agent switch and currency change rarely; an owner's
+/// change takes effect within this).
+const STORE_CACHE_SECS: i64 = 5;
 
 impl std::fmt::Debug for AgentHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +162,29 @@ impl AgentHandler {
             config,
             auto_reply,
             voice_warned: AtomicBool::new(false),
+            stores: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The store, from the cache when read in the last [`STORE_CACHE_SECS`].
+    async fn store(&self, id: StoreId) -> Result<omni_domain::Store, ProcessError> {
+        let now = self.ports.clock.now();
+        if let Ok(cache) = self.stores.lock()
+            && let Some((at, store)) = cache.get(&id)
+            && now - *at < Duration::seconds(STORE_CACHE_SECS)
+        {
+            return Ok(store.clone());
+        }
+        let Some(store) = self.ports.central.find_store(id).await? else {
+            return Err(ProcessError::Permanent(format!("store {id} is gone")));
+        };
+        if let Ok(mut cache) = self.stores.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(id, (now, store.clone()));
+        }
+        Ok(store)
     }
 
     async fn context(
@@ -223,7 +253,7 @@ impl AgentHandler {
     /// Asks the model (within budget) or the rule-based agent.
     async fn ask(
         &self,
-        store: omni_domain::StoreId,
+        store: StoreId,
         input: &AgentInput,
         prefer_rules: bool,
     ) -> (Arc<dyn AiAgentPort>, AgentOutput) {
@@ -426,16 +456,14 @@ impl ConversationHandler for AgentHandler {
             // The owner took over: keep the message, send nothing.
             return Ok(Decision::replies(conversation, Vec::new()));
         }
-        let Some(store) = self.ports.central.find_store(turn.store).await? else {
-            return Err(ProcessError::Permanent(format!(
-                "store {} is gone",
-                turn.store
-            )));
-        };
-        // A store with the agent off, or with an auto-reply text set (an away message, or the
-        // answer before the agent existed), is answered with that text.
-        if !store.ai_enabled || self.ports.tenants.auto_reply(turn.store).await?.is_some() {
+        let store = self.store(turn.store).await?;
+        // A store with the agent off is answered by its auto-reply text (if any); one with an
+        // auto-reply text set (an away message) is answered with it.
+        if !store.ai_enabled {
             return self.auto_reply.handle(turn).await;
+        }
+        if let Some(body) = self.ports.tenants.auto_reply(turn.store).await? {
+            return Ok(Decision::replies(conversation, vec![text_reply(body)]));
         }
         let ctx = self.context(turn, &store).await?;
         if !ctx.window_open {
@@ -619,7 +647,7 @@ impl ConversationHandler for AgentHandler {
 
 /// When the customer's window closes, from the conversation (its last inbound message).
 #[must_use]
-pub fn window_ends(conversation: &Conversation) -> Option<chrono::DateTime<Utc>> {
+pub fn window_ends(conversation: &Conversation) -> Option<DateTime<Utc>> {
     conversation
         .last_inbound_at
         .map(|at| at + Duration::hours(SERVICE_WINDOW_HOURS))
