@@ -64,20 +64,6 @@ pub enum CustomerInput {
     },
 }
 
-impl CustomerInput {
-    /// The words of a text, voice note, tapped choice or image caption.
-    #[must_use]
-    pub fn words(&self) -> Option<&str> {
-        match self {
-            Self::Text { text } => Some(text),
-            Self::Voice { transcript } => Some(transcript),
-            Self::Choice { title, .. } => Some(title),
-            Self::Image { caption } => caption.as_deref(),
-            Self::Location { .. } | Self::Other { .. } => None,
-        }
-    }
-}
-
 /// Everything the agent gets for one customer message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentInput {

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
 use omni_domain::{
     AccountId, Conversation, ConversationId, Customer, Direction, MenuItem, MenuItemId,
     MenuVariant, Message, MessageBody, MessageId, MessageStatus, Money, Order, OrderId,
@@ -23,7 +22,7 @@ use omni_ports::{
 use serde::Serialize;
 
 use crate::agent::text;
-use crate::inbound::SERVICE_WINDOW_HOURS;
+use crate::inbound::window_end;
 use crate::outbound::{SendError, SendOptions, WhatsAppService};
 
 /// Why an owner action failed. `code` values are stable (the HTTP layer sends them).
@@ -569,7 +568,7 @@ impl Commerce {
         let write = OrderWrite::Update {
             expected_status: before.status(),
             expected_payment: before.payment.status(),
-            order,
+            order: order.clone(),
         };
         let customer = self
             .tenants
@@ -579,10 +578,7 @@ impl Commerce {
             Some(c) => self.commerce.find_conversation_by_id(store.id, c).await?,
             None => None,
         };
-        let window_ends = conversation
-            .as_ref()
-            .and_then(|c| c.last_inbound_at)
-            .map(|at| at + Duration::hours(SERVICE_WINDOW_HOURS));
+        let window_ends = window_end(conversation.as_ref().and_then(|c| c.last_inbound_at));
         let account = self.sender(store, before.account_id).await?;
         let recipient = customer.as_ref().map(|c| match &c.phone {
             Some(p) => Recipient::Phone(p.as_str().to_owned()),
@@ -623,9 +619,6 @@ impl Commerce {
                 ));
             }
             other => other?,
-        };
-        let OrderWrite::Update { order, .. } = write else {
-            return Err(conflict("order_changed", "unexpected order write"));
         };
         if let (Some(m), Some(account), Some(to)) = (stored.first(), &account, recipient) {
             let service = WhatsAppService::for_account(
@@ -846,7 +839,7 @@ impl Commerce {
         .map_err(|e| conflict("number_unavailable", e.to_string()))?;
         // The rider's own window with this number, if they ever wrote to it.
         let wa_id = rider.phone.as_str().trim_start_matches('+');
-        let window_ends = match self
+        let last_inbound = match self
             .commerce
             .find_customer_by_wa_id(store.id, wa_id)
             .await?
@@ -855,10 +848,10 @@ impl Commerce {
                 .tenants
                 .find_conversation(store.id, c.id, account.id)
                 .await?
-                .and_then(|c| c.last_inbound_at)
-                .map(|at| at + Duration::hours(SERVICE_WINDOW_HOURS)),
+                .and_then(|c| c.last_inbound_at),
             None => None,
         };
+        let window_ends = window_end(last_inbound);
         let customer = self
             .tenants
             .find_customer(store.id, order.customer_id)

@@ -28,9 +28,9 @@ use omni_ports::{
 };
 use serde_json::{Value, json};
 
+use crate::AccountError;
 use crate::accounts::{ACCESS_TOKEN_FIELD, apply_number_info, open_token};
 use crate::outbound::{SendOptions, WhatsAppService};
-use crate::{AccountError, inbound::SERVICE_WINDOW_HOURS};
 
 /// The job that re-reads every account from Meta.
 pub const JOB_REFRESH_ACCOUNTS: &str = "refresh_accounts";
@@ -438,11 +438,7 @@ impl Health {
                 .list_accounts(account.store_id)
                 .await
                 .map_err(|e| e.to_string())?;
-            let default = store.and_then(|s| s.default_account_id);
-            all.iter()
-                .find(|a| Some(a.id) == default && a.is_active())
-                .or_else(|| all.iter().find(|a| a.is_active()))
-                .cloned()
+            store.and_then(|s| s.active_whatsapp_account(&all).cloned())
         };
         let Some(from) = from else {
             return Err("no active number in the store to send the alert from".to_owned());
@@ -454,7 +450,7 @@ impl Health {
             .last_inbound_from(from.store_id, from.id, &wa_id)
             .await
             .map_err(|e| e.to_string())?;
-        let window_ends = last_in.map(|t| t + Duration::hours(SERVICE_WINDOW_HOURS));
+        let window_ends = crate::inbound::window_end(last_in);
         let now = self.p.clock.now();
         let text = format!("OmniPortal alert: {}", n.body);
         let content = if window_ends.is_some_and(|w| now < w) {

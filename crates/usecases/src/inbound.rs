@@ -31,6 +31,13 @@ use omni_ports::{
 /// message.
 pub const SERVICE_WINDOW_HOURS: i64 = 24;
 
+/// When the customer's service window closes, from their last message (`None`: they never
+/// wrote, so only templates may go).
+#[must_use]
+pub fn window_end(last_inbound_at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    last_inbound_at.map(|at| at + Duration::hours(SERVICE_WINDOW_HOURS))
+}
+
 /// Why an event could not be processed now.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -98,7 +105,8 @@ impl Decision {
     }
 }
 
-/// Answers customers. The AI agent implements it; until then [`AutoReply`] does.
+/// Answers customers: the ordering agent (`agent::AgentHandler`), or [`AutoReply`] (a store's
+/// fixed text).
 #[async_trait]
 pub trait ConversationHandler: Send + Sync {
     /// Decides the replies to one message.
@@ -398,8 +406,9 @@ impl InboxProcessor {
             };
         if let Some(account) = route.account.as_ref().filter(|_| !replies.is_empty()) {
             let to = reply_recipient(m, sender);
-            let window_ends = stored.conversation.last_inbound_at.unwrap_or(m.timestamp)
-                + Duration::hours(SERVICE_WINDOW_HOURS);
+            let window_ends = window_end(Some(
+                stored.conversation.last_inbound_at.unwrap_or(m.timestamp),
+            ));
             let outbox: Vec<NewOutboxMessage> = replies
                 .into_iter()
                 .filter_map(|(reply, content)| {
@@ -416,7 +425,7 @@ impl InboxProcessor {
                             biz_opaque_callback_data: None,
                         },
                         initiator: Initiator::Customer,
-                        window_ends_at: Some(window_ends),
+                        window_ends_at: window_ends,
                         tenant_message_id: Some(reply.id),
                         created_at: now,
                     })

@@ -15,7 +15,7 @@ use omni_domain::{
 use omni_ports::{AccountSecrets, CentralRepo, RepoError};
 
 use crate::convert::{json, parse, to_json, ts, utc};
-use crate::db::{DbError, DbPool, db_run};
+use crate::db::{DbError, DbPool, db_run, one_row};
 use crate::schema::central::{owners, stores, whatsapp_accounts as accounts};
 
 /// The central database.
@@ -382,11 +382,7 @@ impl CentralRepo for SqlCentralRepo {
                 .await
         })
         .map_err(crate::db::diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn set_default_account(
@@ -493,11 +489,7 @@ impl CentralRepo for SqlCentralRepo {
             .await
         })
         .map_err(crate::db::diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn touch_account_webhook(

@@ -15,7 +15,7 @@ use omni_domain::{
 use omni_ports::{CommerceRepo, OrderFilter, OrderWrite, RepoError};
 
 use crate::convert::{json, parse, to_json, ts};
-use crate::db::{DbConn, DbError, SqliteConn, db_run, diesel_error};
+use crate::db::{DbConn, DbError, SqliteConn, db_run, diesel_error, one_row};
 use crate::schema::tenant::{
     agent_usage, conversations, customers, menu_items, order_items, orders, payment_methods,
     store_settings,
@@ -123,11 +123,7 @@ impl CommerceRepo for SqlTenantRepo {
                 .await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn delete_menu_item(&self, store: StoreId, id: MenuItemId) -> Result<(), RepoError> {
@@ -136,11 +132,7 @@ impl CommerceRepo for SqlTenantRepo {
             diesel::delete(menu_items::table.find(id.to_string())).execute(conn).await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn find_payment_method(
@@ -181,11 +173,7 @@ impl CommerceRepo for SqlTenantRepo {
                 .await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn delete_payment_method(
@@ -198,11 +186,7 @@ impl CommerceRepo for SqlTenantRepo {
             diesel::delete(payment_methods::table.find(id.to_string())).execute(conn).await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn settings(&self, store: StoreId) -> Result<Option<StoreSettings>, RepoError> {
@@ -398,11 +382,7 @@ impl CommerceRepo for SqlTenantRepo {
                 .await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn list_conversations(

@@ -98,6 +98,15 @@ macro_rules! db_run {
 }
 pub(crate) use db_run;
 
+/// `NotFound` when a write by key touched no row.
+pub(crate) fn one_row(n: usize) -> Result<(), RepoError> {
+    if n == 0 {
+        Err(RepoError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 impl DbPool {
     /// Builds a pool; connections open lazily, each with the engine's session settings.
     ///

@@ -8,7 +8,7 @@ use omni_domain::StoreId;
 use omni_ports::{LegacyStoreNumber, LegacyStoreRepo, RepoError};
 
 use crate::convert::parse;
-use crate::db::{DbPool, db_run, diesel_error};
+use crate::db::{DbPool, db_run, diesel_error, one_row};
 use crate::schema::central::stores;
 
 /// The legacy columns of the central database's stores.
@@ -45,11 +45,7 @@ impl SqlLegacyStoreRepo {
                 .await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 }
 

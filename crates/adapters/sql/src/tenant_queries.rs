@@ -21,7 +21,7 @@ use omni_ports::{
 
 use crate::central::parse_phone;
 use crate::convert::{json, parse, to_json, ts, utc};
-use crate::db::{DbConn, DbError, DbPool, SqliteConn, db_run, diesel_error};
+use crate::db::{DbConn, DbError, DbPool, SqliteConn, db_run, diesel_error, one_row};
 use crate::schema::tenant::{
     auto_reply, conversations, customers, menu_items, message_statuses, messages, order_items,
     orders, payment_methods,
@@ -956,11 +956,7 @@ impl TenantRepoPort for SqlTenantRepo {
                 .await
         })
         .map_err(diesel_error)?;
-        if n == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        one_row(n)
     }
 
     async fn insert_message(&self, store: StoreId, m: &Message) -> Result<(), RepoError> {

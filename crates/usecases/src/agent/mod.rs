@@ -38,9 +38,7 @@ pub use apply::{
 };
 pub use media::{proof_key, sha256_hex};
 
-use crate::inbound::{
-    AutoReply, ConversationHandler, Decision, ProcessError, SERVICE_WINDOW_HOURS, Turn,
-};
+use crate::inbound::{AutoReply, ConversationHandler, Decision, ProcessError, Turn, window_end};
 
 /// The model agent and its daily budget.
 #[derive(Clone)]
@@ -211,10 +209,7 @@ impl AgentHandler {
             .open_order(turn.store, turn.conversation.id)
             .await?;
         let now = p.clock.now();
-        let window_open = turn
-            .conversation
-            .last_inbound_at
-            .is_some_and(|at| now < at + Duration::hours(SERVICE_WINDOW_HOURS));
+        let window_open = window_end(turn.conversation.last_inbound_at).is_some_and(|w| now < w);
         Ok(Context {
             profile: StoreProfile {
                 id: store.id,
@@ -643,12 +638,4 @@ impl ConversationHandler for AgentHandler {
             media_path: None,
         })
     }
-}
-
-/// When the customer's window closes, from the conversation (its last inbound message).
-#[must_use]
-pub fn window_ends(conversation: &Conversation) -> Option<DateTime<Utc>> {
-    conversation
-        .last_inbound_at
-        .map(|at| at + Duration::hours(SERVICE_WINDOW_HOURS))
 }
