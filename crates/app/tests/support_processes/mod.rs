@@ -30,7 +30,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_omniportal");
 
 /// Seconds the senders wait before taking over a message a dead process had claimed:
 /// `meta.timeout_secs * 4 + 30` with the 2 s Graph timeout these tests set.
-pub const MESSAGE_LEASE_SECS: u64 = 2 * 4 + 30;
+pub const MESSAGE_LEASE_SECS: u64 = 5 * 4 + 30;
 
 /// One test at a time in a binary: each starts several service processes, and their timing
 /// (rates, latencies, leases) should not depend on what the other tests do meanwhile.
@@ -137,7 +137,7 @@ impl Env {
             ("META_APP_SECRET", h.app_secret()),
             ("OMNI_META__GRAPH_BASE_URL", self.sim.base_url()),
             ("OMNI_META__DIALOG_BASE_URL", self.sim.base_url()),
-            ("OMNI_META__TIMEOUT_SECS", "2".to_owned()),
+            ("OMNI_META__TIMEOUT_SECS", "5".to_owned()),
             ("OMNI_PIPELINE__POLL_INTERVAL_MS", "50".to_owned()),
             ("OMNI_PIPELINE__INBOX_LEASE_SECS", "15".to_owned()),
             ("OMNI_PIPELINE__SENDER_LEASE_SECS", "3".to_owned()),
