@@ -29,7 +29,7 @@ use omni_testkit::db::PgTestDb;
 pub const BIN: &str = env!("CARGO_BIN_EXE_omniportal");
 
 /// Seconds the senders wait before taking over a message a dead process had claimed:
-/// `meta.timeout_secs * 4 + 30` with the 2 s Graph timeout these tests set.
+/// `meta.timeout_secs * 4 + 30` with the 5 s Graph timeout these tests set.
 pub const MESSAGE_LEASE_SECS: u64 = 5 * 4 + 30;
 
 /// One test at a time in a binary: each starts several service processes, and their timing
