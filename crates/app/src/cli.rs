@@ -353,18 +353,38 @@ fn read_password_from_stdin() -> anyhow::Result<SecretString> {
     Ok(SecretString::from(password))
 }
 
-async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let host = args.bind.unwrap_or_else(|| settings.server.host.clone());
     let port = args.port.unwrap_or(settings.server.port);
     let listener = TcpListener::bind((host.as_str(), port))
         .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
-    let state = crate::startup::build(&settings).await?;
-    let pipeline = crate::pipeline::start(&state, &settings).await?;
     let addr = listener.local_addr()?;
+    // How this process reaches itself: the bound address, or loopback when bound to all.
+    let local = if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    };
+    let sandbox = crate::sandbox::Sandbox::prepare(&mut settings, &local)?;
+    let mut state = crate::startup::build(&settings).await?;
+    if let Some(sandbox) = &sandbox {
+        state.sandbox = Some(sandbox.clone());
+        let login_url = format!(
+            "{}/owner",
+            settings
+                .app
+                .url
+                .as_deref()
+                .unwrap_or(&local)
+                .trim_end_matches('/')
+        );
+        sandbox.seed(&state, &login_url).await?;
+    }
+    let pipeline = crate::pipeline::start(&state, &settings).await?;
     tracing::info!(
         address = %addr,
         database = if matches!(settings.central_database()?, crate::settings::CentralDatabase::Postgres(_)) { "postgres" } else { "sqlite" },
-        meta = if settings.meta_configured() { "configured" } else { "not configured" },
+        meta = if sandbox.is_some() { "sandbox" } else if settings.meta_configured() { "configured" } else { "not configured" },
         "omniportal listening on http://{addr}"
     );
     crate::http::serve(

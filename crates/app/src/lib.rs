@@ -8,6 +8,7 @@ pub mod http;
 pub mod keys;
 pub mod ops;
 pub mod pipeline;
+pub mod sandbox;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

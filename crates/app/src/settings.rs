@@ -54,6 +54,29 @@ pub struct Settings {
     pub agent: AgentSettings,
     /// Where media (payment screenshots) is kept.
     pub media: MediaSettings,
+    /// The sandbox: the Meta simulator in-process when no Meta app is configured.
+    #[serde(default)]
+    pub sandbox: SandboxSettings,
+}
+
+/// `[sandbox]`: what `serve` does when no Meta app is configured (META_APP_ID unset).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SandboxSettings {
+    /// Run the sandbox when META_APP_ID is unset (default true). With META_APP_ID set it never
+    /// runs, whatever this says.
+    pub enabled: bool,
+    /// The demo owner's email.
+    pub demo_email: String,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            demo_email: "demo@sandbox.omniportal.test".to_owned(),
+        }
+    }
 }
 
 /// The ordering agent.
@@ -557,6 +580,14 @@ impl Settings {
     #[must_use]
     pub fn meta_configured(&self) -> bool {
         self.meta.app_id.is_some()
+    }
+
+    /// Whether `serve` runs the sandbox: only without a Meta app (META_APP_ID unset), and
+    /// unless `sandbox.enabled` is false. A configured Meta app always wins, so the sandbox
+    /// cannot be switched on next to real Meta by any setting.
+    #[must_use]
+    pub fn sandbox_wanted(&self) -> bool {
+        self.sandbox.enabled && !self.meta_configured()
     }
 
     /// The Graph adapter's configuration for the configured Meta app, `None` without one.

@@ -90,6 +90,8 @@ pub struct AppState {
     pub metrics_enabled: bool,
     /// Bearer token `/metrics` asks for, when set.
     pub metrics_token: Option<SecretString>,
+    /// The sandbox (simulated Meta in-process), when `serve` runs without a Meta app.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// The webhook endpoint's secrets and its group committer.
@@ -321,5 +323,6 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         templates,
         metrics_enabled: settings.health.metrics_enabled,
         metrics_token: settings.health.metrics_token.clone(),
+        sandbox: None,
     })
 }

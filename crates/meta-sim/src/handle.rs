@@ -223,6 +223,17 @@ impl SimHandle {
 
     /// Mints a token directly, as if an OAuth exchange had happened.
     pub fn issue_token(&self, seed: TokenSeed) -> String {
+        self.mint(seed, None)
+    }
+
+    /// Makes `value` a valid token again with `seed`'s grants: for a simulator that restarts
+    /// while its client keeps the tokens it was given (the product's sandbox re-registers its
+    /// stored tokens at start-up, since the simulator keeps nothing on disk).
+    pub fn restore_token(&self, value: &str, seed: TokenSeed) {
+        self.mint(seed, Some(value.to_owned()));
+    }
+
+    fn mint(&self, seed: TokenSeed, value: Option<String>) -> String {
         let mut st = self.lock();
         let now = st.now();
         let business_id = seed.business_id.unwrap_or_else(|| {
@@ -246,7 +257,13 @@ impl SimHandle {
             expires_at: seed.expires_in.map(|d| now + chrono_duration(d)),
             revoked: false,
         };
-        st.mint_token(token)
+        match value {
+            Some(value) => {
+                st.tokens.insert(value.clone(), token);
+                value
+            }
+            None => st.mint_token(token),
+        }
     }
 
     /// Makes a token expired now; `false` when unknown.

@@ -1,5 +1,6 @@
 //! HTTP: the route table and the server. Handlers live one resource per file.
 
+mod dashboard;
 pub mod error;
 mod health;
 pub mod metrics;
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(webhook::verify))
                 .route(web::post().to(webhook::receive)),
         )
-        .configure(owner::routes);
+        .configure(owner::routes)
+        .configure(dashboard::routes);
 }
 
 /// The HTTP server on a bound listener, not yet running (tests run it in-process).
@@ -50,6 +52,7 @@ fn server_with(
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state.clone());
     let payload = web::PayloadConfig::new(state.webhook.max_body_bytes);
+    let sandbox = state.sandbox.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(error::error_bodies))
@@ -57,6 +60,7 @@ fn server_with(
             .app_data(data.clone())
             .app_data(payload.clone())
             .configure(routes)
+            .configure(|cfg| crate::sandbox::http::configure(cfg, sandbox.as_ref()))
             .default_service(web::to(error::not_found))
     })
     .shutdown_timeout(shutdown_timeout.as_secs())
