@@ -1,0 +1,380 @@
+//! The sandbox over HTTP: what a newcomer's first `serve` gives, the journey from consent
+//! screen to paid order, a restart, and that a configured Meta app turns it all off.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::{Owner, Serve, client, eventually};
+
+fn pay_button(message: &Value, title: &str) -> Value {
+    message["buttons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|b| b["title"] == title)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {title} button in {message}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_payment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serve = Serve::start(dir.path(), &[]);
+    let http = client();
+
+    // What the newcomer is told, and what the page is served with.
+    let password = serve.demo_password();
+    assert!(
+        serve
+            .log()
+            .iter()
+            .any(|l| l.contains("SANDBOX MODE") && l.contains(&password)),
+        "the login is printed in the log"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("data/sandbox-login.txt"))
+            .expect("login file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the login file is private: {mode:o}");
+    }
+    let status: Value = http
+        .get(format!("{}/api/sandbox", serve.base))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["enabled"], true);
+    assert_eq!(status["customer"]["phone"], "+923001234567");
+    let res = http
+        .get(format!("{}/owner", serve.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("/owner/assets/app.js")
+    );
+    let res = http
+        .get(format!("{}/owner/assets/app.js", serve.base))
+        .send()
+        .await
+        .expect("js");
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let res = http
+        .get(format!("{}/owner/assets/secrets.txt", serve.base))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(res.status(), 404);
+    let res = http
+        .get(format!("{}/", serve.base))
+        .send()
+        .await
+        .expect("root");
+    assert_eq!(
+        (
+            res.status().as_u16(),
+            res.headers()["location"].to_str().ok()
+        ),
+        (302, Some("/owner"))
+    );
+
+    let owner = Owner::login(&serve).await;
+    // The panel needs a number, and a token.
+    let (code, body) = owner.customer(json!({"type": "text", "body": "hi"})).await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (409, Some("no_account")),
+        "{body}"
+    );
+    let res = http
+        .post(format!("{}/api/sandbox/customer", serve.base))
+        .json(&json!({"type": "text", "body": "hi"}))
+        .send()
+        .await
+        .expect("unauthenticated");
+    assert_eq!(res.status(), 401);
+
+    // Meta's consent screen, simulated in the process, then our callback.
+    let landing = owner.connect_numbers().await;
+    assert_eq!(landing, "/owner?whatsapp=connected&accounts=2");
+    let accounts = owner.get("/api/owner/whatsapp/accounts").await;
+    let numbers: Vec<&str> = accounts["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["formatted_phone"].as_str().expect("phone"))
+        .collect();
+    assert_eq!(numbers, ["+92 321 0000001", "+92 321 0000002"]);
+    assert!(
+        accounts["accounts"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .all(|a| a["status"] == "active")
+    );
+
+    // Bad customer input gets a clear error and sends nothing.
+    for (body, code) in [
+        (json!({"type": "fax"}), "invalid_message"),
+        (json!({"type": "text"}), "invalid_message"),
+        (
+            json!({"type": "text", "body": "x", "from": "not a phone"}),
+            "invalid_phone",
+        ),
+        (
+            json!({"type": "location", "latitude": 123.0, "longitude": 74.0}),
+            "invalid_message",
+        ),
+        (
+            json!({"type": "text", "body": "x", "extra": 1}),
+            "invalid_message",
+        ),
+    ] {
+        let (status, answer) = owner.customer(body.clone()).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (400, Some(code)),
+            "{body}: {answer}"
+        );
+    }
+    assert!(owner.conversation().await.is_empty());
+
+    // The journey: order by text, deliver to a pin, pay by JazzCash with a screenshot.
+    let (status, sent) = owner
+        .customer(json!({"type": "text", "body": "I want to order a zinger burger"}))
+        .await;
+    assert_eq!(status, 202, "{sent}");
+    assert_eq!(sent["from"], "+923001234567");
+    let added = owner.reply_containing("Added 1 × Zinger Burger").await;
+    assert_eq!(pay_button(&added, "Checkout")["id"], "checkout");
+    owner
+        .customer(json!({"type": "button_reply", "id": "checkout", "title": "Checkout"}))
+        .await;
+    let ask = owner.reply_containing("Where should we deliver?").await;
+    assert_eq!(ask["location_request"], true, "{ask}");
+    owner
+        .customer(
+            json!({"type": "location", "latitude": 31.5204, "longitude": 74.3587,
+            "name": "Home", "address": "House 12, Street 5, Gulberg III, Lahore"}),
+        )
+        .await;
+    let pay = owner.reply_containing("Your total is Rs 800").await;
+    let jazz = pay_button(&pay, "JazzCash");
+    owner
+        .customer(json!({"type": "button_reply", "id": jazz["id"], "title": "JazzCash"}))
+        .await;
+    owner.reply_containing("Tap Confirm order").await;
+    owner
+        .customer(json!({"type": "button_reply", "id": "confirm", "title": "Confirm order"}))
+        .await;
+    owner
+        .reply_containing("Please pay exactly Rs 800 by JazzCash")
+        .await;
+    let (status, _) = owner.customer(json!({"type": "payment_screenshot"})).await;
+    assert_eq!(status, 202);
+    owner
+        .reply_containing("We received your payment screenshot")
+        .await;
+
+    // The owner sees the screenshot and the amount, and approves.
+    let pending = eventually(10, "a pending verification", || async {
+        let list = owner.get("/api/owner/payments/pending").await;
+        list.as_array().and_then(|a| a.first().cloned())
+    })
+    .await;
+    assert_eq!(pending["total"]["display"], "Rs 800");
+    assert_eq!(pending["payment_status"], "pending_verification");
+    let order_id = pending["id"].as_str().expect("id").to_owned();
+    let proof = owner
+        .http
+        .get(format!(
+            "{}/api/owner/orders/{order_id}/payment-proof",
+            owner.base
+        ))
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .expect("proof");
+    assert_eq!(proof.status(), 200);
+    let bytes = proof.bytes().await.expect("bytes");
+    assert_eq!(
+        bytes.as_ref(),
+        include_bytes!("../../assets/sandbox/payment-screenshot.png")
+    );
+    let (status, body) = owner
+        .call(
+            Method::POST,
+            &format!("/api/owner/orders/{order_id}/payment/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    owner
+        .reply_containing("Payment of Rs 800 received for order")
+        .await;
+
+    // Every customer message crossed the real webhook endpoint, signed, and was accepted.
+    let deliveries: Value = http
+        .get(format!(
+            "{}/_sandbox/meta/_sim/webhooks/deliveries",
+            serve.base
+        ))
+        .send()
+        .await
+        .expect("deliveries")
+        .json()
+        .await
+        .expect("json");
+    let messages: Vec<&Value> = deliveries
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .filter(|d| d["kind"] == "message")
+        .collect();
+    let outcomes: Vec<&Value> = messages.iter().map(|d| &d["outcome"]).collect();
+    // text, Checkout, the pin, JazzCash, Confirm order, the screenshot
+    assert_eq!(outcomes, [&json!("delivered"); 6]);
+    assert!(
+        messages.iter().all(|d| d["attempts"][0]["signature"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("sha256="))),
+        "signed like Meta's"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_demo_is_not_duplicated_and_its_numbers_still_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serve = Serve::start(dir.path(), &[]);
+    let password = serve.demo_password();
+    let owner = Owner::login(&serve).await;
+    owner.connect_numbers().await;
+    serve.stop();
+
+    let serve = Serve::start(dir.path(), &[]);
+    assert_eq!(serve.demo_password(), password);
+    assert!(
+        serve
+            .log()
+            .iter()
+            .any(|l| l.contains("SANDBOX MODE") && l.contains("restored_numbers=2")),
+        "{:?}",
+        serve.log()
+    );
+    let owner = Owner::login(&serve).await;
+    let login: Value = owner
+        .http
+        .post(format!("{}/api/owner/login", serve.base))
+        .json(&json!({"email": "demo@sandbox.omniportal.test", "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(login["stores"].as_array().map(Vec::len), Some(1), "{login}");
+    let (status, body) = owner
+        .customer(json!({"type": "text", "body": "menu"}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    owner.reply_containing("Karachi Grill menu").await;
+    let (status, refreshed) = owner
+        .call(
+            Method::POST,
+            &format!(
+                "/api/owner/whatsapp/accounts/{}/refresh",
+                owner.get("/api/owner/whatsapp/accounts").await["accounts"][0]["id"]
+                    .as_str()
+                    .expect("id")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, refreshed["status"].as_str()),
+        (200, Some("active")),
+        "{refreshed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_meta_app_or_sandbox_enabled_false_means_no_sandbox() {
+    let http = client();
+    for env in [
+        vec![
+            ("META_APP_ID", "123456"),
+            ("META_APP_SECRET", "real-app-secret"),
+        ],
+        vec![
+            ("META_APP_ID", "123456"),
+            ("META_APP_SECRET", "real-app-secret"),
+            ("OMNI_SANDBOX__ENABLED", "true"),
+        ],
+        vec![("OMNI_SANDBOX__ENABLED", "false")],
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let serve = Serve::start(dir.path(), &env);
+        let status: Value = http
+            .get(format!("{}/api/sandbox", serve.base))
+            .send()
+            .await
+            .expect("status")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(status, json!({"enabled": false}), "{env:?}");
+        for path in [
+            "/_sandbox/meta/v25.0/dialog/oauth",
+            "/_sandbox/meta/_sim/webhooks/deliveries",
+        ] {
+            let res = http
+                .get(format!("{}{path}", serve.base))
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(res.status(), 404, "{env:?} {path}");
+        }
+        let res = http
+            .post(format!("{}/api/sandbox/customer", serve.base))
+            .json(&json!({"type": "text", "body": "hi"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 404, "{env:?}");
+        assert!(
+            !dir.path().join("data/sandbox-login.txt").exists(),
+            "{env:?}"
+        );
+        assert!(
+            !serve.log().iter().any(|l| l.contains("SANDBOX")),
+            "{env:?}"
+        );
+        // The page is still served; it just shows no sandbox.
+        let res = http
+            .get(format!("{}/owner", serve.base))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(res.status(), 200);
+    }
+}
