@@ -18,9 +18,20 @@ const LONG_LIVED_SECS: i64 = 5_183_944;
 /// A 60-day system-user token.
 const SIXTY_DAYS_SECS: i64 = 60 * 24 * 3600;
 
+/// Enough style for the consent page to be usable on a phone (the sandbox's browser test and
+/// a newcomer see it).
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f0f2f5;color:#1c1e21}\
+    main{max-width:420px;margin:24px auto;background:#fff;border-radius:8px;padding:20px;\
+    box-shadow:0 1px 3px #0003}h1{font-size:20px;color:#1877f2}\
+    form{display:inline-block;margin:8px 8px 0 0}button{font-size:16px;min-height:44px;\
+    padding:0 20px;border-radius:6px;border:1px solid #1877f2;background:#1877f2;color:#fff}\
+    form+form button{background:#fff;color:#1877f2}";
+
 fn html(status: u16, title: &str, body: &str) -> HttpResponse {
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title><style>{STYLE}</style></head>\
          <body><main><h1>{t}</h1>{body}</main></body></html>",
         t = html_escape(title)
     );
