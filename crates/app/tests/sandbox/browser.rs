@@ -18,7 +18,11 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
+use omni_meta_sim::webhook::WebhookPayload;
+
 use crate::{Serve, in_ci};
+
+const WABA: &str = "109000000000001";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -122,21 +126,42 @@ impl Page {
         self.wait_text(css, "").await
     }
 
-    /// Clicks the first displayed `css` element containing `needle`, retrying while the page
-    /// re-renders under it (the lists poll).
+    /// Clicks a displayed, enabled `css` element containing `needle` (the last one: the newest
+    /// chat bubble's), retrying while the page re-renders under it (the lists poll).
     async fn click_text(&self, css: &str, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let el = self.wait_text(css, needle).await;
-            if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
-                return;
+            self.wait_text(css, needle).await;
+            for el in self.css(css).await.into_iter().rev() {
+                if el.text().await.is_ok_and(|t| t.contains(needle))
+                    && el.is_displayed().await.unwrap_or(false)
+                    && el.is_enabled().await.unwrap_or(false)
+                    && self.center(&el).await
+                    && el.click().await.is_ok()
+                {
+                    return;
+                }
             }
-            assert!(
-                Instant::now() < deadline,
-                "could not click {css} {needle:?}"
-            );
+            if Instant::now() > deadline {
+                let body = self.body_text().await;
+                panic!("could not click {css} {needle:?}; the page says:\n{body}");
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// Scrolls `el` to the middle of the screen, clear of the sticky header and bottom nav.
+    async fn center(&self, el: &Element) -> bool {
+        let Ok(arg) = serde_json::to_value(el) else {
+            return false;
+        };
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'}); return true;",
+                vec![arg],
+            )
+            .await
+            .is_ok()
     }
 
     async fn click(&self, css: &str) {
@@ -164,6 +189,7 @@ impl Page {
     }
 
     async fn shot(&self, name: &str) {
+        self.js("window.scrollTo(0, 0); return true;").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("save screenshot");
@@ -242,8 +268,7 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     }
     page.fill("#login-password", "wrong password").await;
     page.click("#login-submit").await;
-    page.wait_text("#login-error", "Wrong email or password")
-        .await;
+    page.wait_text("#error", "Wrong email or password").await;
     page.shot("01-login").await;
     page.fill("#login-password", password).await;
     page.click("#login-submit").await;
@@ -254,11 +279,8 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     page.wait_text("#flash", "Connected 2").await;
     page.wait_text(".account", "+92 321 0000001").await;
     page.wait_text(".account", "+92 321 0000002").await;
-    page.click_text(
-        ".account[data-account-id] button[data-action='set-default']",
-        "",
-    )
-    .await;
+    page.click("#account-list > li.account:first-child button[data-action='set-default']")
+        .await;
     page.wait_text(".account", "Default").await;
     page.shot("02-accounts").await;
 
@@ -335,9 +357,49 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     page.wait_text("#order-detail", "Bilal").await;
     page.shot("05-order-detail").await;
 
-    // Account health: the history chart and the checks.
-    page.go("#/health").await;
-    page.wait("#view-health svg, main svg").await;
+    // Account health: Meta flags the number, then raises its limit (signed webhooks from the
+    // simulator); the history chart, the notification and the checks.
+    let http = crate::client();
+    for payload in [
+        WebhookPayload::quality_update(WABA, "923210000001", "FLAGGED", Some("TIER_1K")),
+        WebhookPayload::capability_update(WABA, json!("TIER_10K"), Some(2)),
+    ] {
+        let body: Value = serde_json::from_slice(&payload.bytes()).map_err(|e| e.to_string())?;
+        let res = http
+            .post(format!("{}/_sandbox/meta/_sim/webhooks/raw", page.base))
+            .json(&json!({ "body": body }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if res.status() != 202 {
+            return Err(format!("raw webhook: {}", res.status()));
+        }
+    }
+    // The view reads the history when opened: reopen it until both events are in.
+    crate::eventually(20, "two history rows", || async {
+        page.go("#/orders").await;
+        page.go("#/health").await;
+        page.wait("#health-table").await;
+        let rows = page
+            .js("return document.querySelectorAll('#health-table tbody tr').length;")
+            .await;
+        rows.as_u64().filter(|n| *n >= 2)
+    })
+    .await;
+    page.wait_text("#health-table", "TIER_10K").await;
+    page.wait("#health-chart svg[role='img']").await;
+    page.click("#run-checks").await;
+    page.wait("#check-list li.check.pass[data-check='token_valid']")
+        .await;
     page.shot("06-health").await;
+
+    // The same page on a desktop screen: the orders list with the detail.
+    page.client
+        .set_window_size(1280, 900)
+        .await
+        .map_err(|e| e.to_string())?;
+    page.go("#/orders").await;
+    page.wait_text(".order-row[data-order-id]", "Rs 800").await;
+    page.shot("07-desktop-orders").await;
     Ok(())
 }
