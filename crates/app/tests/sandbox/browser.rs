@@ -188,7 +188,33 @@ impl Page {
             .expect("navigate");
     }
 
+    /// What every view must hold on a phone: no sideways scrolling, a label for every field
+    /// and a name for every button. Checked before each screenshot.
+    async fn basics(&self, view: &str) {
+        let problems = self
+            .js(
+                "const out = [];
+                 if (document.documentElement.scrollWidth > window.innerWidth + 1)
+                   out.push('scrolls sideways: ' + document.documentElement.scrollWidth);
+                 const shown = (e) => e.offsetParent !== null;
+                 for (const f of document.querySelectorAll('input, select, textarea')) {
+                   if (f.type === 'hidden' || !shown(f)) continue;
+                   if (!f.labels.length && !f.getAttribute('aria-label')
+                       && !f.getAttribute('aria-labelledby'))
+                     out.push('unlabelled field ' + (f.id || f.name || f.outerHTML.slice(0, 60)));
+                 }
+                 for (const b of document.querySelectorAll('button')) {
+                   if (shown(b) && !b.textContent.trim() && !b.getAttribute('aria-label'))
+                     out.push('nameless button ' + b.outerHTML.slice(0, 60));
+                 }
+                 return out;",
+            )
+            .await;
+        assert_eq!(problems, json!([]), "{view}");
+    }
+
     async fn shot(&self, name: &str) {
+        self.basics(name).await;
         self.js("window.scrollTo(0, 0); return true;").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = self.client.screenshot().await.expect("screenshot");
@@ -270,8 +296,8 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     page.click("#login-submit").await;
     page.wait_text("#error", "Wrong email or password").await;
     page.shot("01-login").await;
-    page.fill("#login-password", password).await;
-    page.click("#login-submit").await;
+    // By keyboard: type the password and press Enter.
+    page.fill("#login-password", &format!("{password}\u{E007}")).await;
 
     // Connect the simulated WABA's numbers through the consent screen.
     page.click("#connect-account").await;
