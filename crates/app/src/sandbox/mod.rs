@@ -56,6 +56,14 @@ const LOGIN_FILE: &str = "sandbox-login.txt";
 /// Customer messages kept for the panel (the oldest are dropped past this).
 const LOG_CAP: usize = 2_000;
 
+/// A demo menu item: name, category, price in rupees, variants (name, rupees).
+type Dish = (
+    &'static str,
+    &'static str,
+    i64,
+    &'static [(&'static str, i64)],
+);
+
 /// A customer message the panel sent.
 #[derive(Debug, Clone)]
 pub struct Sent {
@@ -232,7 +240,7 @@ impl Sandbox {
             .registry
             .create_store(owner.id, name, StoreKind::Restaurant)
             .await?;
-        let menu: [(&str, &str, i64, &[(&str, i64)]); 6] = [
+        let menu: [Dish; 6] = [
             ("Zinger Burger", "Burgers", 650, &[]),
             ("Beef Burger", "Burgers", 750, &[]),
             (

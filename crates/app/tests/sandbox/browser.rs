@@ -192,8 +192,7 @@ impl Page {
     /// and a name for every button. Checked before each screenshot.
     async fn basics(&self, view: &str) {
         let problems = self
-            .js(
-                "const out = [];
+            .js("const out = [];
                  if (document.documentElement.scrollWidth > window.innerWidth + 1)
                    out.push('scrolls sideways: ' + document.documentElement.scrollWidth);
                  const shown = (e) => e.offsetParent !== null;
@@ -207,8 +206,7 @@ impl Page {
                    if (shown(b) && !b.textContent.trim() && !b.getAttribute('aria-label'))
                      out.push('nameless button ' + b.outerHTML.slice(0, 60));
                  }
-                 return out;",
-            )
+                 return out;")
             .await;
         assert_eq!(problems, json!([]), "{view}");
     }
@@ -297,7 +295,8 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     page.wait_text("#error", "Wrong email or password").await;
     page.shot("01-login").await;
     // By keyboard: type the password and press Enter.
-    page.fill("#login-password", &format!("{password}\u{E007}")).await;
+    page.fill("#login-password", &format!("{password}\u{E007}"))
+        .await;
 
     // Connect the simulated WABA's numbers through the consent screen.
     page.click("#connect-account").await;
