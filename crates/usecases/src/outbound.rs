@@ -425,6 +425,12 @@ impl OutboxDispatcher {
             .await
         {
             Ok(sent) => {
+                // Fault tests (omni-app's `fault_points`): die after Meta accepted, before
+                // anything is recorded: the one window where a reply can go out twice.
+                fail::fail_point!("outbox.after_accept", |_| {
+                    eprintln!("fault injection: aborting at outbox.after_accept");
+                    std::process::abort()
+                });
                 // The wamid first: from here on this message is never sent again, only its
                 // recording finished (by us now, or by whoever claims it after a crash).
                 if let Err(e) = self.keep_wamid(msg.id, &sent.wamid).await {

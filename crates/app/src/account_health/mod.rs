@@ -81,6 +81,7 @@ impl ConversationHandler for Timed {
     async fn handle(&self, turn: &Turn<'_>) -> Result<Decision, ProcessError> {
         let start = Instant::now();
         let result = self.0.handle(turn).await;
+        crate::fault_points::kill_point("agent.after_decide");
         if let Some(m) = metrics::get() {
             m.agent_seconds
                 .with_label_values(&[&turn.store.to_string()])

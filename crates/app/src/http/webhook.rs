@@ -170,6 +170,7 @@ async fn receive_inner(
             vec![NewInboxEvent::malformed(body, &e.to_string(), received)]
         }
     };
+    crate::fault_points::kill_point("webhook.before_commit");
     if !events.is_empty() {
         match state.webhook.ingest.submit(events).await {
             Ok(()) => {}
@@ -186,6 +187,7 @@ async fn receive_inner(
             }
         }
     }
+    crate::fault_points::kill_point("webhook.after_commit");
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type(ContentType::plaintext())

@@ -89,7 +89,11 @@ impl InboxWorker {
     }
 
     async fn handle(&self, event: InboxEvent) {
+        crate::fault_points::kill_point("inbox.after_claim");
         let result = self.processor.process(&event).await;
+        if result.is_ok() {
+            crate::fault_points::kill_point("inbox.after_process");
+        }
         let now = self.clock.now();
         let recorded = match result {
             Ok(outcome) => self.inbox.complete(event.id, &self.id, &outcome, now).await,
