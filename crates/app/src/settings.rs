@@ -151,6 +151,9 @@ pub struct OwnerSettings {
 pub struct PipelineSettings {
     /// Largest webhook body accepted (Meta's maximum is 3 MiB).
     pub max_body_bytes: usize,
+    /// Seconds a webhook body may take to arrive once its headers have (slow clients get 408).
+    #[serde(default = "default_body_read_timeout")]
+    pub body_read_timeout_secs: u64,
     /// Webhooks committed together at most (group commit).
     pub ingest_batch: usize,
     /// Concurrent committers.
@@ -198,6 +201,10 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0 = cores).
     pub workers: usize,
+}
+
+fn default_body_read_timeout() -> u64 {
+    10
 }
 
 /// Application-wide.

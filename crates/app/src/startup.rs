@@ -105,6 +105,8 @@ pub struct WebhookState {
     pub ingest: Ingest,
     /// Largest body accepted.
     pub max_body_bytes: usize,
+    /// How long a body may take to arrive.
+    pub body_read_timeout: Duration,
 }
 
 impl std::fmt::Debug for WebhookState {
@@ -264,6 +266,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
             wake.clone(),
         ),
         max_body_bytes: p.max_body_bytes,
+        body_read_timeout: Duration::from_secs(p.body_read_timeout_secs.max(1)),
     };
     let commerce_repo: Arc<dyn CommerceRepo> = sql_tenants.clone();
     let media = crate::commerce_wiring::media(settings)?;

@@ -150,3 +150,198 @@ async fn dying_after_meta_accepted_repeats_only_the_replies_in_flight() {
         );
     }
 }
+
+// --- limits: big, deep and slow requests --------------------------------------------------
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Injected: a 10 MiB body (unsigned and signed), JSON nested 10,000 deep (unsigned and
+/// signed), then one ordinary message.
+///
+/// Must hold: 413 `payload_too_large` for the big bodies and 401 for the unsigned deep one,
+/// each within a few seconds and with nothing stored; the signed deep body, which Meta would
+/// never send but which is signed, is kept as one dead inbox row and answered 200 (so Meta
+/// would not retry it forever); the process stays up and the ordinary message is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_and_deeply_nested_bodies_get_clear_answers_and_store_nothing_half() {
+    let Some(env) = Env::start(SimConfig::default()).await else {
+        return;
+    };
+    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let stores = [&store];
+    let server = Server::start(&env, "limits", &[]);
+    let http = reqwest::Client::new();
+    let secret = env.sim().app_secret();
+    let sign =
+        |body: &[u8]| omni_meta_sim::webhook::sender::signature_header(secret.as_bytes(), body);
+    let huge = vec![b' '; 10 * 1024 * 1024];
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes();
+    let cases: [(&str, &[u8], bool, u16, &str); 4] = [
+        ("10 MiB unsigned", &huge, false, 413, "payload_too_large"),
+        ("10 MiB signed", &huge, true, 413, "payload_too_large"),
+        (
+            "10,000 deep unsigned",
+            &deep,
+            false,
+            401,
+            "invalid_signature",
+        ),
+        ("10,000 deep signed", &deep, true, 200, ""),
+    ];
+    for (what, body, signed, want, code) in cases {
+        let started = std::time::Instant::now();
+        let mut req = http
+            .post(server.webhook_url())
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if signed {
+            req = req.header("x-hub-signature-256", sign(body));
+        }
+        let res = tokio::time::timeout(Duration::from_secs(10), req.send())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no answer within 10 s"));
+        match res {
+            Ok(res) => {
+                assert_eq!(res.status().as_u16(), want, "{what}");
+                let text = res.text().await.unwrap_or_default();
+                assert!(text.contains(code), "{what}: {text}");
+            }
+            // The server may answer 413 and close before the client finished sending.
+            Err(e) => assert_eq!(want, 413, "{what}: {e}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{what}");
+    }
+    assert_eq!(
+        env.central_count("SELECT count(*) FROM webhook_inbox"),
+        1,
+        "only the signed deep body is kept"
+    );
+    assert_eq!(
+        env.central_count("SELECT count(*) FROM webhook_inbox WHERE state = 'dead'"),
+        1
+    );
+
+    let msgs = messages(&env, &stores, 1);
+    let load = Load::new();
+    load.set_targets(vec![server.webhook_url()]);
+    load.deliver_all(
+        Arc::new(msgs.clone()),
+        1,
+        Duration::ZERO,
+        Duration::from_secs(30),
+    )
+    .await;
+    wait_quiet(&env, &stores, &msgs, Duration::from_secs(30)).await;
+    // The dead row is the deep body's; the message's event is done.
+    let problems: Vec<String> = reconcile(&env, &stores, &msgs)
+        .problems
+        .into_iter()
+        .filter(|p| !p.contains("dead"))
+        .collect();
+    assert_eq!(problems, Vec::<String>::new());
+    drop(server);
+    env.cleanup().await;
+}
+
+/// Injected: 150 connections that send a webhook's headers, then its body at one byte a
+/// second, while 20 ordinary webhooks arrive.
+///
+/// Must hold: the ordinary webhooks are each acknowledged within 2 s and answered; every slow
+/// connection gets 408 `request_timeout` within the body timeout (3 s here) plus 5 s; the
+/// process's resident memory grows by less than 64 MiB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_a_second_clients_get_408_and_do_not_slow_anyone_else() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(mut env) = Env::start(SimConfig::default()).await else {
+        return;
+    };
+    env.extra
+        .push(("OMNI_PIPELINE__BODY_READ_TIMEOUT_SECS".into(), "3".into()));
+    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let stores = [&store];
+    let server = Server::start(&env, "slowloris", &[]);
+    let rss_before = rss_kib(server.pid);
+    let addr = server.addr.clone();
+
+    let mut slow = tokio::task::JoinSet::new();
+    for _ in 0..150 {
+        let addr = addr.clone();
+        slow.spawn(async move {
+            let started = std::time::Instant::now();
+            let mut sock = tokio::net::TcpStream::connect(&addr).await.ok()?;
+            let head = format!(
+                "POST /api/webhooks/whatsapp HTTP/1.1\r\nHost: {addr}\r\n\
+                 Content-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\n\
+                 Content-Length: 1000\r\n\r\n"
+            );
+            sock.write_all(head.as_bytes()).await.ok()?;
+            let mut answer = Vec::new();
+            for _ in 0..30 {
+                if sock.write_all(b"{").await.is_err() {
+                    break;
+                }
+                let mut buf = [0u8; 512];
+                match tokio::time::timeout(Duration::from_secs(1), sock.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => break,
+                    Ok(Ok(n)) => {
+                        answer.extend_from_slice(&buf[..n]);
+                        break;
+                    }
+                    Err(_) => {}
+                }
+            }
+            Some((
+                started.elapsed(),
+                String::from_utf8_lossy(&answer).into_owned(),
+            ))
+        });
+    }
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let msgs = messages(&env, &stores, 20);
+    let load = Load::new();
+    load.set_targets(vec![server.webhook_url()]);
+    load.deliver_all(
+        Arc::new(msgs.clone()),
+        2,
+        Duration::from_millis(100),
+        Duration::from_secs(60),
+    )
+    .await;
+    let slowest = load
+        .attempts()
+        .iter()
+        .map(|a| a.elapsed)
+        .max()
+        .unwrap_or_default();
+    assert!(
+        load.attempts().iter().all(|a| a.status == Some(200)),
+        "every ordinary webhook acknowledged at the first try"
+    );
+    assert!(slowest < Duration::from_secs(2), "slowest ack {slowest:?}");
+
+    let mut timed_out = 0;
+    while let Some(r) = slow.join_next().await {
+        let (took, answer) = r.unwrap().expect("a slow connection was refused");
+        assert!(
+            answer.starts_with("HTTP/1.1 408") && answer.contains("request_timeout"),
+            "{answer:?}"
+        );
+        assert!(took < Duration::from_secs(3 + 5), "408 after {took:?}");
+        timed_out += 1;
+    }
+    assert_eq!(timed_out, 150);
+    let grown = rss_kib(server.pid).saturating_sub(rss_before);
+    assert!(grown < 64 * 1024, "memory grew by {grown} KiB");
+    wait_quiet(&env, &stores, &msgs, Duration::from_secs(30)).await;
+    reconcile(&env, &stores, &msgs).assert_consistent();
+    drop(server);
+    env.cleanup().await;
+}

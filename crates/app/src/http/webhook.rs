@@ -98,10 +98,19 @@ async fn account_token_matches(state: &AppState, token: &str) -> Result<bool, Ap
 pub(super) async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = std::time::Instant::now();
-    let result = receive_inner(&state, &req, &body).await;
+    let result = match read_body(
+        payload,
+        state.webhook.max_body_bytes,
+        state.webhook.body_read_timeout,
+    )
+    .await
+    {
+        Ok(body) => receive_inner(&state, &req, &body).await,
+        Err(e) => Err(e),
+    };
     let m = crate::account_health::metrics::get();
     if let Some(m) = m {
         m.webhooks_received.inc();
@@ -117,6 +126,47 @@ pub(super) async fn receive(
     };
     crate::account_health::metrics::ingest(status, started.elapsed());
     result
+}
+
+/// The body, at most `max` bytes, arriving within `timeout` of the headers: a client that
+/// trickles its body (a byte a second on many sockets) gets 408 instead of holding a worker's
+/// connection and memory for as long as it likes.
+async fn read_body(
+    mut payload: web::Payload,
+    max: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt as _;
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!("the body could not be read: {e}"),
+                )
+            })?;
+            if body.len() + chunk.len() > max {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("a webhook body is at most {max} bytes"),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                actix_web::http::StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the body did not arrive in time",
+            ))
+        })
 }
 
 async fn receive_inner(
