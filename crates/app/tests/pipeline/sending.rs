@@ -427,3 +427,142 @@ fn business_text(
         created_at: Utc::now(),
     }
 }
+
+fn message_calls(h: &Harness) -> usize {
+    h.sim()
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count()
+}
+
+/// Injected: Meta answers the first send with 429 (130429) and `Retry-After: 3`.
+/// Must hold: no second call to Meta before those 3 s (no retry storm), then the reply is
+/// accepted on the second call.
+#[actix_web::test]
+async fn a_429_with_retry_after_is_waited_out_before_the_one_next_try() {
+    let h = pg_harness!();
+    let store = h.store("Busy Meta", Some("hello")).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    h.sim().inject_fault(FaultRule::times(
+        Endpoint::Messages,
+        Fault::RateLimited {
+            code: 130_429,
+            retry_after: Some(Duration::from_secs(3)),
+        },
+        1,
+    ));
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(CUSTOMER, "Ali"),
+            &[SimMessage::text("hi")],
+        ))
+        .await
+        .unwrap();
+    eventually("the first, refused call", Duration::from_secs(10), || {
+        let n = message_calls(&h);
+        async move { (n >= 1).then_some(()) }
+    })
+    .await;
+    let refused_at = std::time::Instant::now();
+    eventually("the reply accepted", Duration::from_secs(15), || {
+        let n = h.sim().sent_messages().len();
+        async move { (n == 1).then_some(()) }
+    })
+    .await;
+    let waited = refused_at.elapsed();
+    assert!(
+        waited >= Duration::from_millis(2_800),
+        "retried after {waited:?}"
+    );
+    assert_eq!(message_calls(&h), 2, "one refused call, one accepted");
+    h.stop().await;
+}
+
+/// Injected: Meta refuses the reply to one customer with 131056 (too many messages to this
+/// user), once. Must hold: that reply is retried later and accepted once; another customer's
+/// reply from the same number is not held up meanwhile.
+#[actix_web::test]
+async fn a_pair_rate_limit_defers_that_customer_only() {
+    let h = pg_harness!();
+    let store = h.store("Chatty Customer", Some("hello")).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    h.sim().inject_fault(FaultRule::times(
+        Endpoint::Messages,
+        Fault::GraphError {
+            http_status: 400,
+            code: 131_056,
+            subcode: None,
+            message: "(#131056) (Business Account, Consumer Account) pair rate limit hit"
+                .into(),
+            details: Some("Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.".into()),
+        },
+        1,
+    ));
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(CUSTOMER, "Ali"),
+            &[SimMessage::text("hi")],
+        ))
+        .await
+        .unwrap();
+    eventually("the refused call", Duration::from_secs(10), || {
+        let n = message_calls(&h);
+        async move { (n >= 1).then_some(()) }
+    })
+    .await;
+    let other = "923005550002";
+    h.sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(other, "Sara"),
+            &[SimMessage::text("salam")],
+        ))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    eventually(
+        "the other customer answered",
+        Duration::from_secs(10),
+        || {
+            let done = h
+                .sim()
+                .sent_messages()
+                .iter()
+                .any(|s| s.to.trim_start_matches('+') == other);
+            async move { done.then_some(()) }
+        },
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the other customer waited {:?}",
+        started.elapsed()
+    );
+    eventually(
+        "the deferred reply accepted",
+        Duration::from_secs(20),
+        || {
+            let n = h
+                .sim()
+                .sent_messages()
+                .iter()
+                .filter(|s| s.to.trim_start_matches('+') == CUSTOMER)
+                .count();
+            async move { (n == 1).then_some(()) }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        h.sim()
+            .sent_messages()
+            .iter()
+            .filter(|s| s.to.trim_start_matches('+') == CUSTOMER)
+            .count(),
+        1
+    );
+    h.stop().await;
+}
