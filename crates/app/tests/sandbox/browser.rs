@@ -10,6 +10,7 @@
 //! prints SKIPPED, except under `CI=true`, where it fails.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,7 +33,12 @@ const PHONE: (u32, u32) = (390, 844);
 struct Driver(Child);
 
 impl Drop for Driver {
+    /// Kills chromedriver's whole process group, so the Chromium it started goes too even when
+    /// the test panicked before closing its session.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -50,6 +56,7 @@ async fn start_browser(profile: &Path) -> (Driver, Client) {
     let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
