@@ -154,6 +154,10 @@ pub struct PipelineSettings {
     /// Seconds a webhook body may take to arrive once its headers have (slow clients get 408).
     #[serde(default = "default_body_read_timeout")]
     pub body_read_timeout_secs: u64,
+    /// Milliseconds between one number's events in the workers' fair order (start-time fair
+    /// queuing; see `pipeline::fair`): a flooding number cannot delay another's events.
+    #[serde(default = "default_fair_spacing")]
+    pub fair_spacing_ms: u64,
     /// Webhooks committed together at most (group commit).
     pub ingest_batch: usize,
     /// Concurrent committers.
@@ -205,6 +209,10 @@ pub struct ServerSettings {
 
 fn default_body_read_timeout() -> u64 {
     10
+}
+
+fn default_fair_spacing() -> u64 {
+    100
 }
 
 /// Application-wide.

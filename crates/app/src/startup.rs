@@ -263,6 +263,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
             p.ingest_committers,
             p.ingest_batch,
             Duration::from_secs(p.ingest_timeout_secs.max(1)),
+            Duration::from_millis(p.fair_spacing_ms),
             wake.clone(),
         ),
         max_body_bytes: p.max_body_bytes,

@@ -75,6 +75,9 @@ pub struct NewInboxEvent {
     pub payload: String,
     /// When we received it.
     pub received_at: DateTime<Utc>,
+    /// Where it sorts for the workers (start-time fair queuing): `received_at` unless the
+    /// ingest spaced its route's events out (see the app's `pipeline::fair`).
+    pub fair_at: DateTime<Utc>,
     /// `Pending` normally; `Dead` for a signed body that could not be read at all.
     pub state: InboxState,
     /// Why it is dead, when it is.
@@ -114,6 +117,7 @@ impl NewInboxEvent {
             // Serialising our own plain data types cannot fail (no maps with non-string keys).
             payload: serde_json::to_string(event).unwrap_or_default(),
             received_at,
+            fair_at: received_at,
             state: InboxState::Pending,
             error: None,
         }
@@ -132,6 +136,7 @@ impl NewInboxEvent {
             event_at: received_at,
             payload: String::from_utf8_lossy(raw).into_owned(),
             received_at,
+            fair_at: received_at,
             state: InboxState::Dead,
             error: Some(error.to_owned()),
         }

@@ -177,10 +177,10 @@ async fn insert_new(conn: ConnRef<'_>, new: &[NewRow<'_>]) -> Result<usize, Repo
     Ok(inserted)
 }
 
-/// The Postgres append: `INSERT .. SELECT * FROM unnest($1, .., $13) ON CONFLICT (dedupe_key)
+/// The Postgres append: `INSERT .. SELECT * FROM unnest($1, .., $14) ON CONFLICT (dedupe_key)
 /// DO NOTHING` with one array per column. The text is the same for every batch, so diesel
 /// caches the prepared statement (a multi-row `VALUES` list is new text, parsed and planned
-/// again, for every batch size), and the binds stay 13 however many rows there are.
+/// again, for every batch size), and the binds stay 14 however many rows there are.
 struct PgAppend<'a> {
     dedupe_key: Vec<&'a str>,
     field: Vec<&'a str>,
@@ -195,6 +195,7 @@ struct PgAppend<'a> {
     last_error: Vec<Option<&'a str>>,
     received_at: Vec<NaiveDateTime>,
     processed_at: Vec<Option<NaiveDateTime>>,
+    fair_at: Vec<Option<NaiveDateTime>>,
 }
 
 impl<'a> PgAppend<'a> {
@@ -213,6 +214,7 @@ impl<'a> PgAppend<'a> {
             last_error: rows.iter().map(|r| r.last_error).collect(),
             received_at: rows.iter().map(|r| r.received_at).collect(),
             processed_at: rows.iter().map(|r| r.processed_at).collect(),
+            fair_at: rows.iter().map(|r| r.fair_at).collect(),
         }
     }
 }
@@ -230,7 +232,7 @@ impl QueryFragment<Pg> for PgAppend<'_> {
         out.push_sql(
             "INSERT INTO webhook_inbox (dedupe_key, field, route_kind, route_id, ordering_key, \
              event_at, payload, state, attempts, available_at, last_error, received_at, \
-             processed_at) SELECT * FROM unnest(",
+             processed_at, fair_at) SELECT * FROM unnest(",
         );
         out.push_bind_param::<Array<Text>, _>(&self.dedupe_key)?;
         out.push_sql(", ");
@@ -257,6 +259,8 @@ impl QueryFragment<Pg> for PgAppend<'_> {
         out.push_bind_param::<Array<Timestamp>, _>(&self.received_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.processed_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.fair_at)?;
         out.push_sql(") ON CONFLICT (dedupe_key) DO NOTHING");
         Ok(())
     }
@@ -278,6 +282,7 @@ struct NewRow<'a> {
     last_error: Option<&'a str>,
     received_at: NaiveDateTime,
     processed_at: Option<NaiveDateTime>,
+    fair_at: Option<NaiveDateTime>,
 }
 
 impl<'a> NewRow<'a> {
@@ -297,6 +302,7 @@ impl<'a> NewRow<'a> {
             last_error: e.error.as_deref(),
             received_at: ts(e.received_at),
             processed_at: finished,
+            fair_at: Some(ts(e.fair_at)),
         }
     }
 }
@@ -361,7 +367,8 @@ const RETURNING: &str = "RETURNING id, dedupe_key, field, route_kind, route_id, 
 
 /// The claim, as one statement. `{lock}` is `FOR UPDATE SKIP LOCKED` on Postgres. An event is
 /// claimable when it is due (pending and available, or leased with an expired lease) and no
-/// earlier unfinished event has its ordering key.
+/// earlier unfinished event has its ordering key. Claimable events are taken in `fair_at`
+/// order (start-time fair queuing across numbers, stamped at ingest), then arrival.
 fn claim_sql(placeholders: [&str; 4], lock: &str) -> String {
     let [owner, until, now, limit] = placeholders;
     format!(
@@ -374,7 +381,7 @@ fn claim_sql(placeholders: [&str; 4], lock: &str) -> String {
              AND NOT EXISTS (SELECT 1 FROM webhook_inbox p \
                WHERE p.ordering_key = e.ordering_key AND p.state IN ('pending', 'leased') \
                  AND (p.event_at < e.event_at OR (p.event_at = e.event_at AND p.id < e.id))) \
-           ORDER BY e.id LIMIT {limit} {lock}) \
+           ORDER BY e.fair_at, e.id LIMIT {limit} {lock}) \
          {RETURNING}"
     )
 }

@@ -77,6 +77,7 @@ pub mod central {
             account_id -> Nullable<Text>,
             received_at -> Timestamp,
             processed_at -> Nullable<Timestamp>,
+            fair_at -> Nullable<Timestamp>,
         }
     }
 

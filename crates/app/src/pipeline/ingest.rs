@@ -34,6 +34,7 @@ pub enum IngestError {
 pub struct Ingest {
     tx: mpsc::Sender<Job>,
     timeout: Duration,
+    fair: Arc<super::fair::FairClock>,
 }
 
 impl std::fmt::Debug for Ingest {
@@ -50,6 +51,7 @@ impl Ingest {
         committers: usize,
         batch: usize,
         timeout: Duration,
+        fair_spacing: Duration,
         wake: Arc<Notify>,
     ) -> Self {
         let (tx, rx) = mpsc::channel::<Job>(batch.saturating_mul(4).max(64));
@@ -77,14 +79,19 @@ impl Ingest {
                 }
             });
         }
-        Self { tx, timeout }
+        Self {
+            tx,
+            timeout,
+            fair: Arc::new(super::fair::FairClock::new(fair_spacing)),
+        }
     }
 
     /// Stores a webhook's events; returns once they are committed.
     ///
     /// # Errors
     /// [`IngestError`]: the caller answers 5xx so Meta retries.
-    pub async fn submit(&self, events: Vec<NewInboxEvent>) -> Result<(), IngestError> {
+    pub async fn submit(&self, mut events: Vec<NewInboxEvent>) -> Result<(), IngestError> {
+        self.fair.stamp(&mut events);
         let (done, wait) = oneshot::channel();
         let submit = async {
             self.tx

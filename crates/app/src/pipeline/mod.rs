@@ -1,6 +1,7 @@
 //! The webhook pipeline's background work in this process: inbox workers, outbox senders and
 //! the retention sweep. Started by `serve`, stopped (leases given back) on shutdown.
 
+pub mod fair;
 pub mod inbox_worker;
 pub mod ingest;
 pub mod outbox_worker;

@@ -473,3 +473,108 @@ async fn statuses_out_of_order_never_move_a_message_backwards() {
     assert_eq!(m.status, Some(MessageStatus::Read), "read is final");
     h.stop().await;
 }
+
+/// Injected: store A gets 1,000 messages from 1,000 customers at once (10 batches of 100);
+/// right after, store B gets ten messages, one every 200 ms.
+///
+/// Must hold: every message of both stores is answered once, and each of store B's customers
+/// has their reply accepted by Meta within 8 s of their webhook's 200 while most of A's backlog
+/// is still waiting (without fair queuing they waited behind all of it: over 30 s). Prints
+/// the figures.
+#[actix_web::test]
+async fn a_noisy_store_does_not_hold_up_another_stores_replies() {
+    let h = pg_harness!();
+    let noisy = h.store("Noisy Burger", Some("Shukriya!")).await;
+    h.number(&noisy, WABA_A, NUMBER_A, "+923001112233").await;
+    let quiet = h.store("Quiet Tikka", Some("Ji, zaroor")).await;
+    h.number(&quiet, WABA_B, NUMBER_B, "+923001112244").await;
+    let number_b = SimNumber::new(WABA_B, NUMBER_B, "923001112244");
+
+    let flood_started = std::time::Instant::now();
+    for batch in 0..10 {
+        let changes: Vec<SimEntry> = (0..100)
+            .map(|i| {
+                let customer = format!("92311{:07}", batch * 100 + i);
+                SimEntry::new(WABA_A).change(SimChange::messages(
+                    &number_a(),
+                    &SimCustomer::new(&customer, "Noisy"),
+                    &[SimMessage::text("burger")],
+                ))
+            })
+            .collect();
+        let status = h
+            .sender()
+            .send(&WebhookPayload::batch(changes))
+            .await
+            .unwrap();
+        assert!(status.delivered(), "{status:?}");
+    }
+    let flood_acked = flood_started.elapsed();
+
+    let mut acked_at = Vec::new();
+    for i in 0..10 {
+        let customer = format!("92322{i:07}");
+        let status = h
+            .sender()
+            .send(&WebhookPayload::messages(
+                &number_b,
+                &SimCustomer::new(&customer, "Quiet"),
+                &[SimMessage::text("tikka")],
+            ))
+            .await
+            .unwrap();
+        assert!(status.delivered(), "{status:?}");
+        acked_at.push((customer, std::time::Instant::now()));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut waits = Vec::new();
+    for (customer, acked) in &acked_at {
+        eventually("the quiet store's reply", Duration::from_secs(30), || {
+            let done = h
+                .sim()
+                .sent_messages()
+                .iter()
+                .any(|s| s.to.trim_start_matches('+') == customer);
+            async move { done.then_some(()) }
+        })
+        .await;
+        waits.push(acked.elapsed());
+    }
+    let noisy_sent_meanwhile = h
+        .sim()
+        .sent_messages()
+        .iter()
+        .filter(|s| s.phone_number_id == NUMBER_A)
+        .count();
+    eprintln!(
+        "noisy store: 1,000 messages acknowledged in {flood_acked:?}; quiet store's reply \
+         waits: {waits:?}; noisy replies accepted by then: {noisy_sent_meanwhile}"
+    );
+    let worst = waits.iter().max().copied().unwrap_or_default();
+    assert!(
+        worst < Duration::from_secs(8),
+        "a quiet customer waited {worst:?}"
+    );
+    assert!(
+        noisy_sent_meanwhile < 500,
+        "the noisy backlog was still there when the quiet store was answered \
+         ({noisy_sent_meanwhile} of 1,000 answered), so the bound means something"
+    );
+    eventually(
+        "every noisy customer answered",
+        Duration::from_secs(180),
+        || {
+            let n = h
+                .sim()
+                .sent_messages()
+                .iter()
+                .filter(|s| s.phone_number_id == NUMBER_A)
+                .count();
+            async move { (n >= 1_000).then_some(n) }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.sim().sent_messages().len(), 1_010, "each answered once");
+    h.stop().await;
+}

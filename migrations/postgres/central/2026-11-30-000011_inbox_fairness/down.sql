@@ -1,0 +1,2 @@
+DROP INDEX webhook_inbox_open_fair;
+ALTER TABLE webhook_inbox DROP COLUMN fair_at;
