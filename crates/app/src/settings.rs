@@ -158,6 +158,11 @@ pub struct PipelineSettings {
     /// queuing; see `pipeline::fair`): a flooding number cannot delay another's events.
     #[serde(default = "default_fair_spacing")]
     pub fair_spacing_ms: u64,
+    /// Seconds a claimed outbox message stays with its sender before another may take it over
+    /// (after a crash). Unset: `meta.timeout_secs * 4 + 30`, longer than any one send (a media
+    /// upload takes up to four Graph timeouts). Shorter than a send risks sending twice.
+    #[serde(default)]
+    pub message_lease_secs: Option<u64>,
     /// Webhooks committed together at most (group commit).
     pub ingest_batch: usize,
     /// Concurrent committers.
@@ -420,6 +425,13 @@ impl Settings {
         }
         if self.meta.timeout_secs == 0 {
             return bad("meta.timeout_secs must be at least 1");
+        }
+        if let Some(lease) = self.pipeline.message_lease_secs
+            && lease <= self.meta.timeout_secs
+        {
+            return bad(
+                "pipeline.message_lease_secs must be longer than meta.timeout_secs (a send must end within its lease)",
+            );
         }
         if let Err(e) = self.health.validate() {
             return bad(e);

@@ -198,7 +198,10 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
                     pair_period: Duration::from_secs(p.pair_period_secs),
                     pair_burst: p.pair_burst,
                     sender_lease: Duration::from_secs(p.sender_lease_secs.max(3)),
-                    message_lease: Duration::from_secs(settings.meta.timeout_secs * 4 + 30),
+                    message_lease: Duration::from_secs(p.message_lease_secs.unwrap_or(
+                        // A media upload may take 4 Graph timeouts; then a margin.
+                        settings.meta.timeout_secs * 4 + 30,
+                    )),
                     concurrency: p.sender_concurrency,
                     red_business_mps: settings.health.red_business_mps,
                 },

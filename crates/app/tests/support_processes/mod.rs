@@ -28,9 +28,10 @@ use omni_testkit::db::PgTestDb;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_omniportal");
 
-/// Seconds the senders wait before taking over a message a dead process had claimed:
-/// `meta.timeout_secs * 4 + 30` with the 5 s Graph timeout these tests set.
-pub const MESSAGE_LEASE_SECS: u64 = 5 * 4 + 30;
+/// Seconds the senders wait before taking over a message a dead process had claimed
+/// (`pipeline.message_lease_secs`): three 5 s Graph timeouts, enough for any text send these
+/// tests make (the default, 50 s with this timeout, also covers media uploads).
+pub const MESSAGE_LEASE_SECS: u64 = 15;
 
 /// One test at a time in a binary: each starts several service processes, and their timing
 /// (rates, latencies, leases) should not depend on what the other tests do meanwhile.
@@ -138,6 +139,10 @@ impl Env {
             ("OMNI_META__GRAPH_BASE_URL", self.sim.base_url()),
             ("OMNI_META__DIALOG_BASE_URL", self.sim.base_url()),
             ("OMNI_META__TIMEOUT_SECS", "5".to_owned()),
+            (
+                "OMNI_PIPELINE__MESSAGE_LEASE_SECS",
+                MESSAGE_LEASE_SECS.to_string(),
+            ),
             ("OMNI_PIPELINE__POLL_INTERVAL_MS", "50".to_owned()),
             ("OMNI_PIPELINE__INBOX_LEASE_SECS", "15".to_owned()),
             ("OMNI_PIPELINE__SENDER_LEASE_SECS", "3".to_owned()),
