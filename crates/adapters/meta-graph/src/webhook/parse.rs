@@ -15,6 +15,7 @@ use omni_ports::meta::webhook::{
     Referral, StatusUpdate, ValueErrors, WebhookBatch, WebhookError, WebhookEvent,
 };
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 use super::json::{array, float, int, text, time, value_digest};
 use super::management::{
@@ -179,9 +180,9 @@ impl Parsed {
             }
             return;
         };
-        let contacts = array(value.get("contacts"));
+        let contacts = Contacts::new(array(value.get("contacts")));
         for message in messages {
-            match inbound(ctx, &pid, &display, contacts, message) {
+            match inbound(ctx, &pid, &display, &contacts, message) {
                 Ok(m) => self.events.push(WebhookEvent::Message(Box::new(m))),
                 Err(why) => self.skip("message", why),
             }
@@ -205,11 +206,46 @@ impl Parsed {
 
 // --- messages ---------------------------------------------------------------------------------
 
+/// A change's `contacts`, indexed once: looking each message's sender up by scanning them all
+/// made a signed batch of many messages and contacts quadratic (minutes for a 2.5 MB body, on
+/// the request path; found by fuzzing: docs/fuzzing.md, F4).
+struct Contacts<'a> {
+    all: &'a [Value],
+    by_wa: HashMap<String, usize>,
+    by_user: HashMap<String, usize>,
+}
+
+impl<'a> Contacts<'a> {
+    fn new(all: &'a [Value]) -> Self {
+        let (mut by_wa, mut by_user) = (HashMap::new(), HashMap::new());
+        for (i, c) in all.iter().enumerate() {
+            if let Some(w) = text(c.get("wa_id")) {
+                by_wa.entry(w).or_insert(i);
+            }
+            if let Some(u) = text(c.get("user_id")) {
+                by_user.entry(u).or_insert(i);
+            }
+        }
+        Self {
+            all,
+            by_wa,
+            by_user,
+        }
+    }
+
+    /// The first contact whose `wa_id` is `from` or whose `user_id` is `user`.
+    fn find(&self, from: Option<&str>, user: Option<&str>) -> Option<&'a Value> {
+        let a = from.and_then(|f| self.by_wa.get(f));
+        let b = user.and_then(|u| self.by_user.get(u));
+        a.into_iter().chain(b).min().map(|&i| &self.all[i])
+    }
+}
+
 fn inbound(
     ctx: &EntryCtx<'_>,
     pid: &PhoneNumberId,
     display: &str,
-    contacts: &[Value],
+    contacts: &Contacts<'_>,
     message: &Value,
 ) -> Result<InboundMessage, &'static str> {
     let Some(m) = message.as_object() else {
@@ -220,15 +256,12 @@ fn inbound(
     let mut from = text(m.get("from")).filter(|s| !s.is_empty());
     let mut from_user_id = text(m.get("from_user_id")).filter(|s| !s.is_empty());
 
-    let contact = contacts.iter().find(|c| {
-        let wa = text(c.get("wa_id"));
-        let user = text(c.get("user_id"));
-        (from.is_some() && wa == from) || (from_user_id.is_some() && user == from_user_id)
-    });
+    let contact = contacts.find(from.as_deref(), from_user_id.as_deref());
     let profile = contact.and_then(|c| c.get("profile"));
     if let Some(c) = contact {
-        from = from.or_else(|| text(c.get("wa_id")));
-        from_user_id = from_user_id.or_else(|| text(c.get("user_id")));
+        // An empty id in the contact is no sender either (found by fuzzing: F2).
+        from = from.or_else(|| text(c.get("wa_id")).filter(|s| !s.is_empty()));
+        from_user_id = from_user_id.or_else(|| text(c.get("user_id")).filter(|s| !s.is_empty()));
     }
     if from.is_none() && from_user_id.is_none() {
         return Err("no sender (neither from nor from_user_id)");
@@ -487,6 +520,52 @@ mod tests {
         );
         let empty = parse_webhook(br#"{"object":"x","entry":[]}"#).unwrap();
         assert!(empty.events.is_empty());
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md): F2, an empty `wa_id` in the matching contact is no
+    /// sender; F3, ids with the key separator cannot make two events share a dedupe key.
+    #[test]
+    fn an_empty_contact_id_is_no_sender_and_colons_cannot_merge_dedupe_keys() {
+        let body = wrap(
+            r#""contacts":[{"wa_id":"","user_id":"PK.1"}],"messages":[{"from_user_id":"PK.1","id":"wamid.A","timestamp":"1763906000","type":"text","text":{"body":"hi"}}],"statuses":[{"id":"x","status":"read","timestamp":"1763906000","recipient_id":"923001234567"}]"#,
+        );
+        let batch = parse_webhook(body.as_bytes()).unwrap();
+        let WebhookEvent::Message(m) = &batch.events[0] else {
+            panic!("{:?}", batch.events[0]);
+        };
+        assert_eq!(m.from, None);
+        assert_eq!(m.from_user_id.as_deref(), Some("PK.1"));
+        let colon = wrap(
+            r#""messages":[{"from":"923001234567","id":"x:read","timestamp":"1763906000","type":"text","text":{"body":"hi"}}]"#,
+        );
+        let message = parse_webhook(colon.as_bytes()).unwrap().events.remove(0);
+        assert_eq!(message.dedupe_key(), "x%3Aread");
+        assert_eq!(batch.events[1].dedupe_key(), "x:read");
+    }
+
+    #[test]
+    fn a_thousand_messages_each_find_their_own_contact_in_the_index() {
+        let contacts: Vec<String> = (0..1_000)
+            .map(|i| format!(r#"{{"wa_id":"92300{i:07}","profile":{{"name":"C{i}"}}}}"#))
+            .collect();
+        let messages: Vec<String> = (0..1_000)
+            .map(|i| {
+                format!(
+                    r#"{{"from":"92300{i:07}","id":"wamid.{i}","timestamp":"1763906000","type":"text","text":{{"body":"hi"}}}}"#
+                )
+            })
+            .collect();
+        let body = wrap(&format!(
+            r#""contacts":[{}],"messages":[{}]"#,
+            contacts.join(","),
+            messages.join(",")
+        ));
+        let batch = parse_webhook(body.as_bytes()).unwrap();
+        assert_eq!(batch.events.len(), 1_000);
+        let WebhookEvent::Message(last) = &batch.events[999] else {
+            panic!("not a message");
+        };
+        assert_eq!(last.from.as_deref(), Some("923000000999"));
     }
 
     #[test]
