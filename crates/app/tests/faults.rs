@@ -345,3 +345,139 @@ async fn byte_a_second_clients_get_408_and_do_not_slow_anyone_else() {
     drop(server);
     env.cleanup().await;
 }
+
+// --- secret canaries ------------------------------------------------------------------------
+
+/// Injected: unique canary values for the Meta app secret, the webhook verify token, the
+/// `/metrics` token, the encryption key (APP_KEY) and the number's access token, with the real
+/// binary logging at TRACE; traffic that touches each of them: signed webhooks answered through
+/// Meta, the subscription check with the right and a wrong token, a forged signature,
+/// `/metrics` with and without its token, and Meta rejecting the access token (190).
+///
+/// Must hold: no canary appears in any log line or any response body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_canary_reaches_a_trace_log_line_or_a_response() {
+    let canary = |what: &str| format!("canary-{what}-{}", uuid::Uuid::new_v4().simple());
+    let app_secret = canary("app-secret");
+    let Some(mut env) = Env::start(SimConfig {
+        app_secret: app_secret.clone(),
+        ..SimConfig::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let verify_token = canary("verify");
+    let metrics_token = canary("metrics");
+    for (k, v) in [
+        ("RUST_LOG", "trace".to_owned()),
+        ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", verify_token.clone()),
+        ("OMNI_HEALTH__METRICS_TOKEN", metrics_token.clone()),
+    ] {
+        env.extra.push((k.into(), v));
+    }
+    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let stores = [&store];
+    let server = Server::start(&env, "canaries", &[]);
+    let http = reqwest::Client::new();
+    let mut bodies = Vec::new();
+
+    let msgs = messages(&env, &stores, 5);
+    let load = Load::new();
+    load.set_targets(vec![server.webhook_url()]);
+    load.deliver_all(
+        Arc::new(msgs.clone()),
+        2,
+        Duration::ZERO,
+        Duration::from_secs(60),
+    )
+    .await;
+    wait_quiet(&env, &stores, &msgs, Duration::from_secs(45)).await;
+    reconcile(&env, &stores, &msgs).assert_consistent();
+
+    let base = format!("http://{}", server.addr);
+    for (path, auth) in [
+        (
+            format!(
+                "/api/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={verify_token}&hub.challenge=ch1"
+            ),
+            None,
+        ),
+        (
+            "/api/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=ch2"
+                .to_owned(),
+            None,
+        ),
+        ("/metrics".to_owned(), Some(metrics_token.clone())),
+        ("/metrics".to_owned(), None),
+    ] {
+        let mut req = http.get(format!("{base}{path}"));
+        if let Some(t) = auth {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        bodies.push(res.text().await.unwrap());
+    }
+    let forged = http
+        .post(server.webhook_url())
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", "sha256=0000")
+        .body(msgs[0].body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    bodies.push(forged.text().await.unwrap());
+
+    // Meta rejects the token on the next reply.
+    env.sim().inject_fault(omni_meta_sim::FaultRule::always(
+        omni_meta_sim::Endpoint::Messages,
+        omni_meta_sim::Fault::TokenExpired,
+    ));
+    let more = messages(&env, &stores, 7);
+    load.deliver(
+        &more[6],
+        std::time::Instant::now() + Duration::from_secs(30),
+    )
+    .await;
+    let sim_tokens: Vec<String> = env
+        .sim()
+        .requests()
+        .iter()
+        .filter_map(|r| r.authorization.clone())
+        .filter_map(|a| a.strip_prefix("Bearer ").map(str::to_owned))
+        .collect();
+    assert!(
+        !sim_tokens.is_empty(),
+        "the service called Meta with its token"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let app_key = env.app_key.clone();
+    let key_text = app_key.trim_start_matches("base64:").to_owned();
+    let mut secrets = vec![
+        ("app secret", app_secret),
+        ("verify token", verify_token),
+        ("metrics token", metrics_token),
+        ("APP_KEY", key_text),
+    ];
+    secrets.extend(sim_tokens.into_iter().take(1).map(|t| ("access token", t)));
+    let log = server.log();
+    assert!(log.len() > 100, "TRACE logging was on: {} lines", log.len());
+    for (what, secret) in &secrets {
+        for line in &log {
+            assert!(
+                !line.contains(secret.as_str()),
+                "the {what} is in a log line: {line}"
+            );
+        }
+        for body in &bodies {
+            assert!(
+                !body.contains(secret.as_str()),
+                "the {what} is in a response: {body}"
+            );
+        }
+    }
+    drop(server);
+    env.cleanup().await;
+}

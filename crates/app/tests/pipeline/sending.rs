@@ -436,38 +436,60 @@ fn message_calls(h: &Harness) -> usize {
         .count()
 }
 
+/// Replies Meta accepted for `customer`.
+fn sent_to(h: &Harness, customer: &str) -> usize {
+    h.sim()
+        .sent_messages()
+        .iter()
+        .filter(|s| s.to.trim_start_matches('+') == customer)
+        .count()
+}
+
+async fn say_hi(h: &Harness, customer: &str, name: &str) {
+    let report = h
+        .sender()
+        .send(&WebhookPayload::messages(
+            &number_a(),
+            &SimCustomer::new(customer, name),
+            &[SimMessage::text("hi")],
+        ))
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+}
+
+/// A store whose number's first send Meta refuses with `fault`, once it has refused the reply
+/// to CUSTOMER's "hi"; `None` without Postgres (outside CI).
+async fn first_send_refused(name: &str, fault: Fault) -> Option<Harness> {
+    let h = Harness::start(Engine::Postgres).await?;
+    let store = h.store(name, Some("hello")).await;
+    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
+    h.sim()
+        .inject_fault(FaultRule::times(Endpoint::Messages, fault, 1));
+    say_hi(&h, CUSTOMER, "Ali").await;
+    eventually("the refused call", Duration::from_secs(10), || {
+        let n = message_calls(&h);
+        async move { (n >= 1).then_some(()) }
+    })
+    .await;
+    Some(h)
+}
+
 /// Injected: Meta answers the first send with 429 (130429) and `Retry-After: 3`.
 /// Must hold: no second call to Meta before those 3 s (no retry storm), then the reply is
 /// accepted on the second call.
 #[actix_web::test]
 async fn a_429_with_retry_after_is_waited_out_before_the_one_next_try() {
-    let h = pg_harness!();
-    let store = h.store("Busy Meta", Some("hello")).await;
-    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
-    h.sim().inject_fault(FaultRule::times(
-        Endpoint::Messages,
-        Fault::RateLimited {
-            code: 130_429,
-            retry_after: Some(Duration::from_secs(3)),
-        },
-        1,
-    ));
-    h.sender()
-        .send(&WebhookPayload::messages(
-            &number_a(),
-            &SimCustomer::new(CUSTOMER, "Ali"),
-            &[SimMessage::text("hi")],
-        ))
-        .await
-        .unwrap();
-    eventually("the first, refused call", Duration::from_secs(10), || {
-        let n = message_calls(&h);
-        async move { (n >= 1).then_some(()) }
-    })
-    .await;
+    let fault = Fault::RateLimited {
+        code: 130_429,
+        retry_after: Some(Duration::from_secs(3)),
+    };
+    let Some(h) = first_send_refused("Busy Meta", fault).await else {
+        return;
+    };
     let refused_at = std::time::Instant::now();
     eventually("the reply accepted", Duration::from_secs(15), || {
-        let n = h.sim().sent_messages().len();
+        let n = sent_to(&h, CUSTOMER);
         async move { (n == 1).then_some(()) }
     })
     .await;
@@ -485,54 +507,29 @@ async fn a_429_with_retry_after_is_waited_out_before_the_one_next_try() {
 /// reply from the same number is not held up meanwhile.
 #[actix_web::test]
 async fn a_pair_rate_limit_defers_that_customer_only() {
-    let h = pg_harness!();
-    let store = h.store("Chatty Customer", Some("hello")).await;
-    h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
-    h.sim().inject_fault(FaultRule::times(
-        Endpoint::Messages,
-        Fault::GraphError {
-            http_status: 400,
-            code: 131_056,
-            subcode: None,
-            message: "(#131056) (Business Account, Consumer Account) pair rate limit hit"
+    let fault = Fault::GraphError {
+        http_status: 400,
+        code: 131_056,
+        subcode: None,
+        message: "(#131056) (Business Account, Consumer Account) pair rate limit hit".into(),
+        details: Some(
+            "Message failed to send because there were too many messages sent from this \
+             phone number to the same phone number in a short period of time."
                 .into(),
-            details: Some("Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.".into()),
-        },
-        1,
-    ));
-    h.sender()
-        .send(&WebhookPayload::messages(
-            &number_a(),
-            &SimCustomer::new(CUSTOMER, "Ali"),
-            &[SimMessage::text("hi")],
-        ))
-        .await
-        .unwrap();
-    eventually("the refused call", Duration::from_secs(10), || {
-        let n = message_calls(&h);
-        async move { (n >= 1).then_some(()) }
-    })
-    .await;
+        ),
+    };
+    let Some(h) = first_send_refused("Chatty Customer", fault).await else {
+        return;
+    };
     let other = "923005550002";
-    h.sender()
-        .send(&WebhookPayload::messages(
-            &number_a(),
-            &SimCustomer::new(other, "Sara"),
-            &[SimMessage::text("salam")],
-        ))
-        .await
-        .unwrap();
+    say_hi(&h, other, "Sara").await;
     let started = std::time::Instant::now();
     eventually(
         "the other customer answered",
         Duration::from_secs(10),
         || {
-            let done = h
-                .sim()
-                .sent_messages()
-                .iter()
-                .any(|s| s.to.trim_start_matches('+') == other);
-            async move { done.then_some(()) }
+            let n = sent_to(&h, other);
+            async move { (n == 1).then_some(()) }
         },
     )
     .await;
@@ -545,24 +542,12 @@ async fn a_pair_rate_limit_defers_that_customer_only() {
         "the deferred reply accepted",
         Duration::from_secs(20),
         || {
-            let n = h
-                .sim()
-                .sent_messages()
-                .iter()
-                .filter(|s| s.to.trim_start_matches('+') == CUSTOMER)
-                .count();
+            let n = sent_to(&h, CUSTOMER);
             async move { (n == 1).then_some(()) }
         },
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        h.sim()
-            .sent_messages()
-            .iter()
-            .filter(|s| s.to.trim_start_matches('+') == CUSTOMER)
-            .count(),
-        1
-    );
+    assert_eq!(sent_to(&h, CUSTOMER), 1);
     h.stop().await;
 }

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{Owner, Serve, client, eventually};
+use crate::{Owner, Serve, client, eventually, sandbox_status};
 
 fn pay_button(message: &Value, title: &str) -> Value {
     message["buttons"]
@@ -40,14 +40,7 @@ async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_pay
             .mode();
         assert_eq!(mode & 0o077, 0, "the login file is private: {mode:o}");
     }
-    let status: Value = http
-        .get(format!("{}/api/sandbox", serve.base))
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
+    let status = sandbox_status(&http, &serve.base).await;
     assert_eq!(status["enabled"], true);
     assert_eq!(status["customer"]["phone"], "+923001234567");
     let res = http
@@ -334,14 +327,7 @@ async fn a_configured_meta_app_or_sandbox_enabled_false_means_no_sandbox() {
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let serve = Serve::start(dir.path(), &env);
-        let status: Value = http
-            .get(format!("{}/api/sandbox", serve.base))
-            .send()
-            .await
-            .expect("status")
-            .json()
-            .await
-            .expect("json");
+        let status = sandbox_status(&http, &serve.base).await;
         assert_eq!(status, json!({"enabled": false}), "{env:?}");
         for path in [
             "/_sandbox/meta/v25.0/dialog/oauth",

@@ -131,6 +131,17 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// `GET {base}/api/sandbox`, as the page reads it.
+pub async fn sandbox_status(http: &reqwest::Client, base: &str) -> Value {
+    http.get(format!("{base}/api/sandbox"))
+        .send()
+        .await
+        .expect("GET /api/sandbox")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Polls `f` until it gives `Some`, for up to `secs` seconds.
 pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
 where
@@ -159,14 +170,7 @@ impl Owner {
     /// Logs in as the demo owner with the password the sandbox printed.
     pub async fn login(serve: &Serve) -> Self {
         let http = client();
-        let status: Value = http
-            .get(format!("{}/api/sandbox", serve.base))
-            .send()
-            .await
-            .expect("GET /api/sandbox")
-            .json()
-            .await
-            .expect("json");
+        let status = sandbox_status(&http, &serve.base).await;
         let email = status["demo_email"]
             .as_str()
             .expect("demo_email")
