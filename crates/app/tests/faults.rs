@@ -481,3 +481,98 @@ async fn no_secret_canary_reaches_a_trace_log_line_or_a_response() {
     drop(server);
     env.cleanup().await;
 }
+
+// --- key rotation under traffic ------------------------------------------------------------
+
+/// Injected: 40 webhooks arriving one at a time while the encryption key is rotated the way
+/// docs/operations.md says, with the service restarted half-way through each step: a process
+/// with the old key only; a rolling restart to the new key with the old one still accepted;
+/// `omniportal keys rotate` while traffic runs; a rolling restart to the new key alone.
+///
+/// Must hold: every webhook is stored and answered exactly once; the last process, which has
+/// only the new key, opens the re-sealed token and sends (so the rotation really re-sealed it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_under_traffic_across_rolling_restarts_and_nothing_is_lost() {
+    let Some(mut env) = Env::start(SimConfig::default()).await else {
+        return;
+    };
+    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let stores = [&store];
+    let old = env.app_key.clone();
+    let new = env.cli(&["keys", "generate"]).trim().to_owned();
+    assert!(new.starts_with("base64:") && new != old);
+    let msgs = Arc::new(messages(&env, &stores, 40));
+
+    let mut one = Server::start(&env, "old-key", &[]);
+    let load = Load::new();
+    load.set_targets(vec![one.webhook_url()]);
+    let loader = tokio::spawn({
+        let (load, msgs) = (load.clone(), msgs.clone());
+        async move {
+            load.deliver_all(
+                msgs,
+                1,
+                Duration::from_millis(100),
+                Duration::from_secs(150),
+            )
+            .await;
+        }
+    });
+    let wait_acked = |n: usize| {
+        let load = load.clone();
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while load.acked() < n {
+                assert!(std::time::Instant::now() < deadline, "{n} acknowledged");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    wait_acked(10).await;
+
+    // Rolling restart to the new key, the old one still accepted.
+    let both = [
+        ("APP_KEY", new.as_str()),
+        ("APP_PREVIOUS_KEYS", old.as_str()),
+    ];
+    let mut two = Server::start(&env, "both-keys", &both);
+    load.set_targets(vec![two.webhook_url()]);
+    one.sigterm();
+    one.wait_exit(Duration::from_secs(30))
+        .expect("old-key process stops");
+    env.mark("rolled to the new key (old accepted)");
+
+    // Re-seal every stored secret while webhooks keep coming.
+    for (k, v) in both {
+        env.extra.push((k.to_owned(), v.to_owned()));
+    }
+    let rotated = env.cli(&["keys", "rotate"]);
+    env.mark(&format!("keys rotate: {}", rotated.trim()));
+    wait_acked(25).await;
+
+    // Rolling restart to the new key alone.
+    env.extra.retain(|(k, _)| k != "APP_PREVIOUS_KEYS");
+    let sent_before = env.sim().sent_messages().len();
+    let three = Server::start(&env, "new-key-only", &[]);
+    load.set_targets(vec![three.webhook_url()]);
+    two.sigterm();
+    two.wait_exit(Duration::from_secs(30))
+        .expect("both-keys process stops");
+    env.mark("rolled to the new key alone");
+
+    loader.await.unwrap();
+    wait_quiet(&env, &stores, &msgs, Duration::from_secs(60)).await;
+    let found = reconcile(&env, &stores, &msgs);
+    found.assert_consistent();
+    assert_eq!(found.duplicate_replies, Vec::<(String, usize)>::new());
+    assert!(
+        env.sim().sent_messages().len() > sent_before,
+        "the new-key-only process sent replies with the re-sealed token"
+    );
+    assert!(
+        !three.log_has("could not open"),
+        "the new-key-only process opened every token"
+    );
+    drop(three);
+    env.cleanup().await;
+}
