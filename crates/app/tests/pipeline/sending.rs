@@ -551,3 +551,34 @@ async fn a_pair_rate_limit_defers_that_customer_only() {
     assert_eq!(sent_to(&h, CUSTOMER), 1);
     h.stop().await;
 }
+
+/// Injected: Meta stalls the first send for 7 s, past the 5 s Graph timeout of these tests.
+/// Must hold: the send is given up at the timeout and tried again after a backoff, not in a
+/// loop (exactly two calls); the reply ends `sent`. Whether Meta also kept the stalled one is
+/// the ambiguous-timeout window (docs/architecture.md, "The one duplicate window"): the
+/// simulator accepts it when its stall ends, so the customer may see the reply twice, never
+/// more.
+#[actix_web::test]
+async fn a_stalled_send_times_out_and_is_tried_once_more_not_in_a_storm() {
+    let Some(h) = first_send_refused("Slow Meta", Fault::Latency(Duration::from_secs(7))).await
+    else {
+        return;
+    };
+    let key = eventually("the reply recorded sent", Duration::from_secs(30), || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            let sent = outbox
+                .list(None, Some(OutboxState::Sent), 10)
+                .await
+                .unwrap();
+            sent.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(key.attempts, 2, "timed out once, then accepted");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(message_calls(&h), 2, "no retry storm");
+    let accepted = sent_to(&h, CUSTOMER);
+    assert!((1..=2).contains(&accepted), "{accepted} accepted");
+    h.stop().await;
+}
