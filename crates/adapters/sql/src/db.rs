@@ -18,10 +18,12 @@ use omni_ports::RepoError;
 /// The SQLite connection type: diesel's sync connection run on the blocking pool.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
-/// Settings applied to every SQLite connection: WAL so readers never block the writer, a busy
-/// timeout instead of immediate SQLITE_BUSY (which diesel-async turns into a poisoned mutex,
-/// diesel_async#160), and enforced foreign keys.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+/// Settings applied to every SQLite connection: a busy timeout instead of immediate
+/// SQLITE_BUSY (which diesel-async turns into a poisoned mutex, diesel_async#160), set first
+/// because the WAL pragma itself needs a lock (a new connection opened while another writes
+/// failed with "database is locked" under CI load); WAL so readers never block the writer; and
+/// enforced foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 /// Settings applied to every Postgres connection.

@@ -105,7 +105,7 @@ async fn migrate(
                     .map_err(|e| RepoError::Unavailable(Box::new(e)))?;
                 diesel::connection::SimpleConnection::batch_execute(
                     &mut conn,
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
                 )
                 .map_err(|e| RepoError::Unavailable(Box::new(e)))?;
                 apply(&mut conn, migrations, direction)
