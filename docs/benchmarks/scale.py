@@ -4,9 +4,9 @@
 at a steady --rate; checks that the server's Postgres connections stay within the budget, and
 reconciles every message against the Meta simulator. Exits 1 when a check fails.
 
-    docs/benchmarks/scale.py                                 # 2,000 stores, 20,000 messages
-    docs/benchmarks/scale.py --stores 50 --messages 1000     # a short run to try it
-    docs/benchmarks/scale.py --cleanup-only scale_1234_5678  # drop what a run left behind
+    python3 docs/benchmarks/scale.py                                 # 2,000 stores, 20,000 messages
+    python3 docs/benchmarks/scale.py --stores 50 --messages 1000     # a short run to try it
+    python3 docs/benchmarks/scale.py --cleanup-only scale_1234_5678  # drop what a run left behind
 
 What it does (details in docs/benchmarks/SCALE.md):
 

@@ -3,8 +3,8 @@
 --minutes, with a random fault every --fault-every minutes, then a reconciliation of the end
 state against what the Meta simulator accepted. Exits 1 when reconciliation fails.
 
-    docs/benchmarks/soak.py                               # 30 minutes (builds first)
-    docs/benchmarks/soak.py --minutes 3 --fault-every 1   # a short run to try it
+    python3 docs/benchmarks/soak.py                               # 30 minutes (builds first)
+    python3 docs/benchmarks/soak.py --minutes 3 --fault-every 1   # a short run to try it
 
 What it does (details in docs/benchmarks/SOAK.md):
 

@@ -881,6 +881,9 @@ def reconcile(pg, central, stores, msgs, poller, kill_windows, log_problems=40):
                 problems.append(f"{st['name']}: message {m.idx}'s reply was accepted by Meta "
                                 f"({at_sim}) but the store's copy has no wamid (status "
                                 f"{statuses!r})")
+            elif not at_sim:
+                problems.append(f"{st['name']}: message {m.idx}'s reply was never accepted by "
+                                f"Meta (stored status {statuses!r})")
             elif reply_wamids not in at_sim:
                 problems.append(f"{st['name']}: message {m.idx}'s reply has wamid "
                                 f"{reply_wamids!r}, not one the simulator accepted ({at_sim})")
