@@ -7,6 +7,9 @@
 //!
 //! Names: `webhook.before_commit`, `webhook.after_commit`, `inbox.after_claim`,
 //! `agent.after_decide`, `inbox.after_process`, and (in omni-usecases) `outbox.after_accept`.
+//!
+//! Delay points wait instead of dying (`FAILPOINTS="<name>=return(7000)"`: 7 s, every time):
+//! `outbox.before_lease_renewal` (a sender-lease renewal that waits for a database connection).
 
 /// Reads `FAILPOINTS` (only with the feature); keep the guard for the life of the process.
 #[must_use]
@@ -22,4 +25,20 @@ pub fn kill_point(name: &str) {
         eprintln!("fault injection: aborting at {name}");
         std::process::abort()
     });
+}
+
+/// Waits here (asynchronously: the task's other futures go on) for the milliseconds the test
+/// armed `name` with; otherwise returns at once.
+pub async fn delay_point(name: &str) {
+    if let Some(ms) = armed_millis(name) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// The argument of `return(<ms>)` when `name` is armed.
+fn armed_millis(name: &str) -> Option<u64> {
+    // Without the feature the macro below is empty.
+    let _ = name;
+    fail::fail_point!(name, |ms: Option<String>| ms.and_then(|s| s.parse().ok()));
+    None
 }

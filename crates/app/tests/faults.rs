@@ -151,6 +151,51 @@ async fn dying_after_meta_accepted_repeats_only_the_replies_in_flight() {
     }
 }
 
+/// Injected: every sender-lease renewal waits 7 s first (as when the central pool is
+/// exhausted and the renewal queues for a connection), while Meta takes 2 s per send, so
+/// renewals fall in the middle of batches of sends; the Graph timeout is 5 s.
+///
+/// Must hold: the sends go on while a renewal waits. Every reply is accepted exactly once and
+/// was attempted once: none is timed out on a response that had already arrived and sent
+/// again (what happened when the renewal ran inside a `select!` branch, and the soak showed
+/// as duplicate replies with no crash).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_lease_renewal_does_not_time_out_the_sends_in_flight() {
+    let Some(env) = Env::start(SimConfig::default()).await else {
+        return;
+    };
+    env.sim().inject_fault(omni_meta_sim::FaultRule::always(
+        omni_meta_sim::Endpoint::Messages,
+        omni_meta_sim::Fault::Latency(Duration::from_secs(2)),
+    ));
+    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let stores = [&store];
+    let msgs = Arc::new(messages(&env, &stores, 12));
+    let server = Server::start(
+        &env,
+        "slow-renewal",
+        &[("FAILPOINTS", "outbox.before_lease_renewal=return(7000)")],
+    );
+    let load = Load::new();
+    load.set_targets(vec![server.webhook_url()]);
+    load.deliver_all(msgs.clone(), 12, Duration::ZERO, Duration::from_secs(60))
+        .await;
+    assert_eq!(load.acked(), msgs.len());
+    wait_quiet(&env, &stores, &msgs, Duration::from_secs(90)).await;
+    let found = reconcile(&env, &stores, &msgs);
+    found.assert_consistent();
+    assert_eq!(found.duplicate_replies, [], "no reply went out twice");
+    let retried = env.central_count("SELECT count(*) FROM outbox WHERE attempts > 1");
+    assert_eq!(
+        retried,
+        0,
+        "no send was retried: {:?}",
+        env.states("outbox")
+    );
+    drop(server);
+    env.cleanup().await;
+}
+
 // --- limits: big, deep and slow requests --------------------------------------------------
 
 fn rss_kib(pid: u32) -> u64 {

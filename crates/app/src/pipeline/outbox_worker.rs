@@ -173,6 +173,11 @@ impl OutboxWorkers {
     /// Runs `work` to its end, renewing the number's lease every third of it meanwhile.
     /// False when the lease was lost or could not be renewed; the work still finishes (its
     /// messages are claimed by this process, and stopping mid-send could repeat one).
+    ///
+    /// The renewal is a future of its own, polled beside `work`, never inside a `select!`
+    /// branch: a renewal waiting for a database connection (up to the pool's timeout) must
+    /// not stop the batch's sends from being polled, or their HTTP timeouts fire on
+    /// responses that had already arrived, and the retry sends the message a second time.
     async fn renewing_lease(
         &self,
         sender: &PhoneNumberId,
@@ -180,28 +185,37 @@ impl OutboxWorkers {
         work: impl Future<Output = ()>,
     ) -> bool {
         let renew_every = self.limits.sender_lease / 3;
+        let renewal = async {
+            loop {
+                tokio::time::sleep_until(*renewed + renew_every).await;
+                crate::fault_points::delay_point("outbox.before_lease_renewal").await;
+                let (now, lease) = (self.clock.now(), self.limits.sender_lease);
+                match self
+                    .outbox
+                    .acquire_sender(sender, &self.id, now, lease)
+                    .await
+                {
+                    Ok(true) => *renewed = tokio::time::Instant::now(),
+                    Ok(false) => {
+                        tracing::warn!(
+                            sender = %sender.as_str(),
+                            "sender lease lost to another process"
+                        );
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sender lease renewal failed");
+                        return;
+                    }
+                }
+            }
+        };
+        tokio::pin!(work, renewal);
         let mut held = true;
-        tokio::pin!(work);
         loop {
             tokio::select! {
                 () = &mut work => return held,
-                () = tokio::time::sleep_until(*renewed + renew_every), if held => {
-                    let (now, lease) = (self.clock.now(), self.limits.sender_lease);
-                    match self.outbox.acquire_sender(sender, &self.id, now, lease).await {
-                        Ok(true) => *renewed = tokio::time::Instant::now(),
-                        Ok(false) => {
-                            tracing::warn!(
-                                sender = %sender.as_str(),
-                                "sender lease lost to another process"
-                            );
-                            held = false;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "sender lease renewal failed");
-                            held = false;
-                        }
-                    }
-                }
+                () = &mut renewal, if held => held = false,
             }
         }
     }

@@ -578,26 +578,16 @@ async fn a_noisy_store_does_not_hold_up_another_stores_replies() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // Each customer answered; a second copy only where a send was retried after an ambiguous
-    // failure (a timeout under load: Meta may have accepted the first; docs/architecture.md,
-    // "The one duplicate window").
-    let attempts: std::collections::HashMap<String, u32> = h
-        .state
-        .outbox
-        .list(None, Some(omni_ports::OutboxState::Sent), 5_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.recipient.trim_start_matches('+').to_owned(), m.attempts))
-        .collect();
+    // Each customer answered exactly once: no crash here, so no window for a second copy
+    // (a sender lease renewal waiting for a connection once left sends unpolled until their
+    // timeout fired, and the retry repeated them; faults.rs tests that alone).
     let by = distinct(&h);
     assert_eq!(by.len(), 1_010, "every customer answered");
-    for (customer, n) in by.iter().filter(|(_, n)| **n > 1) {
-        let tries = attempts.get(customer).copied().unwrap_or(0);
-        assert!(
-            *n == 2 && tries >= 2,
-            "{customer} got {n} replies from {tries} attempt(s)"
-        );
-    }
+    let twice: Vec<_> = by.iter().filter(|(_, n)| **n > 1).collect();
+    assert_eq!(
+        twice,
+        Vec::<(&String, &usize)>::new(),
+        "customers answered twice"
+    );
     h.stop().await;
 }
