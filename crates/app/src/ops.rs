@@ -73,6 +73,26 @@ pub enum OutboxCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Put parked (failed) messages back in the queue, after a long Meta outage or once a
+    /// number is reconnected. Only messages Meta never accepted; at least one filter, or --all.
+    Requeue {
+        /// One message (its id in `outbox list`).
+        #[arg(long)]
+        id: Option<i64>,
+        /// Only from this phone_number_id.
+        #[arg(long)]
+        sender: Option<String>,
+        /// Only those parked with this error code (`timeout`, `temporary`, `reauth_required`,
+        /// Meta's numeric code, ...).
+        #[arg(long)]
+        code: Option<String>,
+        /// Only those parked at or after this time (RFC 3339, e.g. 2026-11-30T09:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+        /// Every parked message.
+        #[arg(long, conflicts_with_all = ["id", "sender", "code", "since"])]
+        all: bool,
+    },
 }
 
 fn store_id(raw: &str) -> anyhow::Result<StoreId> {
@@ -255,6 +275,57 @@ pub async fn outbox(state: &AppState, cmd: OutboxCommand) -> anyhow::Result<()> 
                     m.error.unwrap_or_default()
                 );
             }
+        }
+        OutboxCommand::Requeue {
+            id,
+            sender,
+            code,
+            since,
+            all,
+        } => {
+            let filter = omni_ports::RequeueFilter {
+                id,
+                sender: sender
+                    .map(|s| PhoneNumberId::parse(&s).map_err(|e| anyhow::anyhow!("--sender: {e}")))
+                    .transpose()?,
+                error_code: code,
+                failed_since: since
+                    .map(|s| {
+                        chrono::DateTime::parse_from_rfc3339(&s)
+                            .map(|t| t.with_timezone(&Utc))
+                            .map_err(|e| anyhow::anyhow!("--since: {e} (RFC 3339 expected)"))
+                    })
+                    .transpose()?,
+            };
+            if !all && filter == omni_ports::RequeueFilter::default() {
+                anyhow::bail!(
+                    "give --id, --sender, --code or --since (or --all for every parked message)"
+                );
+            }
+            let (requeued, not_reopened) = omni_usecases::outbound::requeue_failed(
+                state.outbox.as_ref(),
+                state.tenants.as_ref(),
+                &filter,
+                Utc::now(),
+            )
+            .await?;
+            for m in &requeued {
+                println!(
+                    "{}\t{}\tfrom={}",
+                    m.id,
+                    m.idempotency_key,
+                    m.sender.as_str()
+                );
+            }
+            println!(
+                "{} message(s) queued again{}",
+                requeued.len(),
+                if not_reopened > 0 {
+                    format!("; {not_reopened} store copy(ies) still show failed")
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     Ok(())

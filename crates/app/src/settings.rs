@@ -193,8 +193,12 @@ pub struct PipelineSettings {
     pub pair_period_secs: u64,
     /// ...with this burst (Meta: 45).
     pub pair_burst: u32,
-    /// Attempts before a retryable send failure is parked.
+    /// Attempts before a retryable send failure (5xx, timeout) is parked.
     pub outbox_max_attempts: u32,
+    /// Meta's rate limits are waited out (not counted as attempts) until a message has been
+    /// queued this long; then it is parked.
+    #[serde(default = "default_rate_limited_max_age")]
+    pub outbox_rate_limited_max_age_secs: u64,
     /// Days finished inbox events (and their dedupe keys) are kept; at least 7.
     pub retention_days: u32,
 }
@@ -210,6 +214,10 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0 = cores).
     pub workers: usize,
+}
+
+fn default_rate_limited_max_age() -> u64 {
+    24 * 3600
 }
 
 fn default_body_read_timeout() -> u64 {

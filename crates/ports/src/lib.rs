@@ -35,7 +35,9 @@ pub use health::{HealthRepo, JobRun, Notification, StoredTemplate};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
-pub use outbox::{Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState};
+pub use outbox::{
+    Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RequeueFilter,
+};
 pub use owner_auth::{
     LegacyStoreNumber, LegacyStoreRepo, OAuthState, OwnerAuthRepo, OwnerSession, StateConsumption,
 };

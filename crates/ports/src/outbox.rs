@@ -284,4 +284,29 @@ pub trait OutboxRepo: Send + Sync {
     /// # Errors
     /// Storage failure.
     async fn counts(&self) -> Result<BTreeMap<OutboxState, u64>, RepoError>;
+
+    /// Puts parked (`failed`) messages matching `filter` back in the queue from `now`, with
+    /// their attempts and error cleared, and returns them. Never one Meta accepted (a wamid):
+    /// those are not sent again. At most 10,000 at a time.
+    ///
+    /// # Errors
+    /// Storage failure (nothing is changed then).
+    async fn requeue_failed(
+        &self,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxMessage>, RepoError>;
+}
+
+/// Which parked messages [`OutboxRepo::requeue_failed`] takes; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequeueFilter {
+    /// One message.
+    pub id: Option<i64>,
+    /// From one number.
+    pub sender: Option<PhoneNumberId>,
+    /// Parked with this error code (`130429`, `timeout`, `reauth_required`, ...).
+    pub error_code: Option<String>,
+    /// Parked at or after this time.
+    pub failed_since: Option<DateTime<Utc>>,
 }

@@ -304,6 +304,19 @@ pub trait TenantRepoPort: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), RepoError>;
 
+    /// Puts an outbound message that failed before Meta accepted it back to `queued` with its
+    /// error cleared (the operator requeued it). `Ok(false)` when it is not such a message
+    /// (any other status, or it has a wamid).
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn reopen_failed_send(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError>;
+
     /// A message by id.
     ///
     /// # Errors

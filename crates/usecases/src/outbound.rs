@@ -12,7 +12,7 @@ use omni_domain::{
 use omni_ports::meta::{GraphErrorKind, OutboundContent, OutboundMessage, Recipient};
 use omni_ports::{
     CentralRepo, Clock, Initiator, MetaGraphPort, NewOutboxMessage, OutboxMessage, OutboxRepo,
-    RepoError, TenantRepoPort, TokenCipher, secret_aad,
+    RepoError, RequeueFilter, TenantRepoPort, TokenCipher, secret_aad,
 };
 use secrecy::SecretString;
 
@@ -242,13 +242,34 @@ pub enum Delivery {
 /// Retry bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts before a retryable failure is parked.
+    /// Attempts before a retryable failure (5xx, timeout, broken connection) is parked.
     pub max_attempts: u32,
+    /// Meta's rate limits (429 and its codes) are waited out, as long as Meta asks, however
+    /// many times: they are limits, not failures, and a minute of short `Retry-After`s must
+    /// not use up `max_attempts` and park replies for good. A message still rate-limited this
+    /// long after it was queued is parked.
+    pub rate_limited_max_age: std::time::Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 8 }
+        Self {
+            max_attempts: 8,
+            rate_limited_max_age: std::time::Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Whether a message that failed with `kind` on its attempt number `msg.attempts` may be
+    /// tried again at `now`.
+    fn may_retry(&self, kind: GraphErrorKind, msg: &OutboxMessage, now: DateTime<Utc>) -> bool {
+        if kind.is_rate_limit() {
+            let age = (now - msg.created_at).to_std().unwrap_or_default();
+            age < self.rate_limited_max_age
+        } else {
+            msg.attempts < self.max_attempts
+        }
     }
 }
 
@@ -461,7 +482,7 @@ impl OutboxDispatcher {
                     return self.fail(worker, msg, &code, &text).await;
                 }
                 match e.retry_delay(msg.attempts.saturating_sub(1)) {
-                    Some(delay) if msg.attempts < self.policy.max_attempts => {
+                    Some(delay) if self.policy.may_retry(e.kind, msg, self.clock.now()) => {
                         let delay = Duration::from_std(delay).unwrap_or(Duration::seconds(60))
                             + jitter(msg.id, msg.attempts);
                         self.retry(worker, msg, delay, &code, &text, true).await
@@ -635,4 +656,34 @@ fn jitter(id: i64, attempt: u32) -> Duration {
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
     Duration::milliseconds(i64::try_from(h % 250).unwrap_or(0))
+}
+
+/// Puts parked messages back in the queue (`omniportal outbox requeue`: after a long Meta
+/// outage, or once a number is reconnected), and their store copies back to `queued`, so the
+/// owner's view shows them waiting again. Returns the requeued messages and how many store
+/// copies could not be reopened (logged; the send still goes, and records `sent` over them).
+///
+/// # Errors
+/// Storage failure of the outbox (nothing requeued then).
+pub async fn requeue_failed(
+    outbox: &dyn OutboxRepo,
+    tenants: &dyn TenantRepoPort,
+    filter: &RequeueFilter,
+    now: DateTime<Utc>,
+) -> Result<(Vec<OutboxMessage>, usize), RepoError> {
+    let requeued = outbox.requeue_failed(filter, now).await?;
+    let mut not_reopened = 0;
+    for msg in &requeued {
+        if let (Some(store), Some(id)) = (msg.store_id, msg.tenant_message_id) {
+            match tenants.reopen_failed_send(store, id, now).await {
+                Ok(true) => {}
+                Ok(false) => not_reopened += 1,
+                Err(e) => {
+                    tracing::warn!(outbox = msg.id, error = %e, "requeued; its store copy still shows failed");
+                    not_reopened += 1;
+                }
+            }
+        }
+    }
+    Ok((requeued, not_reopened))
 }

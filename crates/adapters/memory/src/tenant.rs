@@ -609,6 +609,25 @@ impl TenantRepoPort for InMemoryTenantRepo {
         })
     }
 
+    async fn reopen_failed_send(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        self.with(store, |t| {
+            Ok(match t.messages.get_mut(&message) {
+                Some(m) if m.status == Some(MessageStatus::Failed) && m.wamid.is_none() => {
+                    m.status = Some(MessageStatus::Queued);
+                    m.status_at = Some(at);
+                    m.error = None;
+                    true
+                }
+                _ => false,
+            })
+        })
+    }
+
     async fn find_message(
         &self,
         store: StoreId,

@@ -1349,6 +1349,33 @@ impl TenantRepoPort for SqlTenantRepo {
         }
     }
 
+    async fn reopen_failed_send(
+        &self,
+        store: StoreId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (id, at) = (message.to_string(), ts(at));
+        let mut conn = self.pool(store).await?.get().await?;
+        let changed = db_run!(conn: {
+            diesel::update(
+                messages::table
+                    .filter(messages::id.eq(&id))
+                    .filter(messages::status.eq(MessageStatus::Failed.as_str()))
+                    .filter(messages::wamid.is_null()),
+            )
+            .set((
+                messages::status.eq(MessageStatus::Queued.as_str()),
+                messages::status_at.eq(at),
+                messages::error.eq(None::<String>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(changed == 1)
+    }
+
     async fn find_message(
         &self,
         store: StoreId,

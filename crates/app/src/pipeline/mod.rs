@@ -182,6 +182,7 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
                 legacy_token,
                 RetryPolicy {
                     max_attempts: p.outbox_max_attempts,
+                    rate_limited_max_age: Duration::from_secs(p.outbox_rate_limited_max_age_secs),
                 },
             )
             .with_template_check(state.health_repo.clone());

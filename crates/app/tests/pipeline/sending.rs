@@ -461,11 +461,15 @@ async fn say_hi(h: &Harness, customer: &str, name: &str) {
 /// A store whose number's first send Meta refuses with `fault`, once it has refused the reply
 /// to CUSTOMER's "hi"; `None` without Postgres (outside CI).
 async fn first_send_refused(name: &str, fault: Fault) -> Option<Harness> {
-    let h = Harness::start(Engine::Postgres).await?;
+    sends_refused(name, FaultRule::times(Endpoint::Messages, fault, 1), &[]).await
+}
+
+/// [`first_send_refused`] with any rule and settings.
+async fn sends_refused(name: &str, rule: FaultRule, env: &[(&str, &str)]) -> Option<Harness> {
+    let h = Harness::start_with(Engine::Postgres, omni_meta_sim::SimConfig::default(), env).await?;
     let store = h.store(name, Some("hello")).await;
     h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
-    h.sim()
-        .inject_fault(FaultRule::times(Endpoint::Messages, fault, 1));
+    h.sim().inject_fault(rule);
     say_hi(&h, CUSTOMER, "Ali").await;
     eventually("the refused call", Duration::from_secs(10), || {
         let n = message_calls(&h);
@@ -580,5 +584,154 @@ async fn a_stalled_send_times_out_and_is_tried_once_more_not_in_a_storm() {
     assert_eq!(message_calls(&h), 2, "no retry storm");
     let accepted = sent_to(&h, CUSTOMER);
     assert!((1..=2).contains(&accepted), "{accepted} accepted");
+    h.stop().await;
+}
+
+/// Injected: Meta answers the first five sends with 429 (130429) and `Retry-After: 1`, with
+/// `outbox_max_attempts` at 2.
+/// Must hold: rate limits are waited out, not counted as failed attempts: the reply is not
+/// parked, and it is accepted on the sixth call, once (before, a minute of short
+/// `Retry-After`s used up the attempts and parked replies for good).
+#[actix_web::test]
+async fn short_retry_afters_are_waited_out_and_never_use_up_the_attempts() {
+    let fault = Fault::RateLimited {
+        code: 130_429,
+        retry_after: Some(Duration::from_secs(1)),
+    };
+    let Some(h) = sends_refused(
+        "Busy Meta",
+        FaultRule::times(Endpoint::Messages, fault, 5),
+        &[("OMNI_PIPELINE__OUTBOX_MAX_ATTEMPTS", "2")],
+    )
+    .await
+    else {
+        return;
+    };
+    eventually("the reply accepted", Duration::from_secs(30), || {
+        let n = sent_to(&h, CUSTOMER);
+        async move { (n == 1).then_some(()) }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(message_calls(&h), 6, "five refused calls, one accepted");
+    assert_eq!(sent_to(&h, CUSTOMER), 1);
+    let parked = h
+        .state
+        .outbox
+        .list(None, Some(OutboxState::Failed), 10)
+        .await
+        .unwrap();
+    assert!(parked.is_empty(), "nothing parked: {parked:?}");
+    h.stop().await;
+}
+
+/// Injected: Meta answers every send with 429 (130429, `Retry-After: 1`), with
+/// `outbox_rate_limited_max_age_secs` at 3; then the limit lifts and the operator runs
+/// `outbox requeue --code 130429`.
+/// Must hold: the reply is parked as failed (code 130429) once it has waited 3 s, and the
+/// store's copy shows `failed`; after the requeue it goes out exactly once, and the store's
+/// copy shows `sent` with Meta's wamid. A second requeue finds nothing.
+#[actix_web::test]
+async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
+    let fault = Fault::RateLimited {
+        code: 130_429,
+        retry_after: Some(Duration::from_secs(1)),
+    };
+    let Some(h) = sends_refused(
+        "Busy Meta",
+        FaultRule::always(Endpoint::Messages, fault),
+        &[("OMNI_PIPELINE__OUTBOX_RATE_LIMITED_MAX_AGE_SECS", "3")],
+    )
+    .await
+    else {
+        return;
+    };
+    let parked = eventually("the reply parked", Duration::from_secs(20), || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            let failed = outbox
+                .list(None, Some(OutboxState::Failed), 10)
+                .await
+                .unwrap();
+            (!failed.is_empty()).then_some(failed)
+        }
+    })
+    .await;
+    assert_eq!(parked.len(), 1);
+    let msg = &parked[0];
+    assert_eq!(msg.error_code.as_deref(), Some("130429"));
+    assert!(
+        message_calls(&h) >= 2,
+        "it was retried while within the age"
+    );
+    let (store, id) = (msg.store_id.unwrap(), msg.tenant_message_id.unwrap());
+    let copy = h
+        .state
+        .tenants
+        .find_message(store, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(copy.status, Some(omni_domain::MessageStatus::Failed));
+
+    h.sim().clear_faults();
+    let calls_before = message_calls(&h);
+    let requeue = |code: &str| omni_app::ops::OutboxCommand::Requeue {
+        id: None,
+        sender: None,
+        code: Some(code.to_owned()),
+        since: None,
+        all: false,
+    };
+    omni_app::ops::outbox(&h.state, requeue("130429"))
+        .await
+        .unwrap();
+    eventually(
+        "the requeued reply accepted",
+        Duration::from_secs(15),
+        || {
+            let n = sent_to(&h, CUSTOMER);
+            async move { (n == 1).then_some(()) }
+        },
+    )
+    .await;
+    let sent = eventually("the outbox row sent", Duration::from_secs(10), || {
+        let outbox = h.state.outbox.clone();
+        let key = msg.idempotency_key.clone();
+        async move {
+            let m = outbox.find_by_key(&key).await.unwrap().unwrap();
+            (m.state == OutboxState::Sent).then_some(m)
+        }
+    })
+    .await;
+    let copy = h
+        .state
+        .tenants
+        .find_message(store, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(copy.status, Some(omni_domain::MessageStatus::Sent));
+    assert_eq!(copy.wamid, sent.wamid);
+    assert_eq!(copy.error, None);
+    assert_eq!(
+        message_calls(&h),
+        calls_before + 1,
+        "one call after the requeue"
+    );
+    // Nothing parked is left: a second requeue changes nothing, and no filter is an error.
+    omni_app::ops::outbox(&h.state, requeue("130429"))
+        .await
+        .unwrap();
+    let no_filter = omni_app::ops::OutboxCommand::Requeue {
+        id: None,
+        sender: None,
+        code: None,
+        since: None,
+        all: false,
+    };
+    assert!(omni_app::ops::outbox(&h.state, no_filter).await.is_err());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sent_to(&h, CUSTOMER), 1);
     h.stop().await;
 }

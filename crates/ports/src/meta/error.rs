@@ -76,6 +76,19 @@ impl GraphErrorKind {
         )
     }
 
+    /// Meta asks us to slow down (a rate or throughput limit): the request was fine and will
+    /// go through once the limit lifts, so waiting it out is not a failed attempt.
+    #[must_use]
+    pub const fn is_rate_limit(self) -> bool {
+        matches!(
+            self,
+            Self::AppRateLimited
+                | Self::WabaRateLimited
+                | Self::ThroughputLimited
+                | Self::PairRateLimited
+        )
+    }
+
     /// A stable snake_case name for logs, metrics and API error codes.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
