@@ -262,6 +262,54 @@ fn owners_stores_and_key_rotation_work_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("scanned 0 account(s)"));
 }
 
+/// `outbox requeue` on embedded SQLite (the statement's SQLite half; Postgres and the whole
+/// flow are in `pipeline/sending.rs`): no filter, a bad time and a bad number are refused
+/// with a clear message and change nothing; a filter that matches nothing says so.
+#[test]
+fn outbox_requeue_refuses_bad_filters_and_reports_what_it_took() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    for (args, says) in [
+        (
+            vec!["outbox", "requeue"],
+            "give --id, --sender, --code or --since",
+        ),
+        (vec!["outbox", "requeue", "--since", "yesterday"], "--since"),
+        (vec!["outbox", "requeue", "--sender", "12ab"], "--sender"),
+        (
+            vec!["outbox", "requeue", "--all", "--code", "timeout"],
+            "cannot be used with",
+        ),
+    ] {
+        let out = run(d, &args, None);
+        assert!(!out.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    for args in [
+        vec![
+            "outbox",
+            "requeue",
+            "--code",
+            "timeout",
+            "--since",
+            "2026-11-30T09:00:00Z",
+        ],
+        vec!["outbox", "requeue", "--all"],
+    ] {
+        let out = run(d, &args, None);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("0 message(s) queued again"),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -273,6 +321,7 @@ fn every_command_has_help() {
         vec!["owner", "create", "--help"],
         vec!["keys", "generate", "--help"],
         vec!["keys", "rotate", "--help"],
+        vec!["outbox", "requeue", "--help"],
     ] {
         let out = run(dir.path(), &args, None);
         assert!(out.status.success(), "{args:?}");
