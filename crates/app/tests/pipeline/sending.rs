@@ -252,17 +252,7 @@ async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sendin
     .await;
     assert_eq!(account.status, AccountStatus::ReauthRequired);
     // The account is marked first, then the message parked.
-    let failed = eventually("the reply parked", Duration::from_secs(10), || {
-        let outbox = h.state.outbox.clone();
-        async move {
-            let f = outbox
-                .list(None, Some(OutboxState::Failed), 10)
-                .await
-                .unwrap();
-            (!f.is_empty()).then_some(f)
-        }
-    })
-    .await;
+    let failed = parked(&h, Duration::from_secs(10)).await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].error_code.as_deref(), Some("190"));
     // More customer messages: stored, but nothing is sent from a number that needs reconnecting.
@@ -436,6 +426,44 @@ fn message_calls(h: &Harness) -> usize {
         .count()
 }
 
+/// The store's own record of an outbound message.
+async fn store_copy(
+    h: &Harness,
+    store: omni_domain::StoreId,
+    id: omni_domain::MessageId,
+) -> omni_domain::Message {
+    h.state
+        .tenants
+        .find_message(store, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Waits until Meta accepted exactly one reply to `customer`.
+async fn answered(h: &Harness, customer: &str, what: &str, timeout: Duration) {
+    eventually(what, timeout, || {
+        let n = sent_to(h, customer);
+        async move { (n == 1).then_some(()) }
+    })
+    .await;
+}
+
+/// The parked (failed) outbox messages, once there is one.
+async fn parked(h: &Harness, timeout: Duration) -> Vec<omni_ports::OutboxMessage> {
+    eventually("a reply parked", timeout, || {
+        let outbox = h.state.outbox.clone();
+        async move {
+            let failed = outbox
+                .list(None, Some(OutboxState::Failed), 10)
+                .await
+                .unwrap();
+            (!failed.is_empty()).then_some(failed)
+        }
+    })
+    .await
+}
+
 /// Replies Meta accepted for `customer`.
 fn sent_to(h: &Harness, customer: &str) -> usize {
     h.sim()
@@ -492,11 +520,7 @@ async fn a_429_with_retry_after_is_waited_out_before_the_one_next_try() {
         return;
     };
     let refused_at = std::time::Instant::now();
-    eventually("the reply accepted", Duration::from_secs(15), || {
-        let n = sent_to(&h, CUSTOMER);
-        async move { (n == 1).then_some(()) }
-    })
-    .await;
+    answered(&h, CUSTOMER, "the reply accepted", Duration::from_secs(15)).await;
     let waited = refused_at.elapsed();
     assert!(
         waited >= Duration::from_millis(2_800),
@@ -528,13 +552,11 @@ async fn a_pair_rate_limit_defers_that_customer_only() {
     let other = "923005550002";
     say_hi(&h, other, "Sara").await;
     let started = std::time::Instant::now();
-    eventually(
+    answered(
+        &h,
+        other,
         "the other customer answered",
         Duration::from_secs(10),
-        || {
-            let n = sent_to(&h, other);
-            async move { (n == 1).then_some(()) }
-        },
     )
     .await;
     assert!(
@@ -542,13 +564,11 @@ async fn a_pair_rate_limit_defers_that_customer_only() {
         "the other customer waited {:?}",
         started.elapsed()
     );
-    eventually(
+    answered(
+        &h,
+        CUSTOMER,
         "the deferred reply accepted",
         Duration::from_secs(20),
-        || {
-            let n = sent_to(&h, CUSTOMER);
-            async move { (n == 1).then_some(()) }
-        },
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -587,6 +607,20 @@ async fn a_stalled_send_times_out_and_is_tried_once_more_not_in_a_storm() {
     h.stop().await;
 }
 
+/// A store whose sends Meta answers with 429 (130429, `Retry-After: 1`) `times` times (or
+/// always), with one setting changed; `None` without Postgres (outside CI).
+async fn rate_limited(times: Option<u32>, setting: (&str, &str)) -> Option<Harness> {
+    let fault = Fault::RateLimited {
+        code: 130_429,
+        retry_after: Some(Duration::from_secs(1)),
+    };
+    let rule = match times {
+        Some(n) => FaultRule::times(Endpoint::Messages, fault, n),
+        None => FaultRule::always(Endpoint::Messages, fault),
+    };
+    sends_refused("Busy Meta", rule, &[setting]).await
+}
+
 /// Injected: Meta answers the first five sends with 429 (130429) and `Retry-After: 1`, with
 /// `outbox_max_attempts` at 2.
 /// Must hold: rate limits are waited out, not counted as failed attempts: the reply is not
@@ -594,24 +628,10 @@ async fn a_stalled_send_times_out_and_is_tried_once_more_not_in_a_storm() {
 /// `Retry-After`s used up the attempts and parked replies for good).
 #[actix_web::test]
 async fn short_retry_afters_are_waited_out_and_never_use_up_the_attempts() {
-    let fault = Fault::RateLimited {
-        code: 130_429,
-        retry_after: Some(Duration::from_secs(1)),
-    };
-    let Some(h) = sends_refused(
-        "Busy Meta",
-        FaultRule::times(Endpoint::Messages, fault, 5),
-        &[("OMNI_PIPELINE__OUTBOX_MAX_ATTEMPTS", "2")],
-    )
-    .await
-    else {
+    let Some(h) = rate_limited(Some(5), ("OMNI_PIPELINE__OUTBOX_MAX_ATTEMPTS", "2")).await else {
         return;
     };
-    eventually("the reply accepted", Duration::from_secs(30), || {
-        let n = sent_to(&h, CUSTOMER);
-        async move { (n == 1).then_some(()) }
-    })
-    .await;
+    answered(&h, CUSTOMER, "the reply accepted", Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(message_calls(&h), 6, "five refused calls, one accepted");
     assert_eq!(sent_to(&h, CUSTOMER), 1);
@@ -633,66 +653,43 @@ async fn short_retry_afters_are_waited_out_and_never_use_up_the_attempts() {
 /// copy shows `sent` with Meta's wamid. A second requeue finds nothing.
 #[actix_web::test]
 async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
-    let fault = Fault::RateLimited {
-        code: 130_429,
-        retry_after: Some(Duration::from_secs(1)),
-    };
-    let Some(h) = sends_refused(
-        "Busy Meta",
-        FaultRule::always(Endpoint::Messages, fault),
-        &[("OMNI_PIPELINE__OUTBOX_RATE_LIMITED_MAX_AGE_SECS", "3")],
+    let Some(h) = rate_limited(
+        None,
+        ("OMNI_PIPELINE__OUTBOX_RATE_LIMITED_MAX_AGE_SECS", "3"),
     )
     .await
     else {
         return;
     };
-    let parked = eventually("the reply parked", Duration::from_secs(20), || {
-        let outbox = h.state.outbox.clone();
-        async move {
-            let failed = outbox
-                .list(None, Some(OutboxState::Failed), 10)
-                .await
-                .unwrap();
-            (!failed.is_empty()).then_some(failed)
-        }
-    })
-    .await;
-    assert_eq!(parked.len(), 1);
-    let msg = &parked[0];
+    let failed = parked(&h, Duration::from_secs(20)).await;
+    assert_eq!(failed.len(), 1);
+    let msg = &failed[0];
     assert_eq!(msg.error_code.as_deref(), Some("130429"));
     assert!(
         message_calls(&h) >= 2,
         "it was retried while within the age"
     );
     let (store, id) = (msg.store_id.unwrap(), msg.tenant_message_id.unwrap());
-    let copy = h
-        .state
-        .tenants
-        .find_message(store, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let copy = store_copy(&h, store, id).await;
     assert_eq!(copy.status, Some(omni_domain::MessageStatus::Failed));
 
     h.sim().clear_faults();
     let calls_before = message_calls(&h);
-    let requeue = |code: &str| omni_app::ops::OutboxCommand::Requeue {
+    let requeue = |code: Option<&str>| omni_app::ops::OutboxCommand::Requeue {
         id: None,
         sender: None,
-        code: Some(code.to_owned()),
+        code: code.map(str::to_owned),
         since: None,
         all: false,
     };
-    omni_app::ops::outbox(&h.state, requeue("130429"))
+    omni_app::ops::outbox(&h.state, requeue(Some("130429")))
         .await
         .unwrap();
-    eventually(
+    answered(
+        &h,
+        CUSTOMER,
         "the requeued reply accepted",
         Duration::from_secs(15),
-        || {
-            let n = sent_to(&h, CUSTOMER);
-            async move { (n == 1).then_some(()) }
-        },
     )
     .await;
     let sent = eventually("the outbox row sent", Duration::from_secs(10), || {
@@ -704,13 +701,7 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
         }
     })
     .await;
-    let copy = h
-        .state
-        .tenants
-        .find_message(store, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let copy = store_copy(&h, store, id).await;
     assert_eq!(copy.status, Some(omni_domain::MessageStatus::Sent));
     assert_eq!(copy.wamid, sent.wamid);
     assert_eq!(copy.error, None);
@@ -720,17 +711,14 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
         "one call after the requeue"
     );
     // Nothing parked is left: a second requeue changes nothing, and no filter is an error.
-    omni_app::ops::outbox(&h.state, requeue("130429"))
+    omni_app::ops::outbox(&h.state, requeue(Some("130429")))
         .await
         .unwrap();
-    let no_filter = omni_app::ops::OutboxCommand::Requeue {
-        id: None,
-        sender: None,
-        code: None,
-        since: None,
-        all: false,
-    };
-    assert!(omni_app::ops::outbox(&h.state, no_filter).await.is_err());
+    assert!(
+        omni_app::ops::outbox(&h.state, requeue(None))
+            .await
+            .is_err()
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sent_to(&h, CUSTOMER), 1);
     h.stop().await;

@@ -64,16 +64,7 @@ impl GraphErrorKind {
     /// Whether the same request may succeed later without anyone changing anything.
     #[must_use]
     pub const fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            Self::AppRateLimited
-                | Self::WabaRateLimited
-                | Self::ThroughputLimited
-                | Self::PairRateLimited
-                | Self::Temporary
-                | Self::Timeout
-                | Self::Transport
-        )
+        self.is_rate_limit() || matches!(self, Self::Temporary | Self::Timeout | Self::Transport)
     }
 
     /// Meta asks us to slow down (a rate or throughput limit): the request was fine and will
