@@ -6,7 +6,8 @@
 //! time the point is reached).
 //!
 //! Names: `webhook.before_commit`, `webhook.after_commit`, `inbox.after_claim`,
-//! `agent.after_decide`, `inbox.after_process`, and (in omni-usecases) `outbox.after_accept`.
+//! `agent.after_decide`, `inbox.after_process`, and (in omni-usecases) `outbox.after_accept` and
+//! `keys.after_reseal` (`omniportal keys rotate`, after one account's secrets were re-sealed).
 //!
 //! Delay points wait instead of dying (`FAILPOINTS="<name>=return(7000)"`: 7 s, every time):
 //! `outbox.before_lease_renewal` (a sender-lease renewal that waits for a database connection).

@@ -532,17 +532,33 @@ async fn no_secret_canary_reaches_a_trace_log_line_or_a_response() {
 /// Injected: 40 webhooks arriving one at a time while the encryption key is rotated the way
 /// docs/operations.md says, with the service restarted half-way through each step: a process
 /// with the old key only; a rolling restart to the new key with the old one still accepted;
-/// `omniportal keys rotate` while traffic runs; a rolling restart to the new key alone.
+/// `omniportal keys rotate` while traffic runs, killed (abort, as SIGKILL) after it re-sealed
+/// the first of three stores' tokens and before the others, then run again; a rolling
+/// restart to the new key alone.
 ///
-/// Must hold: every webhook is stored and answered exactly once; the last process, which has
-/// only the new key, opens the re-sealed token and sends (so the rotation really re-sealed it).
+/// Must hold: the killed run leaves every token readable (each re-sealed or untouched, none
+/// half-written); the second run re-seals exactly the two it had not reached; every webhook
+/// is stored and answered exactly once, all through; the last process, which has only the
+/// new key, opens every re-sealed token and sends for all three stores.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_under_traffic_across_rolling_restarts_and_nothing_is_lost() {
     let Some(mut env) = Env::start(SimConfig::default()).await else {
         return;
     };
-    let store = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
-    let stores = [&store];
+    let a = env.store("Karachi Biryani", WABA, NUMBER, "+923001112233");
+    let b = env.store(
+        "Lahore Karahi",
+        "102290129340401",
+        "106540352242955",
+        "+923001112244",
+    );
+    let c = env.store(
+        "Quetta Chai",
+        "102290129340402",
+        "106540352242966",
+        "+923001112255",
+    );
+    let stores = [&a, &b, &c];
     let old = env.app_key.clone();
     let new = env.cli(&["keys", "generate"]).trim().to_owned();
     assert!(new.starts_with("base64:") && new != old);
@@ -591,8 +607,26 @@ async fn keys_rotate_under_traffic_across_rolling_restarts_and_nothing_is_lost()
     for (k, v) in both {
         env.extra.push((k.to_owned(), v.to_owned()));
     }
+    let killed = std::process::Command::new(support_processes::BIN)
+        .args(["keys", "rotate"])
+        .env_clear()
+        .envs(env.process_env())
+        .env("FAILPOINTS", "keys.after_reseal=return")
+        .output()
+        .expect("keys rotate");
+    assert_eq!(
+        killed.status.signal(),
+        Some(6),
+        "keys rotate died half-way: {killed:?}"
+    );
+    env.mark("keys rotate killed after re-sealing one account");
+    wait_acked(18).await;
     let rotated = env.cli(&["keys", "rotate"]);
-    env.mark(&format!("keys rotate: {}", rotated.trim()));
+    env.mark(&format!("keys rotate again: {}", rotated.trim()));
+    assert!(
+        rotated.contains("scanned 3 account(s): 2 re-encrypted, 0 changed concurrently, 0 failed"),
+        "the second run finished exactly what the first had not: {rotated}"
+    );
     wait_acked(25).await;
 
     // Rolling restart to the new key alone.
@@ -610,9 +644,14 @@ async fn keys_rotate_under_traffic_across_rolling_restarts_and_nothing_is_lost()
     let found = reconcile(&env, &stores, &msgs);
     found.assert_consistent();
     assert_eq!(found.duplicate_replies, Vec::<(String, usize)>::new());
-    assert!(
-        env.sim().sent_messages().len() > sent_before,
-        "the new-key-only process sent replies with the re-sealed token"
+    let sent_after: std::collections::HashSet<String> = env.sim().sent_messages()[sent_before..]
+        .iter()
+        .map(|s| s.phone_number_id.clone())
+        .collect();
+    assert_eq!(
+        sent_after.len(),
+        3,
+        "the new-key-only process sent for every store with its re-sealed token: {sent_after:?}"
     );
     assert!(
         !three.log_has("could not open"),

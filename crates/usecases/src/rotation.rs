@@ -77,7 +77,12 @@ pub async fn rotate_secrets(
             });
             match new {
                 Ok(new) if central.replace_account_secrets(&old, &new).await? => {
-                    report.rotated += 1
+                    report.rotated += 1;
+                    // Fault tests (omni-app's `fault_points`): die between two accounts.
+                    fail::fail_point!("keys.after_reseal", |_| {
+                        eprintln!("fault injection: aborting at keys.after_reseal");
+                        std::process::abort()
+                    });
                 }
                 Ok(_) => report.raced += 1,
                 Err(e) => {

@@ -4,6 +4,12 @@
 //! customers), setup through the CLI, a webhook load driver that retries like Meta, and a
 //! reconciliation of what the simulator accepted against what the databases hold, read with
 //! `psql` (independent of the service's own code and counters).
+//!
+//! Secret canaries, in every test that uses it: the app secret, verify token, `/metrics`
+//! token and APP_KEY are unique random values, our own crates log at TRACE, and when a
+//! process ends (without a test failure) its whole log is searched for those values and for
+//! every access token the simulator saw: one found fails the test. (faults.rs also runs one
+//! process with every crate, dependencies included, at TRACE.)
 
 #![allow(
     dead_code,
@@ -36,6 +42,25 @@ pub const MESSAGE_LEASE_SECS: u64 = 15;
 /// One test at a time in a binary: each starts several service processes, and their timing
 /// (rates, latencies, leases) should not depend on what the other tests do meanwhile.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Our own crates at TRACE (every log line they can write), the rest at INFO.
+const OUR_CRATES_AT_TRACE: &str = "info,omniportal=trace,omni_app=trace,omni_usecases=trace,\
+    omni_sql=trace,omni_meta_graph=trace,omni_ports=trace,omni_domain=trace,omni_crypto=trace,\
+    omni_media=trace,omni_openai=trace,omni_rules_agent=trace";
+
+/// A unique value that must never appear in a log line.
+pub fn canary(what: &str) -> String {
+    format!("canary-{what}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The variables whose values are secrets.
+const SECRET_VARS: [&str; 5] = [
+    "APP_KEY",
+    "APP_PREVIOUS_KEYS",
+    "META_APP_SECRET",
+    "WHATSAPP_WEBHOOK_VERIFY_TOKEN",
+    "OMNI_HEALTH__METRICS_TOKEN",
+];
 
 /// One test's world: database, simulator, key, data directory.
 pub struct Env {
@@ -74,8 +99,11 @@ impl StoreSetup {
 
 impl Env {
     /// `None` when Postgres is unreachable outside CI.
-    pub async fn start(sim_config: SimConfig) -> Option<Self> {
+    pub async fn start(mut sim_config: SimConfig) -> Option<Self> {
         let turn = ONE_AT_A_TIME.lock().await;
+        if sim_config.app_secret == SimConfig::default().app_secret {
+            sim_config.app_secret = canary("app-secret");
+        }
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = PgTestDb::create().await?;
         let omni_sql::DbTarget::Postgres(central_url) = db.central_target() else {
@@ -147,7 +175,9 @@ impl Env {
             ("OMNI_PIPELINE__INBOX_LEASE_SECS", "15".to_owned()),
             ("OMNI_PIPELINE__SENDER_LEASE_SECS", "3".to_owned()),
             ("OMNI_SERVER__SHUTDOWN_TIMEOUT_SECS", "10".to_owned()),
-            ("RUST_LOG", "info".to_owned()),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", canary("verify-token")),
+            ("OMNI_HEALTH__METRICS_TOKEN", canary("metrics-token")),
+            ("RUST_LOG", OUR_CRATES_AT_TRACE.to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -312,6 +342,10 @@ pub struct Server {
     pub addr: String,
     pub pid: u32,
     log: Arc<Mutex<Vec<String>>>,
+    /// The secret values it was started with (see the module's canaries).
+    secrets: Vec<(String, String)>,
+    /// For the access tokens Meta saw.
+    sim: SimHandle,
 }
 
 fn drain(stream: impl std::io::Read + Send + 'static, log: Arc<Mutex<Vec<String>>>) {
@@ -337,6 +371,24 @@ impl Server {
         for (k, v) in extra {
             cmd.env(k, v);
         }
+        let mut vars: HashMap<String, String> = env.process_env().into_iter().collect();
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let secrets = SECRET_VARS
+            .iter()
+            .filter_map(|k| Some(((*k).to_owned(), vars.get(*k)?.clone())))
+            .flat_map(|(k, v)| {
+                // Keys: the base64 text is the secret; several are comma-separated.
+                v.split(',')
+                    .map(|one| one.trim().trim_start_matches("base64:").to_owned())
+                    .filter(|one| one.len() >= 16)
+                    .map(|one| (k.clone(), one))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let mut child = cmd.spawn().expect("spawn omniportal serve");
         let pid = child.id();
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -366,6 +418,8 @@ impl Server {
             addr: String::new(),
             pid,
             log,
+            secrets,
+            sim: env.sim(),
         };
         match rx.recv_timeout(Duration::from_secs(90)) {
             Ok(addr) => server.addr = addr,
@@ -426,11 +480,43 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Every secret value this process held or used (its settings' secrets and the access
+    /// tokens the simulator saw) that appears in its log, with the line.
+    pub fn leaked_secrets(&self) -> Vec<String> {
+        let mut secrets = self.secrets.clone();
+        let tokens: HashSet<String> = self
+            .sim
+            .requests()
+            .into_iter()
+            .filter_map(|r| r.authorization?.strip_prefix("Bearer ").map(str::to_owned))
+            .filter(|t| t.len() >= 16)
+            .collect();
+        secrets.extend(tokens.into_iter().map(|t| ("access token".to_owned(), t)));
+        let log = self.log();
+        secrets
+            .iter()
+            .filter_map(|(what, value)| {
+                let line = log.iter().find(|l| l.contains(value.as_str()))?;
+                Some(format!("{what} in: {line}"))
+            })
+            .collect()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if !std::thread::panicking() {
+            let leaked = self.leaked_secrets();
+            assert!(
+                leaked.is_empty(),
+                "{}: a secret reached the log: {leaked:?}",
+                self.name
+            );
         }
         if std::thread::panicking() {
             // The whole log to a file, warnings and errors on stderr.
