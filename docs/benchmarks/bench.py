@@ -21,15 +21,15 @@ import os
 import re
 import resource
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from datetime import datetime
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import soak_lib as L  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = os.environ
@@ -46,8 +46,6 @@ PG = {"host": ENV.get("PGHOST", "127.0.0.1"), "port": ENV.get("PGPORT", "5432"),
 BIN_DIR = ENV.get("BIN_DIR", "/work/target-main/release")
 WORK = ENV.get("WORK_DIR", "/tmp/omni-bench")
 PEER_DIR = ENV.get("PEER_DIR", os.path.join(WORK, "peer"))
-APP_SECRET = "sim-app-secret"
-APP_ID = "1234567890"
 # Upper bound of webhooks wrk can send in DURATION seconds: the generated set must not wrap.
 MAX_RATE = int(ENV.get("MAX_RATE", "30000"))
 DRAIN_TIMEOUT = int(ENV.get("DRAIN_TIMEOUT", "180"))
@@ -56,26 +54,6 @@ STARTED = []  # (name, Popen) we must stop
 BODIES = {}
 INGEST_ONLY = ENV.get("INGEST_ONLY", "1") == "1"  # also run each backend ingest-only
 DIAG_ANALYZE_SECS = float(ENV.get("DIAG_ANALYZE_SECS", "0"))
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def http(method, url, body=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read() or b"null")
 
 
 def start(name, argv, env=None, stdout=None):
@@ -105,29 +83,12 @@ def stop_all():
         stop(p, 5)
 
 
-def wait_http(url, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer in {timeout}s")
-
-
 # ---------------------------------------------------------------- CPU accounting (/proc)
-
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-        return (int(parts[11]) + int(parts[12])) / TICK
-    except (OSError, IndexError):
-        return 0.0
+    """CPU seconds of a process; 0.0 for one that is gone (it counts from zero in cpu_delta)."""
+    return L.cpu_seconds(pid, default=0.0)
 
 
 def cpu_by_comm(name):
@@ -150,7 +111,7 @@ def machine_busy():
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + v[4]
-    return (sum(v[:8]) - idle) / TICK
+    return (sum(v[:8]) - idle) / L.TICK
 
 
 def cpu_snapshot(pids):
@@ -252,48 +213,6 @@ class Sqlite:
         pass
 
 
-# ---------------------------------------------------------------- the simulator log poller
-
-
-class SentPoller(threading.Thread):
-    """Unions the simulator's capped log of accepted sends (GET /_sim/messages, the newest
-    10,000) by wamid, often enough that nothing falls out between two polls."""
-
-    def __init__(self, sim_url):
-        super().__init__(daemon=True)
-        self.url = sim_url + "/_sim/messages"
-        self.seen = {}  # wamid -> (to, at)
-        self.overflow = False
-        self.halt = threading.Event()
-        self.lock = threading.Lock()
-
-    def poll(self):
-        records = http("GET", self.url, timeout=60)
-        with self.lock:
-            new = 0
-            for r in records:
-                if r["wamid"] not in self.seen:
-                    self.seen[r["wamid"]] = (r["to"], r["at"], r["phone_number_id"])
-                    new += 1
-            # A full log with nothing already known: some sends fell out unseen.
-            if len(records) >= 10_000 and new == len(records) and len(self.seen) > new:
-                self.overflow = True
-        return new
-
-    def run(self):
-        while not self.halt.is_set():
-            try:
-                new = self.poll()
-            except Exception as e:  # noqa: BLE001
-                log(f"sim poll failed: {e}")
-                new = 0
-            self.halt.wait(0.5 if new > 4000 else 1.5)
-
-    def count(self):
-        with self.lock:
-            return len(self.seen)
-
-
 # ---------------------------------------------------------------- wrk
 
 
@@ -325,20 +244,13 @@ NUMBERS = [(f"1065403522{n:05d}", f"1022901293{n:05d}", f"9230011{n:05d}")
            for n in range(1, STORES + 1)]
 
 
-def parse_at(s):
-    # "2026-11-30T05:27:03.123456789Z" -> epoch seconds (nanoseconds truncated to micros)
-    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", s)
-    base = datetime.fromisoformat(m.group(1) + "+00:00").timestamp()
-    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
-
-
 def omni_env(backend, data_dir, port, sim_url):
     env = {k: v for k, v in ENV.items() if not k.startswith(("OMNI_", "DATABASE_URL", "META_"))}
     env.update({
         "OMNI_DATABASE__DATA_DIR": data_dir,
         "OMNI_LOG__LEVEL": "warn",
-        "META_APP_ID": APP_ID,
-        "META_APP_SECRET": APP_SECRET,
+        "META_APP_ID": L.APP_ID,
+        "META_APP_SECRET": L.APP_SECRET,
         "OMNI_META__GRAPH_BASE_URL": sim_url,
         "OMNI_META__DIALOG_BASE_URL": sim_url,
         "OMNI_SERVER__PORT": str(port),
@@ -351,14 +263,6 @@ def omni_env(backend, data_dir, port, sim_url):
     return env
 
 
-def cli(env, *args):
-    out = subprocess.run([os.path.join(BIN_DIR, "omniportal"), *args], env=env,
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"omniportal {' '.join(args)}: {out.stderr.strip()}")
-    return out.stdout
-
-
 def run_ours(kind, run_no, bodies, workers=True):
     """One run: with `workers`, the whole pipeline in one process (ack load, then drain, then
     the exactly-once checks); without, the same load on a process that only ingests
@@ -367,51 +271,47 @@ def run_ours(kind, run_no, bodies, workers=True):
     data_dir = os.path.join(WORK, f"data_{tag}")
     os.makedirs(data_dir)
     backend = Postgres(tag) if kind == "postgres" else Sqlite(tag, data_dir)
-    sim_port, port = free_port(), free_port()
+    sim_port, port = L.free_port(), L.free_port()
     sim_url = f"http://127.0.0.1:{sim_port}"
+    sim_api = L.SimApi(sim_url)
     result = {"backend": kind, "run": run_no, "workers": workers}
     sim = start(f"meta-sim_{tag}", [os.path.join(BIN_DIR, "meta-sim"), "--port", str(sim_port),
                                     "--no-auto-statuses"],
                 env={**ENV, "RUST_LOG": "warn"})
     server = None
     try:
-        wait_http(sim_url + "/_sim/state")
+        L.wait_http(sim_url + "/_sim/state", timeout=60)
         # One WABA with one number per store, each accepting MPS sends per second.
         for pnid, waba, display in NUMBERS:
-            http("POST", sim_url + "/_sim/wabas", {
-                "waba_id": waba, "business_id": "27290634905" + waba[-5:], "name": "Bench WABA",
-                "numbers": [{"id": pnid, "display_phone_number": "+" + display,
-                             "verified_name": "Bench Store", "max_mps": MPS}]})
-        token = http("POST", sim_url + "/_sim/tokens",
-                     {"waba_ids": [w for _, w, _ in NUMBERS]})["access_token"]
+            sim_api.seed_number(waba, pnid, "+" + display, max_mps=MPS, name="Bench WABA",
+                                business_id="27290634905" + waba[-5:],
+                                verified_name="Bench Store")
+        token = sim_api.token([w for _, w, _ in NUMBERS])
         backend.setup()
         env = omni_env(backend, data_dir, port, sim_url)
         if not workers:
             env["OMNI_PIPELINE__WORKERS_ENABLED"] = "false"
             return ingest_only(kind, run_no, backend, env, port, sim, result)
         # The customers' 24-hour windows (Meta opens one when the customer writes).
-        log(f"{kind} run {run_no}: opening {bodies['count']} customer windows at the simulator")
+        L.log(f"{kind} run {run_no}: opening {bodies['count']} customer windows at the simulator")
         win = wrk(sim_url + "/_sim/windows", "json", bodies["windows"],
                   duration=max(4, bodies["count"] // 12000 + 3))
         if win["non2xx"] or win["min_wraps"] < 1:
             raise RuntimeError(f"windows not all opened: {win['raw']}")
 
-        log(f"{kind} run {run_no}: seeding {STORES} stores")
-        cli(env, "owner", "create", "--email", "bench@example.pk", "--password",
-            "bench-password-123")
+        L.log(f"{kind} run {run_no}: seeding {STORES} stores")
+        L.cli(BIN_DIR, env, "owner", "create", "--email", "bench@example.pk", "--password",
+              "bench-password-123")
         for pnid, waba, display in NUMBERS:
-            out = cli(env, "store", "create", "--owner-email", "bench@example.pk", "--name",
-                      f"Bench {pnid[-5:]}")
-            store = re.search(r"store ([0-9a-f-]{36})", out).group(1)
-            cli(env, "store", "auto-reply", "--store", store, "--text",
-                "Shukriya! Aap ka order mil gaya, hum jald rabta karein ge.")
-            cli(env, "account", "add", "--store", store, "--phone-number-id", pnid,
-                "--waba", waba, "--phone", "+" + display, "--token", token)
+            L.setup_store(BIN_DIR, env, "bench@example.pk", f"Bench {pnid[-5:]}", pnid, waba,
+                          "+" + display, token,
+                          "Shukriya! Aap ka order mil gaya, hum jald rabta karein ge.")
 
         server = start(f"omniportal_{tag}", [os.path.join(BIN_DIR, "omniportal"), "serve"],
                        env=env)
-        wait_http(f"http://127.0.0.1:{port}/readyz")
-        poller = SentPoller(sim_url)
+        L.wait_http(f"http://127.0.0.1:{port}/readyz", timeout=60)
+        # Polled every 1.5 s: the load fills the simulator's 10,000-send log fast.
+        poller = L.SentPoller(sim_api, every=1.5)
         poller.start()
         analyzer = None
         if DIAG_ANALYZE_SECS and kind == "postgres":
@@ -424,12 +324,12 @@ def run_ours(kind, run_no, bodies, workers=True):
                     try:
                         backend.central("ANALYZE webhook_inbox")
                     except Exception as e:  # noqa: BLE001
-                        log(f"analyze failed: {e}")
+                        L.log(f"analyze failed: {e}")
 
             threading.Thread(target=analyze_loop, daemon=True).start()
             result["diag_analyze_secs"] = DIAG_ANALYZE_SECS
         pids = {"omniportal": server.pid, "meta-sim": sim.pid}
-        log(f"{kind} run {run_no}: wrk {CONNECTIONS} connections, {DURATION}s")
+        L.log(f"{kind} run {run_no}: wrk {CONNECTIONS} connections, {DURATION}s")
         c0 = cpu_snapshot(pids)
         t0 = time.time()
         res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
@@ -439,10 +339,10 @@ def run_ours(kind, run_no, bodies, workers=True):
         result["wrk"] = {k: v for k, v in res.items() if k != "raw"}
         result["cpu_load"] = cpu_delta(c0, c1, t1 - t0, res["cpu_wrk"])
         if res["wraps"]:
-            log("WARNING: the generated set wrapped: raise MAX_RATE")
+            L.log("WARNING: the generated set wrapped: raise MAX_RATE")
 
         # Drain: until nothing is open in the inbox or the outbox (or no progress for 60 s).
-        log(f"{kind} run {run_no}: acked {res['acked']} ({res['rps']:.0f}/s); draining")
+        L.log(f"{kind} run {run_no}: acked {res['acked']} ({res['rps']:.0f}/s); draining")
         last, last_change = -1, time.time()
         while True:
             inbox_open = int(backend.central(
@@ -455,7 +355,7 @@ def run_ours(kind, run_no, bodies, workers=True):
             if inbox_open == 0 and outbox_open == 0:
                 break
             if time.time() - last_change > 60 or time.time() - t0 > DRAIN_TIMEOUT:
-                log(f"drain stopped: inbox open {inbox_open}, outbox open {outbox_open}")
+                L.log(f"drain stopped: inbox open {inbox_open}, outbox open {outbox_open}")
                 result["drain_incomplete"] = True
                 break
             time.sleep(1)
@@ -464,18 +364,16 @@ def run_ours(kind, run_no, bodies, workers=True):
         if analyzer:
             analyzer.set()
         time.sleep(2)
-        poller.halt.set()
-        poller.join()
-        poller.poll()
+        poller.stop()
         result["cpu_load_drain"] = cpu_delta(c1, c2, max(t2 - t1, 0.001), None)
 
         replies = dict(poller.seen)
-        ats = sorted(parse_at(a) for _, a, _ in replies.values())
+        ats = sorted(r["at"] for r in replies.values())
         e2e_secs = (ats[-1] - t0) if ats else float("nan")
         in_load = sum(1 for a in ats if a <= t1)
         result["e2e"] = {
             "replies": len(replies),
-            "distinct_recipients": len({to for to, _, _ in replies.values()}),
+            "distinct_recipients": len({r["to"] for r in replies.values()}),
             "seconds": round(e2e_secs, 2),
             "rate": round(len(replies) / e2e_secs, 1) if ats else 0,
             "rate_during_load": round(in_load / (t1 - t0), 1),
@@ -541,7 +439,7 @@ def run_ours(kind, run_no, bodies, workers=True):
         checks["ok"] = (checks["stored_once"] and checks["complete"]
                         and checks["duplicates"] == 0 and not poller.overflow)
         result["checks"] = checks
-        log(f"{kind} run {run_no}: {json.dumps(result['e2e'])} exactly-once "
+        L.log(f"{kind} run {run_no}: {json.dumps(result['e2e'])} exactly-once "
             f"{'OK' if checks['ok'] else 'FAILED ' + json.dumps(checks)}")
         return result
     finally:
@@ -551,7 +449,7 @@ def run_ours(kind, run_no, bodies, workers=True):
         try:
             backend.cleanup()
         except Exception as e:  # noqa: BLE001
-            log(f"cleanup failed: {e}")
+            L.log(f"cleanup failed: {e}")
         subprocess.run(["rm", "-rf", data_dir])
 
 
@@ -559,8 +457,8 @@ def ingest_only(kind, run_no, backend, env, port, sim, result):
     server = start(f"omniportal_{kind}_{run_no}_ingest", [os.path.join(BIN_DIR, "omniportal"),
                                                          "serve"], env=env)
     try:
-        wait_http(f"http://127.0.0.1:{port}/readyz")
-        log(f"{kind} run {run_no} (ingest only): wrk {CONNECTIONS} connections, {DURATION}s")
+        L.wait_http(f"http://127.0.0.1:{port}/readyz", timeout=60)
+        L.log(f"{kind} run {run_no} (ingest only): wrk {CONNECTIONS} connections, {DURATION}s")
         pids = {"omniportal": server.pid, "meta-sim": sim.pid}
         c0, t0 = cpu_snapshot(pids), time.time()
         res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
@@ -578,22 +476,22 @@ def ingest_only(kind, run_no, backend, env, port, sim, result):
     checks["ok"] = (res["acked"] <= checks["inbox_rows"] <= res["acked"] + inflight
                     and checks["inbox_rows"] == checks["inbox_distinct"] and not res["wraps"])
     result["checks"] = checks
-    log(f"{kind} run {run_no} (ingest only): acked {res['acked']} ({res['rps']:.0f}/s), "
+    L.log(f"{kind} run {run_no} (ingest only): acked {res['acked']} ({res['rps']:.0f}/s), "
         f"p99 {res['p99_us'] / 1000:.1f} ms, stored once: {checks['ok']}")
     return result
 
 
 def run_peer(bodies):
-    port = free_port()
+    port = L.free_port()
     p = start("peer", ["node", os.path.join(PEER_DIR, "peer_whatsapp_api_js.mjs"), str(port),
-                       APP_SECRET], env={**ENV, "NODE_ENV": "production"})
+                       L.APP_SECRET], env={**ENV, "NODE_ENV": "production"})
     try:
-        wait_http(f"http://127.0.0.1:{port}/stats")
+        L.wait_http(f"http://127.0.0.1:{port}/stats", timeout=60)
         c0, t0 = cpu_snapshot({"node": p.pid}), time.time()
         res = wrk(f"http://127.0.0.1:{port}/api/webhooks/whatsapp", "webhook",
                   bodies["webhooks"], DURATION)
         load = cpu_delta(c0, cpu_snapshot({"node": p.pid}), time.time() - t0, res["cpu_wrk"])
-        seen = http("GET", f"http://127.0.0.1:{port}/stats")["messages"]
+        seen = L.http_json("GET", f"http://127.0.0.1:{port}/stats")["messages"]
         return {"wrk": {k: v for k, v in res.items() if k != "raw"},
                 "cpu_load": load,
                 "messages_seen": seen}
@@ -610,9 +508,9 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     count = DURATION * MAX_RATE
     prefix = os.path.join(WORK, "bodies")
-    log(f"generating {count} signed webhooks for {STORES} numbers")
+    L.log(f"generating {count} signed webhooks for {STORES} numbers")
     subprocess.run([sys.executable, os.path.join(HERE, "gen_webhooks.py"), "--count", str(count),
-                    "--secret", APP_SECRET, "--shards", str(THREADS), "--run-tag",
+                    "--secret", L.APP_SECRET, "--shards", str(THREADS), "--run-tag",
                     f"R{os.getpid()}", "--numbers",
                     ",".join(":".join(n) for n in NUMBERS),
                     "--out", prefix + ".wh", "--windows", prefix + ".win"], check=True)
@@ -628,7 +526,7 @@ def main():
                 if INGEST_ONLY:
                     results["ours"].append(run_ours(kind, r, bodies, workers=False))
             if PEER:
-                log(f"peer run {r}")
+                L.log(f"peer run {r}")
                 results["peer"].append(run_peer(bodies))
     finally:
         stop_all()

@@ -37,11 +37,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import json
 import os
-import random
 import signal
-import statistics
 import sys
 import threading
 import time
@@ -77,9 +74,7 @@ def parse_args():
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--cleanup-only", metavar="PREFIX",
                     help="drop every database named PREFIX* and exit")
-    ap.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
-    ap.add_argument("--pg-port", default=os.environ.get("PGPORT", "5432"))
-    ap.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
+    L.add_pg_args(ap)
     return ap.parse_args()
 
 
@@ -100,25 +95,12 @@ def cleanup_prefix(pg, prefix):
     return len(left)
 
 
-class Scale:
+class Scale(L.World):
     def __init__(self, args):
-        self.args = args
-        self.seed = args.seed if args.seed is not None else int(time.time())
-        self.rng = random.Random(self.seed)
-        self.pg = L.PgServer(args.pg_host, args.pg_port, args.pg_user)
-        self.tag = f"scale_{os.getpid()}_{int(time.time()) % 100000}"
-        self.central = self.tag
-        self.prefix = self.tag
-        self.work = args.work_dir
-        self.data_dir = os.path.join(self.work, "data")
-        self.stores = []
-        self.msgs = []
+        super().__init__(args, "scale")
         self.conn_samples = []
         self.proc_samples = []
-        self.halt = threading.Event()
         self.server = None
-        self.sim = None
-        self.problems = []
         self.budget = (args.pool_size + args.max_open_tenant_pools * args.tenant_pool_size)
 
     # ------------------------------------------------------------------ budget
@@ -146,27 +128,9 @@ class Scale:
 
     def setup(self, bin_dir):
         a = self.args
-        os.makedirs(self.work, exist_ok=True)
-        for f in os.listdir(self.work):
-            if f.endswith((".log", ".out")):
-                os.remove(os.path.join(self.work, f))
-        os.makedirs(self.data_dir, exist_ok=True)
-        self.bin_dir = bin_dir
-        self.pg.q("postgres", f"CREATE DATABASE {self.central}")
-        self.sim = L.Sim(bin_dir, self.work)
-        L.log(f"meta-sim at {self.sim.url}; central database {self.central}")
         numbers = [("10654%010d" % (i + 1), "10229%010d" % (i + 1), "9231%08d" % (i + 1))
                    for i in range(a.stores)]
-        t0 = time.time()
-        for pnid, waba, display in numbers:
-            self.sim.seed_number(waba, pnid, "+" + display)
-        token = self.sim.token([w for _, w, _ in numbers])
-        L.log(f"{a.stores} numbers seeded at the simulator in {time.time() - t0:.1f}s")
-        app_key = L.keys_generate(bin_dir)
-        self.env = L.omni_env(self.pg.url(self.central), self.prefix, self.data_dir, app_key,
-                              self.sim.url)
-        L.cli(bin_dir, self.env, "owner", "create", "--email", "scale@example.pk",
-              "--password", "scale-password-123")
+        token = self.start_world(bin_dir, numbers, "scale@example.pk", "scale-password-123")
 
         # Stores through the CLI, --parallel at a time.
         self.stores = [None] * a.stores
@@ -178,19 +142,11 @@ class Scale:
             pnid, waba, display = numbers[i]
             name = f"Scale Store {i + 1}"
             reply = f"Shukriya! {name} jald jawab dega."
-            for attempt in range(3):
-                try:
-                    store_id, timing = L.setup_store(bin_dir, self.env, "scale@example.pk",
-                                                     name, pnid, waba, "+" + display, token,
-                                                     reply)
-                    break
-                except Exception as e:  # noqa: BLE001
-                    # A failed `store create` may have left a store row: a retry makes a
-                    # second store with the same name (harmless here: it has no number).
-                    if attempt == 2:
-                        raise
-                    L.log(f"store {i + 1}: {e}; retrying")
-                    time.sleep(2)
+            # A failed `store create` may have left a store row: a retry makes a second store
+            # with the same name (harmless here: it has no number).
+            store_id, timing = L.retry(
+                lambda: L.setup_store(bin_dir, self.env, "scale@example.pk", name, pnid, waba,
+                                      "+" + display, token, reply), 3, 2, f"store {i + 1}")
             self.stores[i] = {"id": store_id, "name": name, "pnid": pnid, "waba": waba,
                               "display": display, "reply": reply, "timing": timing}
             with lock:
@@ -349,19 +305,12 @@ class Scale:
                    ("create", "auto_reply", "account_add")}
         rss = [p["rss_kb"] / 1024 for p in self.proc_samples]
         fds = [p["fds"] for p in self.proc_samples]
-        statuses = {}
-        for _, _, st, _, _ in self.load.attempts:
-            statuses[str(st)] = statuses.get(str(st), 0) + 1
+        statuses = self.load.status_counts()
         problems = self.problems + rec["problems"]
-        ok = rec["ok"] and not self.problems and quiet
         traffic = t_sent - t_traffic
         stores_used = len({m.store for m in self.msgs})
         result = {
-            "ok": ok,
-            "settings": dict(vars(a)),
-            "seed": self.seed,
-            "database": self.central,
-            "machine": L.machine_info(self.pg),
+            **self.result_head(rec, quiet),
             "budget": {**budget_info, "limit_checked": limit,
                        "max_ours": max(ours) if ours else None,
                        "samples": len(ours),
@@ -401,9 +350,7 @@ class Scale:
             "conn_samples": self.conn_samples[::max(1, len(self.conn_samples) // 4000)],
             "proc_samples": self.proc_samples,
         }
-        out = a.out or os.path.join(self.work, "scale-result.json")
-        with open(out, "w") as f:
-            json.dump(result, f, indent=1, default=str)
+        out = self.write_result(result, "scale-result.json")
         self.print_summary(result, out)
         return result
 
@@ -436,26 +383,10 @@ class Scale:
               f"tenant inbound {rc['tenant_inbound_rows']} (handled {rc['tenant_handled']}), "
               f"outbox {rc['outbox_states']}, replies at Meta {rc['replies_at_sim']} for "
               f"{rc['customers_answered']} customers, duplicates {rc['duplicate_replies']}")
-        warns = r["server_log_warnings"]
-        if warns:
-            print("- server WARN/ERROR log lines: " + "; ".join(
-                f"{k} x{v['count']}" for k, v in list(warns.items())[:12]))
-        if r["problems"]:
-            print(f"- PROBLEMS ({len(r['problems'])}):")
-            for p in r["problems"][:30]:
-                print(f"  - {p}")
-        print(f"- result: {'PASS' if r['ok'] else 'FAIL'}; JSON: {out}")
+        self.print_outcome(r, out)
 
     def cleanup(self, keep):
-        self.halt.set()
-        if self.server:
-            try:
-                self.server.stop(30)
-            except Exception as e:  # noqa: BLE001
-                L.log(f"stopping the server: {e}")
-        if self.sim:
-            self.sim.stop()
-        self.pg.close_all()
+        self.stop_world([self.server] if self.server else [])
         if keep:
             L.log(f"databases kept: {self.prefix}* (drop them with --cleanup-only {self.prefix})")
             return 0
@@ -488,9 +419,7 @@ def main():
         left = scale.cleanup(args.keep_db)
         if result is not None:
             result["cleanup_databases_left"] = left
-            out = args.out or os.path.join(scale.work, "scale-result.json")
-            with open(out, "w") as f:
-                json.dump(result, f, indent=1, default=str)
+            scale.write_result(result, "scale-result.json")
     sys.exit(0 if result and result["ok"] and left == 0 else 1)
 
 

@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import threading
@@ -87,9 +86,7 @@ def parse_args():
     ap.add_argument("--work-dir", default="/tmp/omni-soak")
     ap.add_argument("--out", help="JSON result file (default WORK_DIR/soak-result.json)")
     ap.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
-    ap.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
-    ap.add_argument("--pg-port", default=os.environ.get("PGPORT", "5432"))
-    ap.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
+    L.add_pg_args(ap)
     return ap.parse_args()
 
 
@@ -100,53 +97,25 @@ def interval_minutes(spec, rng):
     return float(spec)
 
 
-class Soak:
+class Soak(L.World):
     def __init__(self, args):
-        self.args = args
-        self.seed = args.seed if args.seed is not None else int(time.time())
-        self.rng = random.Random(self.seed)
-        self.pg = L.PgServer(args.pg_host, args.pg_port, args.pg_user)
-        self.tag = f"soak_{os.getpid()}_{int(time.time()) % 100000}"
-        self.central = self.tag
-        self.prefix = self.tag
-        self.work = args.work_dir
-        self.data_dir = os.path.join(self.work, "data")
+        super().__init__(args, "soak")
         self.faults = []
         self.kill_windows = set()
         self.samples = []
-        self.msgs = []
-        self.stores = []
         self.servers = []
         self.unexpected_exits = []
-        self.halt = threading.Event()
         self.fault_lock = threading.Lock()  # held while a fault restarts a server
         self.t_load = None
-        self.problems = []
         self.probes = []
 
     # ------------------------------------------------------------------ setup
 
     def setup(self, bin_dir):
         a = self.args
-        os.makedirs(self.work, exist_ok=True)
-        for f in os.listdir(self.work):
-            if f.endswith((".log", ".out")):
-                os.remove(os.path.join(self.work, f))
-        os.makedirs(self.data_dir, exist_ok=True)
-        self.bin_dir = bin_dir
-        self.pg.q("postgres", f"CREATE DATABASE {self.central}")
-        self.sim = L.Sim(bin_dir, self.work)
-        L.log(f"meta-sim at {self.sim.url}; central database {self.central}")
-        self.app_key = L.keys_generate(bin_dir)
-        self.env = L.omni_env(self.pg.url(self.central), self.prefix, self.data_dir,
-                              self.app_key, self.sim.url)
-        L.cli(bin_dir, self.env, "owner", "create", "--email", "soak@example.pk", "--password",
-              "soak-password-123")
         numbers = [("1065403522%05d" % (i + 1), "1022901293%05d" % (i + 1),
                     "9230011%05d" % (i + 1)) for i in range(a.stores)]
-        for pnid, waba, display in numbers:
-            self.sim.seed_number(waba, pnid, "+" + display)
-        token = self.sim.token([w for _, w, _ in numbers])
+        token = self.start_world(bin_dir, numbers, "soak@example.pk", "soak-password-123")
         for i, (pnid, waba, display) in enumerate(numbers):
             name = f"Soak Store {i + 1}"
             reply = f"Shukriya! {name} ne aap ka order le liya."
@@ -182,15 +151,8 @@ class Soak:
             si = i % len(self.stores)
             st = self.stores[si]
             m = L.make_msg(i, self.tag.upper().replace("_", ""), si, st)
-            for attempt in range(20):
-                try:
-                    self.sim.open_window(st["pnid"], m.wa_id)
-                    break
-                except Exception as e:  # noqa: BLE001
-                    if attempt == 19:
-                        raise
-                    L.log(f"open window failed: {e}")
-                    time.sleep(0.5)
+            L.retry(lambda: self.sim.open_window(st["pnid"], m.wa_id), 20, 0.5,
+                    "open window failed")
             self.msgs.append(m)
             self.load.submit(m)
             i += 1
@@ -442,17 +404,10 @@ class Soak:
                  if r.get("pg_connections_ours") is not None]
         p50s = [m["p50_ms"] for m in lat if m["p50_ms"] is not None]
         p99s = [m["p99_ms"] for m in lat if m["p99_ms"] is not None]
-        statuses = {}
-        for _, _, st, _, _ in self.load.attempts:
-            statuses[str(st)] = statuses.get(str(st), 0) + 1
+        statuses = self.load.status_counts()
         problems = self.problems + rec["problems"]
-        ok = rec["ok"] and not self.problems and quiet
         result = {
-            "ok": ok,
-            "settings": {k: v for k, v in vars(a).items()},
-            "seed": self.seed,
-            "database": self.central,
-            "machine": L.machine_info(self.pg),
+            **self.result_head(rec, quiet),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.t_load)),
             "load_secs": round(t_stop - self.t_load, 1),
             "drain_secs": round(drain_secs, 1),
@@ -483,9 +438,7 @@ class Soak:
             "problems": problems[:500],
             "samples": self.samples,
         }
-        out = a.out or os.path.join(self.work, "soak-result.json")
-        with open(out, "w") as f:
-            json.dump(result, f, indent=1, default=str)
+        out = self.write_result(result, "soak-result.json")
         self.print_summary(result, out)
         return result
 
@@ -528,26 +481,10 @@ class Soak:
               f"duplicates {rc['duplicate_replies']} (in the SIGKILL window "
               f"{rc['duplicates_in_kill_window']}, of {rc['sending_at_kills']} sending at kills; "
               f"unexplained {rc['duplicates_unexplained']})")
-        warns = r["server_log_warnings"]
-        if warns:
-            print("- server WARN/ERROR log lines: " + "; ".join(
-                f"{k} x{v['count']}" for k, v in list(warns.items())[:12]))
-        if r["problems"]:
-            print(f"- PROBLEMS ({len(r['problems'])}):")
-            for p in r["problems"][:30]:
-                print(f"  - {p}")
-        print(f"- result: {'PASS' if r['ok'] else 'FAIL'}; JSON: {out}")
+        self.print_outcome(r, out)
 
     def cleanup(self, keep):
-        self.halt.set()
-        for s in self.servers:
-            try:
-                s.stop(30)
-            except Exception as e:  # noqa: BLE001
-                L.log(f"stopping {s.name}: {e}")
-        if getattr(self, "sim", None):
-            self.sim.stop()
-        self.pg.close_all()
+        self.stop_world(self.servers)
         if keep:
             L.log(f"databases kept: {self.prefix}*")
             return

@@ -1,11 +1,17 @@
-"""Shared pieces of soak.py and scale.py (Python 3.11, standard library only).
+"""Shared pieces of soak.py and scale.py, and the helpers bench.py uses too (logging, ports,
+HTTP, the simulator API and its log poller, the CLI, CPU seconds); Python 3.11, standard
+library only.
 
+- `World`: what a soak or scale run starts from (settings, seed, Postgres, the run's database
+  tag, work directory) and `start_world`: central database, simulator with the numbers seeded,
+  APP_KEY, server environment, owner; `stop_world`, `result_head`, `write_result`,
+  `print_outcome` for the end of a run;
 - `Pg`: a minimal PostgreSQL wire-protocol client (startup with trust auth, simple queries),
   so the drivers can sample `pg_stat_activity` several times a second and read 2,000 tenant
   databases without starting a `psql` process per query;
-- `Sim`: the `meta-sim` binary as Meta (seeding, tokens, windows, faults, the log of accepted
-  sends through `GET /_sim/messages`, unioned by wamid because the simulator keeps only the
-  newest 10,000);
+- `SimApi`: the simulator's `/_sim` API at a URL (seeding, tokens, windows, faults, the log of
+  accepted sends); `Sim`: the `meta-sim` binary as Meta; `SentPoller`: that log through
+  `GET /_sim/messages`, unioned by wamid because the simulator keeps only the newest 10,000;
 - `Server`: an `omniportal serve` child process (one incarnation per start) with the
   environment of `crates/app/tests/support_processes` (`Env::process_env`);
 - `Load`: Meta's webhook sender: signed single-message webhooks (HMAC-SHA256 of the app secret
@@ -52,6 +58,20 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def retry(fn, attempts, pause, what):
+    """fn() until it returns, at most `attempts` times `pause` seconds apart; each failure but
+    the last is logged as `what: error; retrying`, the last one is raised."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception as e:  # noqa: BLE001
+            if attempt == attempts - 1:
+                raise
+            log(f"{what}: {e}; retrying")
+            time.sleep(pause)
+    raise ValueError("attempts must be at least 1")
 
 
 def pct(xs, p):
@@ -121,8 +141,7 @@ class Pg:
         params += b"\0"
         body = struct.pack("!i", 196608) + params
         self.sock.sendall(struct.pack("!i", len(body) + 4) + body)
-        while True:
-            t, payload = self._read()
+        for t, payload in self._until_ready():
             if t == b"R":
                 (code,) = struct.unpack("!i", payload[:4])
                 if code != 0:
@@ -130,8 +149,6 @@ class Pg:
                                   "trust authentication (or use a local trust rule)")
             elif t == b"E":
                 raise PgError(self._err(payload))
-            elif t == b"Z":
-                break
 
     def _recv(self, n):
         while len(self.buf) < n:
@@ -148,6 +165,15 @@ class Pg:
         (length,) = struct.unpack("!i", head[1:])
         return t, self._recv(length - 4)
 
+    def _until_ready(self):
+        """The server's messages (type, payload) up to ReadyForQuery, which ends the
+        iteration (and is not yielded)."""
+        while True:
+            t, payload = self._read()
+            if t == b"Z":
+                return
+            yield t, payload
+
     @staticmethod
     def _err(payload):
         fields = {}
@@ -160,8 +186,7 @@ class Pg:
         data = sql.encode() + b"\0"
         self.sock.sendall(b"Q" + struct.pack("!i", len(data) + 4) + data)
         rows, error = [], None
-        while True:
-            t, p = self._read()
+        for t, p in self._until_ready():
             if t == b"D":
                 (n,) = struct.unpack("!h", p[:2])
                 off, row = 2, []
@@ -176,8 +201,6 @@ class Pg:
                 rows.append(row)
             elif t == b"E":
                 error = self._err(p)
-            elif t == b"Z":
-                break
         if error:
             raise PgError(error)
         return rows
@@ -318,13 +341,14 @@ def proc_status(pid):
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
+def cpu_seconds(pid, default=None):
+    """User + system CPU seconds of a process, or `default` when it cannot be read."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             parts = f.read().rsplit(")", 1)[1].split()
         return (int(parts[11]) + int(parts[12])) / TICK
     except (OSError, IndexError, ValueError):
-        return None
+        return default
 
 
 def build(root, bin_dir=None):
@@ -339,7 +363,39 @@ def build(root, bin_dir=None):
     return os.path.join(json.loads(meta)["target_directory"], "release")
 
 
-class Sim:
+class SimApi:
+    """The simulator's test API at `url` (`/_sim/...`), whoever started the process."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def seed_number(self, waba, pnid, display, max_mps=1000, name="Soak Store",
+                    business_id=BUSINESS_ID, verified_name=None):
+        """One WABA `name` with one registered number (`verified_name`, default `name`)."""
+        http_json("POST", self.url + "/_sim/wabas", {
+            "waba_id": waba, "business_id": business_id, "name": name,
+            "numbers": [{"id": pnid, "display_phone_number": display,
+                         "verified_name": verified_name or name,
+                         "max_mps": max_mps, "registered": True}]})
+
+    def token(self, wabas):
+        return http_json("POST", self.url + "/_sim/tokens", {"waba_ids": list(wabas)})[
+            "access_token"]
+
+    def open_window(self, pnid, wa_id):
+        http_json("POST", self.url + "/_sim/windows", {"phone_number_id": pnid, "wa_id": wa_id})
+
+    def fault(self, rule):
+        http_json("POST", self.url + "/_sim/faults", rule)
+
+    def clear_faults(self):
+        http_json("DELETE", self.url + "/_sim/faults")
+
+    def messages(self):
+        return http_json("GET", self.url + "/_sim/messages", timeout=120)
+
+
+class Sim(SimApi):
     """`meta-sim` as a child process, without a webhook target: this driver plays Meta's
     webhook sender itself (so it can time each acknowledgement, spread deliveries over two
     servers and retry on the other one), and the simulator only answers the Graph API."""
@@ -366,28 +422,6 @@ class Sim:
         if not self.url:
             raise RuntimeError("meta-sim did not print its address")
         self.pid = self.proc.pid
-
-    def seed_number(self, waba, pnid, display, max_mps=1000, name="Soak Store"):
-        http_json("POST", self.url + "/_sim/wabas", {
-            "waba_id": waba, "business_id": BUSINESS_ID, "name": name,
-            "numbers": [{"id": pnid, "display_phone_number": display, "verified_name": name,
-                         "max_mps": max_mps, "registered": True}]})
-
-    def token(self, wabas):
-        return http_json("POST", self.url + "/_sim/tokens", {"waba_ids": list(wabas)})[
-            "access_token"]
-
-    def open_window(self, pnid, wa_id):
-        http_json("POST", self.url + "/_sim/windows", {"phone_number_id": pnid, "wa_id": wa_id})
-
-    def fault(self, rule):
-        http_json("POST", self.url + "/_sim/faults", rule)
-
-    def clear_faults(self):
-        http_json("DELETE", self.url + "/_sim/faults")
-
-    def messages(self):
-        return http_json("GET", self.url + "/_sim/messages", timeout=120)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -580,6 +614,107 @@ def setup_store(bin_dir, env, owner_email, name, pnid, waba, phone, token, reply
     return store, t
 
 
+def add_pg_args(ap):
+    """--pg-host, --pg-port, --pg-user (defaults PGHOST, PGPORT, PGUSER, else 127.0.0.1:5432
+    as postgres): the Postgres server a `World` uses."""
+    ap.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    ap.add_argument("--pg-port", default=os.environ.get("PGPORT", "5432"))
+    ap.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
+
+
+class World:
+    """What a soak or scale run starts from: the settings (`args`: seed, pg_host/port/user,
+    work_dir), the seeded random source, the Postgres server, the run's tag (`<kind>_<pid>_<n>`:
+    the central database's name and the tenant databases' prefix), the work and data
+    directories, and the lists the run fills."""
+
+    def __init__(self, args, kind):
+        self.args = args
+        self.seed = args.seed if args.seed is not None else int(time.time())
+        self.rng = random.Random(self.seed)
+        self.pg = PgServer(args.pg_host, args.pg_port, args.pg_user)
+        self.tag = f"{kind}_{os.getpid()}_{int(time.time()) % 100000}"
+        self.central = self.tag
+        self.prefix = self.tag
+        self.work = args.work_dir
+        self.data_dir = os.path.join(self.work, "data")
+        self.stores = []
+        self.msgs = []
+        self.halt = threading.Event()
+        self.sim = None
+        self.problems = []
+
+    def start_world(self, bin_dir, numbers, owner_email, password):
+        """The work directory without the last run's logs, the central database, `meta-sim`
+        with `numbers` ((pnid, waba, display) each, one WABA per number) seeded, the APP_KEY,
+        the servers' environment (`self.env`) and the owner (`owner create`). Returns a
+        simulator token for every seeded WABA."""
+        os.makedirs(self.work, exist_ok=True)
+        for f in os.listdir(self.work):
+            if f.endswith((".log", ".out")):
+                os.remove(os.path.join(self.work, f))
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.bin_dir = bin_dir
+        self.pg.q("postgres", f"CREATE DATABASE {self.central}")
+        self.sim = Sim(bin_dir, self.work)
+        log(f"meta-sim at {self.sim.url}; central database {self.central}")
+        t0 = time.time()
+        for pnid, waba, display in numbers:
+            self.sim.seed_number(waba, pnid, "+" + display)
+        token = self.sim.token([w for _, w, _ in numbers])
+        log(f"{len(numbers)} numbers seeded at the simulator in {time.time() - t0:.1f}s")
+        self.app_key = keys_generate(bin_dir)
+        self.env = omni_env(self.pg.url(self.central), self.prefix, self.data_dir, self.app_key,
+                            self.sim.url)
+        cli(bin_dir, self.env, "owner", "create", "--email", owner_email, "--password", password)
+        return token
+
+    def stop_world(self, servers):
+        """Stops the run's threads (`halt`), the servers, the simulator, and closes the kept
+        Postgres connections."""
+        self.halt.set()
+        for s in servers:
+            try:
+                s.stop(30)
+            except Exception as e:  # noqa: BLE001
+                log(f"stopping {s.name}: {e}")
+        if self.sim:
+            self.sim.stop()
+        self.pg.close_all()
+
+    def result_head(self, rec, quiet):
+        """The first fields of a run's JSON result: ok (reconciliation `rec` is consistent, the
+        run noted no problem of its own and ended quiet), the settings, the seed, the central
+        database and the machine."""
+        return {"ok": rec["ok"] and not self.problems and quiet,
+                "settings": dict(vars(self.args)),
+                "seed": self.seed,
+                "database": self.central,
+                "machine": machine_info(self.pg)}
+
+    def write_result(self, result, default_name):
+        """Writes the JSON result to --out (default WORK_DIR/`default_name`); returns the
+        path."""
+        out = self.args.out or os.path.join(self.work, default_name)
+        with open(out, "w") as f:
+            json.dump(result, f, indent=1, default=str)
+        return out
+
+    @staticmethod
+    def print_outcome(r, out):
+        """The end of a run's printed summary: the servers' WARN/ERROR log lines, the problems,
+        PASS or FAIL and where the JSON result is."""
+        warns = r["server_log_warnings"]
+        if warns:
+            print("- server WARN/ERROR log lines: " + "; ".join(
+                f"{k} x{v['count']}" for k, v in list(warns.items())[:12]))
+        if r["problems"]:
+            print(f"- PROBLEMS ({len(r['problems'])}):")
+            for p in r["problems"][:30]:
+                print(f"  - {p}")
+        print(f"- result: {'PASS' if r['ok'] else 'FAIL'}; JSON: {out}")
+
+
 # ------------------------------------------------------------------------------ Meta's sender
 
 
@@ -643,6 +778,15 @@ class Load:
     def close(self):
         for _ in self.threads:
             self.q.put(None)
+
+    def status_counts(self):
+        """How many delivery attempts ended in each status (200, 503, an error's name)."""
+        counts = {}
+        with self.lock:
+            attempts = list(self.attempts)
+        for _, _, status, _, _ in attempts:
+            counts[str(status)] = counts.get(str(status), 0) + 1
+        return counts
 
     def wait_idle(self, timeout):
         deadline = time.time() + timeout
