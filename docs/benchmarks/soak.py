@@ -68,10 +68,11 @@ def parse_args():
     ap.add_argument("--rate", type=float, default=30, help="webhooks per second")
     ap.add_argument("--stores", type=int, default=4)
     ap.add_argument("--meta-fault-secs", type=float, default=60)
-    ap.add_argument("--retry-after", default="10,20,30",
-                    help="Retry-After seconds of the 429 fault (one drawn per fault). The outbox "
-                         "gives a reply 8 attempts (pipeline.outbox_max_attempts), so a 60 s "
-                         "fault with Retry-After under ~9 s parks replies `failed` by design")
+    ap.add_argument("--retry-after", default="2,5,10,20",
+                    help="Retry-After seconds of the 429 fault (one drawn per fault). Rate "
+                         "limits do not use up the outbox's attempts (they are waited out up to "
+                         "pipeline.outbox_rate_limited_max_age_secs), so short ones must not "
+                         "park any reply")
     ap.add_argument("--min-gap", type=float, default=60,
                     help="seconds from the end of one fault to the start of the next at least, "
                          "so each fault is a separate incident (retries of one are not spent "
