@@ -38,10 +38,20 @@ pub struct SqlInboxRepo {
     /// one per concurrent committer, up to [`APPEND_CONNS_MAX`]): a webhook's commit never
     /// queues behind the workers' checkouts, and skips the pool's per-checkout ping.
     append_conns: Arc<AppendConns>,
+    /// See [`APPEND_DEADLINE`].
+    append_deadline: Duration,
 }
 
 /// Connections the append path opens of its own at most; beyond that it uses the pool.
 const APPEND_CONNS_MAX: usize = 8;
+
+/// How long one append may take, connecting included, before it is given up and its
+/// connection closed. Longer than the server's own `statement_timeout` (30 s, `db.rs`), so it
+/// never cuts short a statement the server would finish; but bounded where the server can
+/// enforce nothing: frozen, or a host that silently drops packets after a failover, where an
+/// open connection would otherwise wait for the kernel's retransmission timeout (about 15
+/// minutes) and the committers with it.
+pub const APPEND_DEADLINE: Duration = Duration::from_secs(35);
 
 #[derive(Default)]
 struct AppendConns {
@@ -100,7 +110,21 @@ impl SqlInboxRepo {
         Self {
             pool,
             append_conns: Arc::new(AppendConns::default()),
+            append_deadline: APPEND_DEADLINE,
         }
+    }
+
+    /// The same repo with another append deadline (tests).
+    #[must_use]
+    pub const fn with_append_deadline(mut self, deadline: Duration) -> Self {
+        self.append_deadline = deadline;
+        self
+    }
+
+    /// Append connections open now (kept idle or in use).
+    #[must_use]
+    pub fn append_connections(&self) -> usize {
+        AtomicUsize::load(&self.append_conns.open, Ordering::Acquire)
     }
 
     /// An idle kept connection, or a new one while fewer than the maximum are open.
@@ -118,14 +142,19 @@ impl SqlInboxRepo {
         if !reserved {
             return None;
         }
+        // Counted out again unless the connection opens (also when the append's deadline
+        // drops this future while connecting).
+        let reservation = Reservation(&conns.open);
         let created = match &self.pool {
             DbPool::Pg(p) => p.manager().create().await.map(KeptConn::Pg),
             DbPool::Sqlite(p) => p.manager().create().await.map(KeptConn::Sqlite),
         };
         match created {
-            Ok(conn) => Some(conn),
+            Ok(conn) => {
+                std::mem::forget(reservation);
+                Some(conn)
+            }
             Err(e) => {
-                conns.open.fetch_sub(1, Ordering::AcqRel);
                 tracing::debug!(error = %e, "could not open an inbox append connection; using the pool");
                 None
             }
@@ -142,6 +171,63 @@ impl SqlInboxRepo {
     fn drop_append_conn(&self, conn: KeptConn) {
         drop(conn);
         self.append_conns.open.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// One append (see [`InboxRepo::append`]), without the deadline.
+    async fn append_once(&self, new: &[NewRow<'_>]) -> Result<usize, RepoError> {
+        if let Some(conn) = self.take_append_conn().await {
+            // Given back (or closed and counted out) whatever happens, also when the deadline
+            // drops this future mid-statement.
+            let mut taken = TakenConn {
+                repo: self,
+                conn: Some(conn),
+            };
+            let result = match taken.conn.as_mut() {
+                Some(conn) => insert_new(conn.as_ref(), new).await,
+                None => Err(RepoError::Unexpected("append connection missing".into())),
+            };
+            match result {
+                Ok(n) => {
+                    if let Some(conn) = taken.conn.take() {
+                        self.return_append_conn(conn);
+                    }
+                    return Ok(n);
+                }
+                // A kept connection may have gone bad while idle (a server restart): close it
+                // (the guard does) and try once on a pooled one (which the pool checks before
+                // handing out). The insert is idempotent, so a first attempt that did commit
+                // only turns into duplicates here.
+                Err(e) => {
+                    drop(taken);
+                    tracing::debug!(error = %e, "inbox append failed on a kept connection; retrying on the pool");
+                }
+            }
+        }
+        let mut conn = self.pool.get().await?;
+        insert_new(ConnRef::from(&mut conn), new).await
+    }
+}
+
+/// A reserved slot for an append connection being opened; given back on drop.
+struct Reservation<'a>(&'a AtomicUsize);
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A kept connection in use: closed and counted out on drop unless given back.
+struct TakenConn<'a> {
+    repo: &'a SqlInboxRepo,
+    conn: Option<KeptConn>,
+}
+
+impl Drop for TakenConn<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.repo.drop_append_conn(conn);
+        }
     }
 }
 
@@ -393,30 +479,17 @@ impl InboxRepo for SqlInboxRepo {
             return Ok(AppendOutcome::default());
         }
         let new: Vec<NewRow<'_>> = events.iter().map(NewRow::from_port).collect();
-        let mut inserted = None;
-        if let Some(mut conn) = self.take_append_conn().await {
-            match insert_new(conn.as_ref(), &new).await {
-                Ok(n) => {
-                    self.return_append_conn(conn);
-                    inserted = Some(n);
-                }
-                // A kept connection may have gone bad while idle (a server restart): close it
-                // and try once on a pooled one (which the pool checks before handing out). The
-                // insert is idempotent, so a first attempt that did commit only turns into
-                // duplicates here.
-                Err(e) => {
-                    self.drop_append_conn(conn);
-                    tracing::debug!(error = %e, "inbox append failed on a kept connection; retrying on the pool");
-                }
-            }
-        }
-        let inserted = match inserted {
-            Some(n) => n,
-            None => {
-                let mut conn = self.pool.get().await?;
-                insert_new(ConnRef::from(&mut conn), &new).await?
-            }
+        let Ok(inserted) = tokio::time::timeout(self.append_deadline, self.append_once(&new)).await
+        else {
+            tracing::warn!(
+                deadline = ?self.append_deadline,
+                "inbox append got no answer from the database in time; its connection is closed"
+            );
+            return Err(RepoError::Unavailable(
+                "the database did not answer the inbox append in time".into(),
+            ));
         };
+        let inserted = inserted?;
         let inserted = u32::try_from(inserted).unwrap_or(u32::MAX);
         let total = u32::try_from(events.len()).unwrap_or(u32::MAX);
         Ok(AppendOutcome {
