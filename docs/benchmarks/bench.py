@@ -578,6 +578,14 @@ def main():
 
 
 if __name__ == "__main__":
+    # Settings come from the environment: `--help` prints them, any other argument is an
+    # error (before, `--help` started a full run).
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__)
+        sys.exit(0)
+    if sys.argv[1:]:
+        sys.exit(f"bench.py takes no arguments (settings come from the environment); "
+                 f"see --help. Got: {' '.join(sys.argv[1:])}")
     try:
         main()
     except KeyboardInterrupt:
