@@ -489,7 +489,7 @@ class Soak(L.World):
         if keep:
             L.log(f"databases kept: {self.prefix}*")
             return
-        dbs = self.pg.databases(f"{self.prefix}%")
+        dbs = self.pg.databases(self.prefix.replace("_", "\\_") + "%")
         failed = self.pg.drop_databases(dbs, log_every=0)
         self.pg.close_all()
         if failed:
