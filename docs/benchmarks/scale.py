@@ -10,8 +10,9 @@ reconciles every message against the Meta simulator. Exits 1 when a check fails.
 
 What it does (details in docs/benchmarks/SCALE.md):
 
-1. `SHOW max_connections`: the budget `pool_size + max_open_tenant_pools x tenant_pool_size`
-   (docs/operations.md, "Connection budget") plus --margin must fit under it, with the
+1. `SHOW max_connections`: the budget `pool_size + ingest_committers + (max_open_tenant_pools
+   + 2) x tenant_pool_size` (docs/operations.md, "Connection budget") plus --margin must fit
+   under it, with the
    superuser reserve and the connections already open on the server (other work) left free.
 2. A fresh central database `scale_<pid>_<n>` (tenant databases share the prefix), `meta-sim`
    (one WABA and number per store, one token for all), `owner create`, then per store
@@ -60,10 +61,12 @@ def parse_args():
     ap.add_argument("--tenant-pool-size", type=int, default=2, help="database.tenant_pool_size")
     ap.add_argument("--max-open-tenant-pools", type=int, default=20,
                     help="database.max_open_tenant_pools")
-    ap.add_argument("--margin", type=int, default=3,
+    ap.add_argument("--ingest-committers", type=int, default=2,
+                    help="pipeline.ingest_committers (each keeps a connection of its own)")
+    ap.add_argument("--margin", type=int, default=0,
                     help="connections allowed over the documented budget before the check "
-                         "fails (the inbox append keeps up to ingest_committers = 2 of its own, "
-                         "and a tenant pool's migration check opens one more)")
+                         "fails (the budget already counts the committers' own connections "
+                         "and two tenant pools' worth of turnover)")
     ap.add_argument("--sample-ms", type=int, default=250)
     ap.add_argument("--workers", type=int, default=32, help="concurrent webhook deliveries")
     ap.add_argument("--drain-timeout", type=float, default=1800)
@@ -101,7 +104,9 @@ class Scale(L.World):
         self.conn_samples = []
         self.proc_samples = []
         self.server = None
-        self.budget = (args.pool_size + args.max_open_tenant_pools * args.tenant_pool_size)
+        # docs/operations.md, "Connection budget".
+        self.budget = (args.pool_size + args.ingest_committers
+                       + (args.max_open_tenant_pools + 2) * args.tenant_pool_size)
 
     # ------------------------------------------------------------------ budget
 
@@ -116,8 +121,9 @@ class Scale(L.World):
         info = {"max_connections": max_conn, "superuser_reserved": reserved,
                 "client_connections_before": in_use, "budget": self.budget,
                 "margin": a.margin, "free_before": free}
-        L.log(f"connection budget {a.pool_size} + {a.max_open_tenant_pools} x "
-              f"{a.tenant_pool_size} = {self.budget} (+{a.margin}); max_connections {max_conn}, "
+        L.log(f"connection budget {a.pool_size} + {a.ingest_committers} + "
+              f"({a.max_open_tenant_pools} + 2) x {a.tenant_pool_size} = {self.budget} "
+              f"(+{a.margin}); max_connections {max_conn}, "
               f"reserved {reserved}, in use now {in_use}")
         if need + 5 > free:
             raise SystemExit(f"the budget {need} does not fit: {free} connections free under "
@@ -248,7 +254,8 @@ class Scale(L.World):
         env = dict(self.env)
         env.update({"OMNI_DATABASE__POOL_SIZE": str(a.pool_size),
                     "OMNI_DATABASE__TENANT_POOL_SIZE": str(a.tenant_pool_size),
-                    "OMNI_DATABASE__MAX_OPEN_TENANT_POOLS": str(a.max_open_tenant_pools)})
+                    "OMNI_DATABASE__MAX_OPEN_TENANT_POOLS": str(a.max_open_tenant_pools),
+                    "OMNI_PIPELINE__INGEST_COMMITTERS": str(a.ingest_committers)})
         self.server = L.Server(bin_dir, self.work, "server", L.free_port(), env)
         self.t_load = time.time()
         conn_thread = threading.Thread(target=self.conn_sampler, daemon=True)
