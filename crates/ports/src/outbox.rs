@@ -285,17 +285,19 @@ pub trait OutboxRepo: Send + Sync {
     /// Storage failure.
     async fn counts(&self) -> Result<BTreeMap<OutboxState, u64>, RepoError>;
 
-    /// Puts parked (`failed`) messages matching `filter` back in the queue from `now`, with
-    /// their attempts and error cleared, and returns them. Never one Meta accepted (a wamid):
-    /// those are not sent again. At most 10,000 at a time.
+    /// The parked (`failed`) messages matching `filter` that Meta never accepted (no wamid),
+    /// oldest first, at most 10,000.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn find_failed(&self, filter: &RequeueFilter) -> Result<Vec<OutboxMessage>, RepoError>;
+
+    /// Puts these messages back in the queue from `now`, with their attempts and error
+    /// cleared, where they are still parked without a wamid; returns how many.
     ///
     /// # Errors
     /// Storage failure (nothing is changed then).
-    async fn requeue_failed(
-        &self,
-        filter: &RequeueFilter,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OutboxMessage>, RepoError>;
+    async fn requeue_failed(&self, ids: &[i64], now: DateTime<Utc>) -> Result<u64, RepoError>;
 }
 
 /// Which parked messages [`OutboxRepo::requeue_failed`] takes; every field set must match.

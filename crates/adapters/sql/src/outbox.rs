@@ -565,62 +565,58 @@ impl OutboxRepo for SqlOutboxRepo {
             .collect())
     }
 
-    async fn requeue_failed(
-        &self,
-        filter: &RequeueFilter,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OutboxMessage>, RepoError> {
-        let now = ts(now);
+    async fn find_failed(&self, filter: &RequeueFilter) -> Result<Vec<OutboxMessage>, RepoError> {
         let sender = filter.sender.as_ref().map(|s| s.as_str().to_owned());
         let since = filter.failed_since.map(ts);
         let mut conn = self.pool.get().await?;
         let found = db_run!(conn: {
-            conn.transaction(async |conn| -> Result<Vec<Row>, DbError> {
-                let mut q = outbox::table
-                    .filter(outbox::state.eq("failed"))
-                    .filter(outbox::wamid.is_null())
-                    .into_boxed();
-                if let Some(id) = filter.id {
-                    q = q.filter(outbox::id.eq(id));
-                }
-                if let Some(sender) = &sender {
-                    q = q.filter(outbox::sender.eq(sender.clone()));
-                }
-                if let Some(code) = &filter.error_code {
-                    q = q.filter(outbox::error_code.eq(code.clone()));
-                }
-                if let Some(since) = since {
-                    q = q.filter(outbox::available_at.ge(since));
-                }
-                let ids: Vec<i64> = q
-                    .order(outbox::id.asc())
-                    .limit(10_000)
-                    .select(outbox::id)
-                    .load(conn)
-                    .await?;
-                diesel::update(
-                    outbox::table
-                        .filter(outbox::id.eq_any(&ids))
-                        .filter(outbox::state.eq("failed")),
-                )
-                .set((
-                    outbox::state.eq("pending"),
-                    outbox::attempts.eq(0),
-                    outbox::available_at.eq(now),
-                    outbox::error_code.eq(None::<String>),
-                    outbox::error.eq(None::<String>),
-                ))
-                .execute(conn)
-                .await?;
-                Ok(outbox::table
-                    .filter(outbox::id.eq_any(&ids))
-                    .order(outbox::id.asc())
-                    .select(Row::as_select())
-                    .load::<Row>(conn)
-                    .await?)
-            })
-            .await
-        })?;
+            let mut q = outbox::table
+                .filter(outbox::state.eq("failed"))
+                .filter(outbox::wamid.is_null())
+                .into_boxed();
+            if let Some(id) = filter.id {
+                q = q.filter(outbox::id.eq(id));
+            }
+            if let Some(sender) = &sender {
+                q = q.filter(outbox::sender.eq(sender.clone()));
+            }
+            if let Some(code) = &filter.error_code {
+                q = q.filter(outbox::error_code.eq(code.clone()));
+            }
+            if let Some(since) = since {
+                q = q.filter(outbox::available_at.ge(since));
+            }
+            q.order(outbox::id.asc())
+                .limit(10_000)
+                .select(Row::as_select())
+                .load::<Row>(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
         rows(found)
+    }
+
+    async fn requeue_failed(&self, ids: &[i64], now: DateTime<Utc>) -> Result<u64, RepoError> {
+        let now = ts(now);
+        let mut conn = self.pool.get().await?;
+        let n = db_run!(conn: {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(ids))
+                    .filter(outbox::state.eq("failed"))
+                    .filter(outbox::wamid.is_null()),
+            )
+            .set((
+                outbox::state.eq("pending"),
+                outbox::attempts.eq(0),
+                outbox::available_at.eq(now),
+                outbox::error_code.eq(None::<String>),
+                outbox::error.eq(None::<String>),
+            ))
+            .execute(conn)
+            .await
+        })
+        .map_err(diesel_error)?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 }
