@@ -51,7 +51,7 @@ const APPEND_CONNS_MAX: usize = 8;
 /// enforce nothing: frozen, or a host that silently drops packets after a failover, where an
 /// open connection would otherwise wait for the kernel's retransmission timeout (about 15
 /// minutes) and the committers with it.
-pub const APPEND_DEADLINE: Duration = Duration::from_secs(35);
+const APPEND_DEADLINE: Duration = Duration::from_secs(35);
 
 #[derive(Default)]
 struct AppendConns {
