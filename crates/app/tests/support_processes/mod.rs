@@ -511,6 +511,14 @@ impl Drop for Server {
             let _ = child.wait();
         }
         if !std::thread::panicking() {
+            // The search means something only with canaries to look for and a log to look in.
+            assert!(
+                self.secrets.len() >= 4 && !self.log().is_empty(),
+                "{}: canaries {} and a log of {} lines",
+                self.name,
+                self.secrets.len(),
+                self.log().len()
+            );
             let leaked = self.leaked_secrets();
             assert!(
                 leaked.is_empty(),
