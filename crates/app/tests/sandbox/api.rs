@@ -227,17 +227,31 @@ async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_pay
         .await;
 
     // Every customer message crossed the real webhook endpoint, signed, and was accepted.
-    let deliveries: Value = http
-        .get(format!(
-            "{}/_sandbox/meta/_sim/webhooks/deliveries",
-            serve.base
-        ))
-        .send()
-        .await
-        .expect("deliveries")
-        .json()
-        .await
-        .expect("json");
+    // The simulator records an outcome once it has read our 200, which can trail the
+    // work that answer started: poll until no delivery is pending (bounded).
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deliveries = loop {
+        let log: Value = http
+            .get(format!(
+                "{}/_sandbox/meta/_sim/webhooks/deliveries",
+                serve.base
+            ))
+            .send()
+            .await
+            .expect("deliveries")
+            .json()
+            .await
+            .expect("json");
+        let pending = log
+            .as_array()
+            .expect("deliveries")
+            .iter()
+            .any(|d| d["outcome"] == "pending");
+        if !pending || std::time::Instant::now() >= until {
+            break log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let messages: Vec<&Value> = deliveries
         .as_array()
         .expect("deliveries")

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use omni_meta_sim::webhook::RetrySchedule;
+use omni_meta_sim::webhook::{DeliveryOutcome, RetrySchedule};
 use serde_json::{Value, json};
 
 use crate::common::{APP_SECRET, CUSTOMER_WA_ID, Env, NUMBER, WABA, env, read};
@@ -68,6 +68,11 @@ async fn a_customer_text_arrives_signed_and_opens_the_window() {
     assert_eq!(m["type"], "text");
     assert_eq!(m["text"]["body"], "2 zinger burgers please");
 
+    // The receiver holds the body before the simulator has read the 200 and
+    // recorded the outcome: wait for the delivery to settle, then read the log
+    // over HTTP as an operator would.
+    let settled = e.h.wait_webhook_deliveries(1, WAIT).await;
+    assert_eq!(settled[0].outcome, DeliveryOutcome::Delivered);
     let (status, log) = read(
         e.http
             .get(format!("{}/_sim/webhooks/deliveries", e.sim.base_url()))
