@@ -8,6 +8,14 @@
 //!
 //! tokio-postgres understands neither `sslrootcert` nor the `verify-*` modes (rust-postgres#768),
 //! so they are taken out of the URL here before it is parsed.
+//!
+//! Every connection also gets TCP keepalives and a TCP user timeout ([`SOCKET_DEFAULTS`])
+//! unless the URL sets them itself. Without them a query on a connection to a host that
+//! went dark without closing anything (a failover leaving old connections dangling, a
+//! dropped route) waits for the kernel's retransmission timeout, about 15 minutes; with
+//! them the socket is closed about half a minute after the peer stops acknowledging, the
+//! query fails `Unavailable` and the pool opens a fresh connection. A server that is only
+//! slow or stopped still acknowledges at the TCP level, so long queries are not cut short.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,17 +61,23 @@ fn percent_decode(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Socket settings added to every `postgres://` URL that does not set them (libpq's names,
+/// which tokio-postgres parses): keepalive probes after 10 s of silence, 5 s apart, and the
+/// connection closed once sent data or probes stay unacknowledged for 25 s. A key in the
+/// URL wins, so an operator can lengthen or shorten each.
+pub const SOCKET_DEFAULTS: [(&str, &str); 3] = [
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("tcp_user_timeout", "25"),
+];
+
 fn split(url: &str) -> PgUrl {
-    let Some((base, query)) = url.split_once('?') else {
-        return PgUrl {
-            url: url.to_owned(),
-            tls: false,
-            root_cert: None,
-        };
-    };
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let (mut tls, mut root_cert, mut kept) = (false, None, Vec::new());
+    let mut keys = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        keys.push(key);
         match (key, value) {
             ("sslrootcert", path) => root_cert = Some(PathBuf::from(percent_decode(path))),
             ("sslmode", "require" | "verify-ca" | "verify-full") => {
@@ -71,6 +85,15 @@ fn split(url: &str) -> PgUrl {
                 kept.push("sslmode=require".to_owned());
             }
             _ => kept.push(pair.to_owned()),
+        }
+    }
+    // Only the URL form: a key=value connection string ("host=... dbname=...") has no
+    // query part to add to, and is passed through as it is.
+    if base.starts_with("postgres://") || base.starts_with("postgresql://") {
+        for (key, value) in SOCKET_DEFAULTS {
+            if !keys.contains(&key) {
+                kept.push(format!("{key}={value}"));
+            }
         }
     }
     let url = if kept.is_empty() {
@@ -155,12 +178,14 @@ pub async fn connect(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
 mod tests {
     use super::*;
 
+    const SOCKET: &str = "keepalives_idle=10&keepalives_interval=5&tcp_user_timeout=25";
+
     #[test]
-    fn plain_urls_pass_through() {
+    fn plain_urls_pass_through_with_the_socket_defaults() {
         assert_eq!(
             split("postgres://u@h/db"),
             PgUrl {
-                url: "postgres://u@h/db".into(),
+                url: format!("postgres://u@h/db?{SOCKET}"),
                 tls: false,
                 root_cert: None
             }
@@ -168,7 +193,36 @@ mod tests {
         assert!(!split("postgres://u@h/db?sslmode=prefer").tls);
         assert_eq!(
             split("postgres://u@h/db?sslmode=disable&application_name=x").url,
-            "postgres://u@h/db?sslmode=disable&application_name=x"
+            format!("postgres://u@h/db?sslmode=disable&application_name=x&{SOCKET}")
+        );
+        assert_eq!(
+            split("host=h dbname=db user=u").url,
+            "host=h dbname=db user=u",
+            "a key=value string is left alone"
+        );
+    }
+
+    #[test]
+    fn a_socket_setting_in_the_url_wins_over_the_default() {
+        assert_eq!(
+            split("postgresql://u@h/db?tcp_user_timeout=3&keepalives_idle=1").url,
+            "postgresql://u@h/db?tcp_user_timeout=3&keepalives_idle=1&keepalives_interval=5"
+        );
+    }
+
+    #[test]
+    fn the_defaults_parse_as_tokio_postgres_settings() {
+        let config: tokio_postgres::Config = split("postgres://u@h/db")
+            .url
+            .parse()
+            .unwrap_or_else(|e| panic!("parse: {e}"));
+        assert_eq!(
+            config.get_keepalives_idle(),
+            std::time::Duration::from_secs(10)
+        );
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&std::time::Duration::from_secs(25))
         );
     }
 
@@ -180,7 +234,7 @@ mod tests {
         assert_eq!(
             p,
             PgUrl {
-                url: "postgres://u@h/db?sslmode=require&connect_timeout=5".into(),
+                url: format!("postgres://u@h/db?sslmode=require&connect_timeout=5&{SOCKET}"),
                 tls: true,
                 root_cert: Some(PathBuf::from("/etc/ssl/rds.pem")),
             }
