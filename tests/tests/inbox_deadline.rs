@@ -155,3 +155,65 @@ async fn an_append_to_a_database_that_stops_answering_fails_at_the_deadline_and_
         assert!(keys.iter().any(|k| k == key), "{key} stored: {keys:?}");
     }
 }
+
+/// Injected: the database freezes (every byte held) while a pool of four has four idle
+/// connections; each checkout step has a 1 s timeout.
+///
+/// Must hold: a checkout gives up within the wait timeout plus one step (2 s, checked at under
+/// 3 s), not after each idle connection's health check in turn and a create (5 s); after the
+/// thaw the pool hands out a working connection again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_against_a_frozen_database_is_bounded_as_a_whole() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    let DbTarget::Postgres(url) = db.central_target() else {
+        unreachable!("a Postgres test database")
+    };
+    let after_at = url.split('@').nth(1).unwrap_or_default();
+    let host_port = after_at.split('/').next().unwrap_or_default().to_owned();
+    let upstream = tokio::net::lookup_host(host_port.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("resolve {host_port}: {e}"))
+        .next()
+        .unwrap_or_else(|| panic!("no address for {host_port}"));
+    let proxy = Proxy::start(upstream).await;
+    let proxied = url.replacen(&host_port, &proxy.addr.to_string(), 1);
+    let pool = DbPool::new(&DbTarget::Postgres(proxied), 4, Duration::from_secs(1))
+        .unwrap_or_else(|e| panic!("pool: {e}"));
+    // Four connections open at once, then all idle in the pool.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(pool.get().await.unwrap_or_else(|e| panic!("get: {e}")));
+    }
+    drop(held);
+    pool.ping().await.unwrap_or_else(|e| panic!("ping: {e}"));
+
+    proxy.freeze(true);
+    let started = Instant::now();
+    let frozen = pool.get().await;
+    let took = started.elapsed();
+    assert!(
+        matches!(frozen, Err(RepoError::Unavailable(_))),
+        "{frozen:?}"
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "the checkout took {took:?} (each idle connection's check in turn?)"
+    );
+
+    proxy.freeze(false);
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        match pool.ping().await {
+            Ok(()) => break,
+            Err(e) if Instant::now() < until => {
+                eprintln!("not yet back: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("the pool did not recover: {e}"),
+        }
+    }
+    pool.close();
+    db.cleanup().await;
+}

@@ -153,14 +153,21 @@ impl DbPool {
         built.map_err(|e| RepoError::Unexpected(Box::new(e)))
     }
 
-    /// Checks a connection out.
+    /// Checks a connection out, within the wait timeout plus one create-or-recycle timeout.
+    ///
+    /// deadpool bounds each step of a checkout (waiting for a slot, each idle connection's
+    /// health check, opening a connection) but not their sum: against a frozen server every
+    /// idle connection's check waits out the recycle timeout in turn before a new one is
+    /// tried, so a pool of ten could hold a caller for eleven timeouts. One deadline covers
+    /// the whole checkout; deadpool gives back the slot and drops a half-checked connection
+    /// when it is cancelled.
     ///
     /// # Errors
-    /// `Unavailable` when none can be had within the pool's timeout.
+    /// `Unavailable` when none can be had in time.
     pub async fn get(&self) -> Result<DbConn, RepoError> {
         match self {
-            Self::Pg(p) => p.get().await.map(DbConn::Pg).map_err(pool_error),
-            Self::Sqlite(p) => p.get().await.map(DbConn::Sqlite).map_err(pool_error),
+            Self::Pg(p) => bounded(p.timeouts(), p.get()).await.map(DbConn::Pg),
+            Self::Sqlite(p) => bounded(p.timeouts(), p.get()).await.map(DbConn::Sqlite),
         }
     }
 
@@ -201,6 +208,24 @@ fn limits<M: deadpool::managed::Manager>(
 
 fn pool_error(e: PoolError) -> RepoError {
     RepoError::Unavailable(Box::new(e))
+}
+
+/// A whole checkout cut off at `wait + max(create, recycle)` (no bound when none is set).
+async fn bounded<T>(
+    timeouts: deadpool::managed::Timeouts,
+    checkout: impl Future<Output = Result<T, PoolError>>,
+) -> Result<T, RepoError> {
+    let step = timeouts.create.max(timeouts.recycle);
+    let limit = match (timeouts.wait, step) {
+        (None, None) => return checkout.await.map_err(pool_error),
+        (wait, step) => wait.unwrap_or_default() + step.unwrap_or_default(),
+    };
+    match tokio::time::timeout(limit, checkout).await {
+        Ok(result) => result.map_err(pool_error),
+        Err(_) => Err(RepoError::Unavailable(
+            format!("no database connection within {limit:?} (checkout deadline)").into(),
+        )),
+    }
 }
 
 /// An adapter-internal error: diesel's, or a port error raised inside a transaction.
