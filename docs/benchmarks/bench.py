@@ -269,17 +269,18 @@ def run_ours(kind, run_no, bodies, workers=True):
     (pipeline.workers_enabled=false, as a web-only process of a split deployment)."""
     tag = f"{os.getpid()}_{kind[:2]}{run_no}{'' if workers else 'i'}"
     data_dir = os.path.join(WORK, f"data_{tag}")
-    os.makedirs(data_dir)
     backend = Postgres(tag) if kind == "postgres" else Sqlite(tag, data_dir)
     sim_port, port = L.free_port(), L.free_port()
     sim_url = f"http://127.0.0.1:{sim_port}"
     sim_api = L.SimApi(sim_url)
     result = {"backend": kind, "run": run_no, "workers": workers}
-    sim = start(f"meta-sim_{tag}", [os.path.join(BIN_DIR, "meta-sim"), "--port", str(sim_port),
-                                    "--no-auto-statuses"],
-                env={**ENV, "RUST_LOG": "warn"})
-    server = None
+    sim = server = None
     try:
+        # Inside the try, so a failed start still stops what did start and removes the dir.
+        os.makedirs(data_dir)
+        sim = start(f"meta-sim_{tag}", [os.path.join(BIN_DIR, "meta-sim"), "--port",
+                                        str(sim_port), "--no-auto-statuses"],
+                    env={**ENV, "RUST_LOG": "warn"})
         L.wait_http(sim_url + "/_sim/state", timeout=60)
         # One WABA with one number per store, each accepting MPS sends per second.
         for pnid, waba, display in NUMBERS:
@@ -445,7 +446,8 @@ def run_ours(kind, run_no, bodies, workers=True):
     finally:
         if server:
             stop(server)
-        stop(sim)
+        if sim:
+            stop(sim)
         try:
             backend.cleanup()
         except Exception as e:  # noqa: BLE001
@@ -504,6 +506,11 @@ def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def vs_peer(rps, peer_rps):
+    """The ratio column: "n/a" when the peer did not run (PEER=0) rather than "nanx"."""
+    return f"{rps / peer_rps:.2f}x" if peer_rps == peer_rps and peer_rps > 0 else "n/a"
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     count = DURATION * MAX_RATE
@@ -558,7 +565,7 @@ def main():
             print(f"| {label} | {rps:,.0f} | "
                   f"{med([x['wrk']['p50_us'] for x in rs]) / 1000:.2f} ms | "
                   f"{med([x['wrk']['p99_us'] for x in rs]) / 1000:.2f} ms | {e2e} | "
-                  f"{rps / peer_rps:.2f}x | {'yes' if ok else 'NO'}: {what} "
+                  f"{vs_peer(rps, peer_rps)} | {'yes' if ok else 'NO'}: {what} "
                   f"({acked:,} acked) |")
     if results["peer"]:
         ps = results["peer"]

@@ -241,7 +241,10 @@ class Scale(L.World):
             si = self.rng.randrange(len(self.stores))
             st = self.stores[si]
             m = L.make_msg(i, tag, si, st)
-            self.sim.open_window(st["pnid"], m.wa_id)
+            # As the soak does: a refused or timed-out call to the simulator is retried, so
+            # one hiccup does not kill the pacer thread and end the traffic early.
+            L.retry(lambda: self.sim.open_window(st["pnid"], m.wa_id), 20, 0.5,
+                    "open window failed")
             self.msgs.append(m)
             self.load.submit(m)
 
