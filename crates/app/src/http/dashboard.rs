@@ -3,7 +3,7 @@
 //! talks only to the owner API and, in sandbox mode, to `/api/sandbox`.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 
 const INDEX: &str = include_str!("../../assets/owner/index.html");
 const APP_JS: &str = include_str!("../../assets/owner/app.js");
@@ -16,12 +16,14 @@ const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'se
                    script-src 'self'; connect-src 'self'; form-action 'self'; \
                    base-uri 'none'; frame-ancestors 'none'";
 
-/// Registers `/`, `/owner`, `/owner/assets/*` and the page's client-side paths.
+/// Registers `/`, `/owner`, `/owner/assets/*` and the page's client-side paths, for GET and
+/// HEAD (uptime checks and link previews ask with HEAD; the server sends the headers only).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(root))
-        .route("/owner", web::get().to(index))
-        .route("/owner/assets/{file}", web::get().to(asset))
-        .route("/owner/{tail:.*}", web::get().to(index));
+    let get_or_head = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
+    cfg.route("/", get_or_head().to(root))
+        .route("/owner", get_or_head().to(index))
+        .route("/owner/assets/{file}", get_or_head().to(asset))
+        .route("/owner/{tail:.*}", get_or_head().to(index));
 }
 
 async fn root() -> HttpResponse {

@@ -72,6 +72,20 @@ async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_pay
         res.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
+    // HEAD, as uptime checks ask: the page's headers, no body.
+    for path in ["/owner", "/owner/assets/app.css", "/owner/orders"] {
+        let res = http
+            .head(format!("{}{path}", serve.base))
+            .send()
+            .await
+            .expect("head");
+        assert_eq!(res.status(), 200, "HEAD {path}");
+        assert!(
+            res.headers().contains_key("content-security-policy"),
+            "HEAD {path}"
+        );
+        assert_eq!(res.bytes().await.expect("body").len(), 0, "HEAD {path}");
+    }
     let res = http
         .get(format!("{}/owner/assets/secrets.txt", serve.base))
         .send()
