@@ -135,6 +135,16 @@ pub trait TenantRepoPort: Send + Sync {
         id: CustomerId,
     ) -> Result<Option<Customer>, RepoError>;
 
+    /// The customers among `ids` that exist, in no particular order (one query, for lists).
+    ///
+    /// # Errors
+    /// `TenantNotFound` or storage failure.
+    async fn find_customers(
+        &self,
+        store: StoreId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<Customer>, RepoError>;
+
     /// Adds a conversation.
     ///
     /// # Errors

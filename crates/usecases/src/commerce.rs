@@ -4,10 +4,11 @@
 //! message in one tenant transaction, then queues the message in the outbox under the
 //! message's own idempotency key.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use omni_domain::{
-    AccountId, Conversation, ConversationId, Customer, Direction, MenuItem, MenuItemId,
+    AccountId, Conversation, ConversationId, Customer, CustomerId, Direction, MenuItem, MenuItemId,
     MenuVariant, Message, MessageBody, MessageId, MessageStatus, Money, Order, OrderId,
     OrderStatus, PaymentMethod, PaymentMethodId, PaymentMethodKind, PaymentStatus, PhoneNumber,
     Rider, Store, StoreId, StoreSettings, TemplateRef, WhatsappAccount,
@@ -137,6 +138,15 @@ pub struct OrderDetail {
     pub conversation: Option<Conversation>,
     /// The conversation's last messages, oldest first.
     pub messages: Vec<Message>,
+}
+
+/// An order in a list, with its customer (when the customer row exists).
+#[derive(Debug, Clone)]
+pub struct ListedOrder {
+    /// The order.
+    pub order: Order,
+    /// Who ordered.
+    pub customer: Option<Customer>,
 }
 
 /// The owner's ordering operations.
@@ -493,7 +503,7 @@ impl Commerce {
 
     // --- Orders -----------------------------------------------------------------------------
 
-    /// Orders by filter, newest first.
+    /// Orders by filter, newest first, each with its customer.
     ///
     /// # Errors
     /// Storage.
@@ -501,8 +511,34 @@ impl Commerce {
         &self,
         store: StoreId,
         filter: &OrderFilter,
-    ) -> Result<Vec<Order>, CommerceError> {
-        Ok(self.commerce.list_orders_where(store, filter).await?)
+    ) -> Result<Vec<ListedOrder>, CommerceError> {
+        let orders = self.commerce.list_orders_where(store, filter).await?;
+        self.with_customers(store, orders).await
+    }
+
+    /// Pairs each order with its customer, read in one query.
+    async fn with_customers(
+        &self,
+        store: StoreId,
+        orders: Vec<Order>,
+    ) -> Result<Vec<ListedOrder>, CommerceError> {
+        let mut ids: Vec<CustomerId> = orders.iter().map(|o| o.customer_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let customers: HashMap<CustomerId, Customer> = self
+            .tenants
+            .find_customers(store, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        Ok(orders
+            .into_iter()
+            .map(|order| ListedOrder {
+                customer: customers.get(&order.customer_id).cloned(),
+                order,
+            })
+            .collect())
     }
 
     async fn order(&self, store: StoreId, id: OrderId) -> Result<Order, CommerceError> {
@@ -745,7 +781,10 @@ impl Commerce {
     ///
     /// # Errors
     /// Storage.
-    pub async fn pending_verifications(&self, store: StoreId) -> Result<Vec<Order>, CommerceError> {
+    pub async fn pending_verifications(
+        &self,
+        store: StoreId,
+    ) -> Result<Vec<ListedOrder>, CommerceError> {
         let mut orders = self
             .commerce
             .list_orders_where(
@@ -758,7 +797,7 @@ impl Commerce {
             )
             .await?;
         orders.reverse();
-        Ok(orders)
+        self.with_customers(store, orders).await
     }
 
     /// The latest payment proof of an order.

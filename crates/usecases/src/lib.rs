@@ -15,7 +15,8 @@ pub mod templates;
 
 pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};
 pub use commerce::{
-    Commerce, CommerceError, MenuItemInput, Notice, OrderDetail, OrderUpdate, PaymentMethodInput,
+    Commerce, CommerceError, ListedOrder, MenuItemInput, Notice, OrderDetail, OrderUpdate,
+    PaymentMethodInput,
 };
 pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
 pub use onboarding::{

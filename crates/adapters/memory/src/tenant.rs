@@ -211,6 +211,20 @@ impl TenantRepoPort for InMemoryTenantRepo {
         self.with(store, |t| Ok(t.customers.get(&id).cloned()))
     }
 
+    async fn find_customers(
+        &self,
+        store: StoreId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<Customer>, RepoError> {
+        self.with(store, |t| {
+            Ok(t.customers
+                .values()
+                .filter(|c| ids.contains(&c.id))
+                .cloned()
+                .collect())
+        })
+    }
+
     async fn insert_conversation(&self, store: StoreId, c: &Conversation) -> Result<(), RepoError> {
         self.with(store, |t| {
             let taken = t

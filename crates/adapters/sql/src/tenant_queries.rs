@@ -910,6 +910,29 @@ impl TenantRepoPort for SqlTenantRepo {
         row.map(CustomerRow::into_domain).transpose()
     }
 
+    async fn find_customers(
+        &self,
+        store: StoreId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<Customer>, RepoError> {
+        // The pool first, so an unknown store is `TenantNotFound` even for no ids.
+        let pool = self.pool(store).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut conn = pool.get().await?;
+        let rows: Vec<CustomerRow> = db_run!(conn: {
+            customers::table
+                .filter(customers::id.eq_any(&keys))
+                .select(CustomerRow::as_select())
+                .load(conn)
+                .await
+        })
+        .map_err(diesel_error)?;
+        rows.into_iter().map(CustomerRow::into_domain).collect()
+    }
+
     async fn insert_conversation(&self, store: StoreId, c: &Conversation) -> Result<(), RepoError> {
         let row = ConversationRow::from_domain(c);
         let mut conn = self.pool(store).await?.get().await?;

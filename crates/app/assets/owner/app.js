@@ -146,9 +146,6 @@
     view: null,
     accounts: null, // last accounts list of the current store
     paymentMethods: null, // Map id -> label
-    customers: new Map(), // customer_id -> {name, phone} (orders carry only the id)
-    customerQueue: [],
-    customerBusy: 0,
     proofs: new Map(), // order id|updated_at -> {url, type}
     detail: { id: null, sig: null, riderFor: null, data: null },
     health: { accountId: null, data: null },
@@ -533,8 +530,6 @@
   function resetStoreCaches() {
     state.accounts = null;
     state.paymentMethods = null;
-    state.customers.clear();
-    state.customerQueue = [];
     for (const p of state.proofs.values()) if (p.url) URL.revokeObjectURL(p.url);
     state.proofs.clear();
     state.detail = { id: null, sig: null, riderFor: null, data: null };
@@ -1357,45 +1352,14 @@
     return (state.paymentMethods && state.paymentMethods.get(id)) || "Payment method";
   }
 
-  // ---- customers: orders carry only customer_id; names come from the order detail ----------
+  // ---- customers: list items carry customer_name and customer_phone ----------------------
 
   function customerEl(order) {
-    const c = state.customers.get(order.customer_id);
-    const el = h("span", { class: "customer", dataset: { customerId: order.customer_id } }, c ? customerText(c) : "Customer");
-    if (!c) queueCustomer(order);
-    return el;
+    return h("span", { class: "customer" }, customerText({ name: order.customer_name, phone: order.customer_phone }));
   }
 
   function customerText(c) {
     return [c.name, c.phone].filter(Boolean).join(" · ") || "Customer";
-  }
-
-  function queueCustomer(order) {
-    if (state.customers.has(order.customer_id) || state.customerQueue.some((q) => q.customer === order.customer_id)) return;
-    state.customerQueue.push({ customer: order.customer_id, order: order.id, store: state.storeId });
-    pumpCustomers();
-  }
-
-  async function pumpCustomers() {
-    while (state.customerBusy < 2 && state.customerQueue.length) {
-      const job = state.customerQueue.shift();
-      if (job.store !== state.storeId || state.customers.has(job.customer)) continue;
-      state.customerBusy++;
-      api("GET", `/api/owner/orders/${encodeURIComponent(job.order)}`)
-        .then((d) => rememberCustomer(job.customer, d))
-        .catch(() => state.customers.set(job.customer, { name: null, phone: null }))
-        .finally(() => {
-          state.customerBusy--;
-          pumpCustomers();
-        });
-    }
-  }
-
-  function rememberCustomer(customerId, detail) {
-    if (!detail) return;
-    const c = { name: detail.customer_name || null, phone: detail.customer_phone || null };
-    state.customers.set(customerId, c);
-    for (const el of $$(`.customer[data-customer-id="${CSS.escape(customerId)}"]`)) el.textContent = customerText(c);
   }
 
   // ---- list ---------------------------------------------------------------------------------
@@ -1465,7 +1429,6 @@
       throw err;
     }
     if (pgen !== poll.gen || state.detail.id !== id) return;
-    rememberCustomer(d.order.customer_id, d);
     const sig = sigOf(d);
     if (sig === state.detail.sig) return; // nothing changed: keep focus and scroll
     state.detail.sig = sig;

@@ -146,6 +146,9 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
     assert_eq!(listed[0]["id"], order.id.to_string());
     assert_eq!(listed[0]["total"]["display"], "Rs 1,700");
     assert_eq!(listed[0]["total"]["paisa"], 170_000);
+    // Who ordered comes with the list (no request per order).
+    assert_eq!(listed[0]["customer_name"], "Sara");
+    assert_eq!(listed[0]["customer_phone"], "+923009876543");
     let (status, body) = owner
         .post(&format!("{base}/status"), json!({"status": "delivered"}))
         .await;

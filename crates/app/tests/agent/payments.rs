@@ -133,6 +133,8 @@ async fn a_transfer_is_proven_by_screenshot_and_the_owner_rejects_then_approves(
     assert_eq!(queue[0]["id"], order.id.to_string());
     assert_eq!(queue[0]["total"]["display"], "Rs 1,300");
     assert_eq!(queue[0]["possible_proof_reuse_of"], serde_json::Value::Null);
+    assert_eq!(queue[0]["customer_name"], "Ali");
+    assert_eq!(queue[0]["customer_phone"], "+923001234567");
     // The owner fetches the image: the same bytes, only with the owner's token.
     let url = format!("{}/api/owner/orders/{}/payment-proof", h.url, order.id);
     let res = reqwest::Client::new()

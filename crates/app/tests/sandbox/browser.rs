@@ -349,6 +349,12 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     if !amount.contains("Rs 800") {
         return Err(format!("amount due shows {amount:?}"));
     }
+    // Who paid, from the list itself (no request per order).
+    page.wait_text(
+        ".payment[data-order-id] .customer",
+        "Ayesha · +923001234567",
+    )
+    .await;
     let loaded = crate::eventually(20, "the proof image", || async {
         let v = page
             .js("const i = document.querySelector('.payment img.proof'); return i ? i.complete && i.naturalWidth : 0;")
@@ -376,6 +382,8 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
 
     // The order moves on and gets a rider.
     page.go("#/orders").await;
+    page.wait_text(".order-row .customer", "Ayesha · +923001234567")
+        .await;
     page.click(".order-row[data-order-id]").await;
     page.wait_text("#order-detail", "Zinger Burger").await;
     page.wait_text("#order-detail", "I want to order a zinger burger")

@@ -152,6 +152,12 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
         tenants.find_customer(store, customer.id).await,
         &what("find_customer"),
     );
+    for ids in [vec![customer.id], Vec::new()] {
+        tenant_not_found(
+            tenants.find_customers(store, &ids).await,
+            &what("find_customers"),
+        );
+    }
     tenant_not_found(
         tenants.insert_conversation(store, &conversation).await,
         &what("insert_conversation"),
@@ -357,7 +363,7 @@ async fn check_customers(tenants: &dyn TenantRepoPort, t: &Tenant) {
             tenants.find_customer(store, anonymous.id).await,
             "find_customer"
         ),
-        Some(anonymous),
+        Some(anonymous.clone()),
         "a customer without phone and name must round-trip"
     );
     assert_eq!(
@@ -367,6 +373,37 @@ async fn check_customers(tenants: &dyn TenantRepoPort, t: &Tenant) {
         ),
         None,
         "find_customer of an unknown id must be None"
+    );
+
+    // Several at once: the known ones, each once, however often asked and whatever unknown
+    // ids come with them; none for none.
+    let mut found = ok(
+        tenants
+            .find_customers(
+                store,
+                &[first.id, CustomerId::new(), anonymous.id, first.id],
+            )
+            .await,
+        "find_customers",
+    );
+    found.sort_by_key(|c| c.id);
+    let mut want = vec![
+        ok(
+            tenants.find_customer(store, first.id).await,
+            "find_customer",
+        )
+        .unwrap_or_else(|| panic!("first is stored")),
+        anonymous.clone(),
+    ];
+    want.sort_by_key(|c| c.id);
+    assert_eq!(
+        found, want,
+        "find_customers must return each known customer once, with every field"
+    );
+    assert_eq!(
+        ok(tenants.find_customers(store, &[]).await, "find_customers"),
+        Vec::new(),
+        "find_customers of no ids must be empty"
     );
 }
 

@@ -7,13 +7,13 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use omni_domain::{
-    Conversation, ConversationId, MenuItem, MenuItemId, Message, Money, Order, OrderId,
+    Conversation, ConversationId, Customer, MenuItem, MenuItemId, Message, Money, Order, OrderId,
     OrderStatus, PaymentMethod, PaymentMethodId, PaymentMethodKind, PaymentStatus, StoreSettings,
     TemplateRef,
 };
 use omni_ports::OrderFilter;
 use omni_usecases::{
-    CommerceError, MenuItemInput, Notice, OrderDetail, OrderUpdate, PaymentMethodInput,
+    CommerceError, ListedOrder, MenuItemInput, Notice, OrderDetail, OrderUpdate, PaymentMethodInput,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -384,6 +384,38 @@ impl From<&Order> for OrderResponse {
     }
 }
 
+/// An order in a list: every field of an order, and who ordered (so a list needs no second
+/// request per order).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderListItem {
+    /// The order's fields.
+    #[serde(flatten)]
+    pub order: OrderResponse,
+    /// Customer's name as WhatsApp gave it (null when they share none).
+    pub customer_name: Option<String>,
+    /// Customer's phone (E.164).
+    pub customer_phone: Option<String>,
+}
+
+impl From<&ListedOrder> for OrderListItem {
+    fn from(l: &ListedOrder) -> Self {
+        let (name, phone) = customer_fields(l.customer.as_ref());
+        Self {
+            order: (&l.order).into(),
+            customer_name: name,
+            customer_phone: phone,
+        }
+    }
+}
+
+/// A customer's name and E.164 phone, as the API shows them.
+fn customer_fields(c: Option<&Customer>) -> (Option<String>, Option<String>) {
+    (
+        c.and_then(|c| c.name.clone()),
+        c.and_then(|c| c.phone.as_ref().map(|p| p.as_str().to_owned())),
+    )
+}
+
 /// A message of a conversation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
@@ -440,13 +472,11 @@ pub struct OrderDetailResponse {
 
 impl From<&OrderDetail> for OrderDetailResponse {
     fn from(d: &OrderDetail) -> Self {
+        let (customer_name, customer_phone) = customer_fields(d.customer.as_ref());
         Self {
             order: (&d.order).into(),
-            customer_name: d.customer.as_ref().and_then(|c| c.name.clone()),
-            customer_phone: d
-                .customer
-                .as_ref()
-                .and_then(|c| c.phone.as_ref().map(|p| p.as_str().to_owned())),
+            customer_name,
+            customer_phone,
             agent_paused: d.conversation.as_ref().is_some_and(|c| c.agent_paused),
             messages: d.messages.iter().map(MessageResponse::from).collect(),
         }
@@ -789,7 +819,7 @@ pub(super) async fn settings_put(
            ("payment_status" = Option<String>, Query, description = "One payment status"),
            ("limit" = Option<u32>, Query, description = "At most this many (1-200, default 50)"),
            ("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
-    responses((status = 200, description = "Orders, newest first", body = [OrderResponse]),
+    responses((status = 200, description = "Orders, newest first, each with its customer's name and phone", body = [OrderListItem]),
               (status = 400, description = "`invalid_status`", body = ErrorBody),
               (status = 404, description = "`not_found`", body = ErrorBody)))]
 pub(super) async fn orders_list(
@@ -826,7 +856,7 @@ pub(super) async fn orders_list(
         limit: query.limit.unwrap_or(50).clamp(1, 200),
     };
     let orders = state.commerce.orders(ctx.store()?.id, &filter).await?;
-    Ok(HttpResponse::Ok().json(orders.iter().map(OrderResponse::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(orders.iter().map(OrderListItem::from).collect::<Vec<_>>()))
 }
 
 /// `GET /api/owner/orders/{order_id}`.
@@ -903,7 +933,7 @@ pub(super) async fn order_rider(
 /// `GET /api/owner/payments/pending`.
 #[utoipa::path(get, path = "/api/owner/payments/pending", tag = "payments", security(("bearer" = [])),
     params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
-    responses((status = 200, description = "Orders whose payment screenshot waits for the owner, oldest first; `possible_proof_reuse_of` flags a screenshot already used", body = [OrderResponse]),
+    responses((status = 200, description = "Orders whose payment screenshot waits for the owner, oldest first; `possible_proof_reuse_of` flags a screenshot already used", body = [OrderListItem]),
               (status = 404, description = "`not_found`", body = ErrorBody)))]
 pub(super) async fn payments_pending(
     ctx: OwnerCtx,
@@ -913,7 +943,7 @@ pub(super) async fn payments_pending(
         .commerce
         .pending_verifications(ctx.store()?.id)
         .await?;
-    Ok(HttpResponse::Ok().json(orders.iter().map(OrderResponse::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(orders.iter().map(OrderListItem::from).collect::<Vec<_>>()))
 }
 
 /// `GET /api/owner/orders/{order_id}/payment-proof`.

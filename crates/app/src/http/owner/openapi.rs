@@ -55,6 +55,7 @@ use super::dto::{
         super::commerce::PaymentMethodResponse, super::commerce::TemplateBody,
         super::commerce::SettingsBody, super::commerce::OrderLine, super::commerce::PinBody,
         super::commerce::RiderBody, super::commerce::OrderResponse,
+        super::commerce::OrderListItem,
         super::commerce::MessageResponse, super::commerce::OrderDetailResponse,
         super::commerce::OrderUpdateResponse, super::commerce::ConversationResponse,
         super::commerce::StatusBody, super::commerce::RejectBody,
