@@ -71,6 +71,26 @@ impl Proxy {
     }
 }
 
+/// A fresh test database, a proxy in front of its server, and the database's URL through the
+/// proxy (None when Postgres is not there outside CI).
+async fn proxied_db() -> Option<(PgTestDb, Proxy, String)> {
+    let db = PgTestDb::create().await?;
+    let DbTarget::Postgres(url) = db.central_target() else {
+        unreachable!("a Postgres test database")
+    };
+    // postgres://user@host:port/db: the proxy takes host:port's place.
+    let after_at = url.split('@').nth(1).unwrap_or_default();
+    let host_port = after_at.split('/').next().unwrap_or_default().to_owned();
+    let upstream = tokio::net::lookup_host(host_port.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("resolve {host_port}: {e}"))
+        .next()
+        .unwrap_or_else(|| panic!("no address for {host_port}"));
+    let proxy = Proxy::start(upstream).await;
+    let proxied = url.replacen(&host_port, &proxy.addr.to_string(), 1);
+    Some((db, proxy, proxied))
+}
+
 fn event(key: &str) -> NewInboxEvent {
     let mut e = NewInboxEvent::malformed(b"{}", "deadline test", Utc::now());
     e.dedupe_key = key.to_owned();
@@ -87,22 +107,9 @@ fn event(key: &str) -> NewInboxEvent {
 /// next append goes through, and each event is stored once however the held bytes land.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_to_a_database_that_stops_answering_fails_at_the_deadline_and_recovers() {
-    let Some(db) = PgTestDb::create().await else {
+    let Some((db, proxy, proxied)) = proxied_db().await else {
         return;
     };
-    let DbTarget::Postgres(url) = db.central_target() else {
-        unreachable!("a Postgres test database")
-    };
-    // postgres://user@host:port/db: the proxy takes host:port's place.
-    let after_at = url.split('@').nth(1).unwrap_or_default();
-    let host_port = after_at.split('/').next().unwrap_or_default().to_owned();
-    let upstream = tokio::net::lookup_host(host_port.as_str())
-        .await
-        .unwrap_or_else(|e| panic!("resolve {host_port}: {e}"))
-        .next()
-        .unwrap_or_else(|| panic!("no address for {host_port}"));
-    let proxy = Proxy::start(upstream).await;
-    let proxied = url.replacen(&host_port, &proxy.addr.to_string(), 1);
     let pool = DbPool::new(&DbTarget::Postgres(proxied), 2, Duration::from_secs(1))
         .unwrap_or_else(|e| panic!("pool: {e}"));
     let deadline = Duration::from_secs(2);
@@ -154,6 +161,7 @@ async fn an_append_to_a_database_that_stops_answering_fails_at_the_deadline_and_
     for key in ["k1", "k2", "k4"] {
         assert!(keys.iter().any(|k| k == key), "{key} stored: {keys:?}");
     }
+    db.cleanup().await;
 }
 
 /// Injected: the database freezes (every byte held) while a pool of four has four idle
@@ -164,21 +172,9 @@ async fn an_append_to_a_database_that_stops_answering_fails_at_the_deadline_and_
 /// thaw the pool hands out a working connection again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkout_against_a_frozen_database_is_bounded_as_a_whole() {
-    let Some(db) = PgTestDb::create().await else {
+    let Some((db, proxy, proxied)) = proxied_db().await else {
         return;
     };
-    let DbTarget::Postgres(url) = db.central_target() else {
-        unreachable!("a Postgres test database")
-    };
-    let after_at = url.split('@').nth(1).unwrap_or_default();
-    let host_port = after_at.split('/').next().unwrap_or_default().to_owned();
-    let upstream = tokio::net::lookup_host(host_port.as_str())
-        .await
-        .unwrap_or_else(|e| panic!("resolve {host_port}: {e}"))
-        .next()
-        .unwrap_or_else(|| panic!("no address for {host_port}"));
-    let proxy = Proxy::start(upstream).await;
-    let proxied = url.replacen(&host_port, &proxy.addr.to_string(), 1);
     let pool = DbPool::new(&DbTarget::Postgres(proxied), 4, Duration::from_secs(1))
         .unwrap_or_else(|e| panic!("pool: {e}"));
     // Four connections open at once, then all idle in the pool.
