@@ -1531,7 +1531,7 @@
       return;
     }
     reconcile(box, messages, (m) => m.id, (m) => {
-      const inbound = m.direction === "inbound" || m.direction === "in";
+      const inbound = m.direction === "inbound";
       return h(
         "div",
         { class: `bubble ${inbound ? "in" : "out"}` },
@@ -1847,7 +1847,7 @@
   }
 
   function sandboxBubble(m) {
-    const inbound = m.direction === "in"; // the customer's message
+    const inbound = m.direction === "inbound"; // the customer's message
     const media = isObj(m.media) ? m.media : null;
     let mediaLabel = null;
     if (media) {

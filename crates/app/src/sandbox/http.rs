@@ -334,7 +334,7 @@ async fn conversation(
             (
                 s.at,
                 json!({
-                    "direction": "in",
+                    "direction": "inbound",
                     "wamid": s.wamid,
                     "at": s.at,
                     "type": s.kind,
@@ -353,7 +353,7 @@ async fn conversation(
             continue;
         }
         let mut view = outbound_view(&record.body);
-        view["direction"] = json!("out");
+        view["direction"] = json!("outbound");
         view["wamid"] = json!(record.wamid);
         view["at"] = json!(record.at);
         messages.push((record.at, view));

@@ -173,6 +173,19 @@ async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_pay
     assert_eq!(status, 202, "{sent}");
     assert_eq!(sent["from"], "+923001234567");
     let added = owner.reply_containing("Added 1 × Zinger Burger").await;
+    // Directions are named as in the owner API: the customer's message, then the reply.
+    let first_two: Vec<Value> = owner.conversation().await.into_iter().take(2).collect();
+    assert_eq!(
+        first_two
+            .iter()
+            .map(|m| (m["direction"].as_str(), m["type"].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (Some("inbound"), Some("text")),
+            (Some("outbound"), Some("interactive"))
+        ],
+        "{first_two:?}"
+    );
     assert_eq!(pay_button(&added, "Checkout")["id"], "checkout");
     owner
         .customer(json!({"type": "button_reply", "id": "checkout", "title": "Checkout"}))

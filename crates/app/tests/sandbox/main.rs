@@ -287,7 +287,8 @@ impl Owner {
     pub async fn reply_containing(&self, needle: &str) -> Value {
         eventually(20, needle, || async {
             self.conversation().await.into_iter().find(|m| {
-                m["direction"] == "out" && m["text"].as_str().is_some_and(|t| t.contains(needle))
+                m["direction"] == "outbound"
+                    && m["text"].as_str().is_some_and(|t| t.contains(needle))
             })
         })
         .await
