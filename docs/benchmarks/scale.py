@@ -349,6 +349,8 @@ class Scale(L.World):
             "ack_latency_ms": L.summary(acks, 1000, 2),
             "e2e_reply_latency_ms": L.summary(e2e, 1000, 1),
             "ack_latency_per_minute": L.per_minute_latency(self.load.attempts, t_traffic),
+            "e2e_reply_latency_per_minute": L.e2e_per_minute(self.msgs, self.stores,
+                                                             self.poller, t_traffic),
             "server_rss_mib": L.summary(rss, 1, 1),
             "server_rss_first_last_mib": [round(rss[0], 1), round(rss[-1], 1)] if rss else None,
             "server_fds": L.summary(fds, 1, 0),

@@ -1096,16 +1096,33 @@ def reconcile(pg, central, stores, msgs, poller, kill_windows, log_problems=40):
     return result
 
 
-def e2e_latencies(msgs, stores, poller):
-    """Seconds from the first delivery attempt of each message to the simulator accepting its
-    (first) reply."""
+def e2e_pairs(msgs, stores, poller):
+    """(first delivery attempt, seconds from it to the simulator accepting the first reply)
+    of each answered message."""
     sent = poller.by_recipient()
     out = []
     for m in msgs:
         recs = sent.get((stores[m.store]["pnid"], m.wa_id))
         if recs and m.first_try:
-            out.append(min(r["at"] for r in recs) - m.first_try)
+            out.append((m.first_try, min(r["at"] for r in recs) - m.first_try))
     return out
+
+
+def e2e_latencies(msgs, stores, poller):
+    """Seconds from the first delivery attempt of each message to the simulator accepting its
+    (first) reply."""
+    return [el for _, el in e2e_pairs(msgs, stores, poller)]
+
+
+def e2e_per_minute(msgs, stores, poller, t_start):
+    """p50/p99/max (ms) of the reply latency, per minute (of the first attempt) since t_start:
+    a stall shows in its own minutes instead of only in the overall tail."""
+    by = {}
+    for t0, el in e2e_pairs(msgs, stores, poller):
+        by.setdefault(int((t0 - t_start) // 60), []).append(el)
+    return [{"minute": m, "replies": len(xs), "p50_ms": round(pct(xs, 50) * 1000, 1),
+             "p99_ms": round(pct(xs, 99) * 1000, 1), "max_ms": round(max(xs) * 1000, 1)}
+            for m, xs in sorted(by.items())]
 
 
 def scan_logs(paths):
