@@ -214,6 +214,10 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0 = cores).
     pub workers: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (comma-separated addresses
+    /// and CIDR blocks; empty = none, the peer is the client).
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 fn default_rate_limited_max_age() -> u64 {
@@ -387,6 +391,7 @@ impl Settings {
         if self.server.host.trim().is_empty() {
             return bad("server.host (OMNI_SERVER__HOST) must not be empty");
         }
+        self.trusted_proxies()?;
         if self.database.pool_size == 0 || self.database.tenant_pool_size == 0 {
             return bad("database.pool_size and database.tenant_pool_size must be at least 1");
         }
@@ -594,6 +599,18 @@ impl Settings {
         }
     }
 
+    /// `server.trusted_proxies`, parsed.
+    ///
+    /// # Errors
+    /// An entry that is neither an address nor a CIDR block.
+    pub fn trusted_proxies(&self) -> Result<crate::http::owner::TrustedProxies, SettingsError> {
+        crate::http::owner::TrustedProxies::parse(&self.server.trusted_proxies).map_err(|e| {
+            SettingsError(format!(
+                "server.trusted_proxies (OMNI_SERVER__TRUSTED_PROXIES): {e}"
+            ))
+        })
+    }
+
     /// Every app secret a webhook signature may be made with: the current one first.
     #[must_use]
     pub fn webhook_secrets(&self) -> Vec<SecretString> {
@@ -747,6 +764,10 @@ mod tests {
             ),
             (("OMNI_META__TIMEOUT_SECS", "0"), "meta.timeout_secs"),
             (("OMNI_SERVER__PORT", "abc"), "server.port"),
+            (
+                ("OMNI_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, nginx"),
+                "OMNI_SERVER__TRUSTED_PROXIES",
+            ),
         ];
         for ((var, value), named) in cases {
             let err = load(&[(var, value)])

@@ -252,6 +252,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
     );
     let login_limiter = Arc::new(crate::http::owner::LoginLimiter::new(
         settings.owner.login_attempts_per_minute,
+        settings.trusted_proxies()?,
     ));
     let wake = Arc::new(Notify::new());
     let p = &settings.pipeline;

@@ -176,6 +176,54 @@ async fn login_attempts_are_rate_limited_per_email() {
     app.cleanup().await;
 }
 
+/// A wrong-password login through a proxy that says the client is `forwarded_for`; each
+/// attempt uses a new email, so only the address limit can refuse it.
+async fn login_via(app: &TestApp, n: usize, forwarded_for: &str) -> u16 {
+    app.http
+        .post(format!("{}/api/owner/login", app.base))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": format!("who{n}@example.pk"), "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"))
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_login_limit() {
+    let limit = ("OMNI_OWNER__LOGIN_ATTEMPTS_PER_MINUTE", "3");
+    let app = app!(&[limit, ("OMNI_SERVER__TRUSTED_PROXIES", "127.0.0.1")]);
+    let mut a = Vec::new();
+    for n in 0..4 {
+        a.push(login_via(&app, n, "198.51.100.7").await);
+    }
+    assert_eq!(a, [401, 401, 401, 429], "client A's own limit");
+    assert_eq!(
+        login_via(&app, 10, "203.0.113.9").await,
+        401,
+        "client B is not locked out by A"
+    );
+    assert_eq!(
+        login_via(&app, 11, "203.0.113.50, 198.51.100.7").await,
+        429,
+        "a made-up entry in front of the proxy's does not give A a new bucket"
+    );
+    app.cleanup().await;
+
+    // Without trust the header means nothing: every attempt counts against the peer.
+    let app = app!(&[limit]);
+    let mut shared = Vec::new();
+    for (n, client) in ["198.51.100.7", "203.0.113.9", "192.0.2.1", "192.0.2.2"]
+        .into_iter()
+        .enumerate()
+    {
+        shared.push(login_via(&app, n, client).await);
+    }
+    assert_eq!(shared, [401, 401, 401, 429]);
+    app.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_account_list_shows_meta_details_and_the_default_but_never_the_token() {
     let app = app!();

@@ -153,10 +153,7 @@ pub(super) async fn login(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = state.login_limiter.client_address(&req);
     if !state.login_limiter.check(&body.email, &address) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -16,7 +16,7 @@ use actix_web::http::Method;
 use actix_web::{Route, web};
 
 pub use auth::OwnerCtx;
-pub use limiter::LoginLimiter;
+pub use limiter::{LoginLimiter, TrustedProxies};
 
 /// What a route needs from the caller, and so which foreign-id attack applies to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
