@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// Port to bind (default from server.port: 8080; 0 picks a free port).
     #[arg(long)]
     pub port: Option<u16>,
+    /// Let the sandbox (simulated Meta, no Meta app configured) listen on an address other
+    /// than loopback. Without it such a bind is refused: the sandbox is a demo for one machine.
+    #[arg(long)]
+    pub sandbox_public: bool,
 }
 
 /// Store commands.
@@ -151,6 +155,7 @@ pub fn main() -> ExitCode {
         _ => crate::telemetry::LogSink::Stderr,
     };
     crate::telemetry::init(settings.log.format, &settings.log.level, sink);
+    crate::data_files::private_by_default(&settings.database.data_dir);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -359,6 +364,14 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind((host.as_str(), port))
         .map_err(|e| anyhow::anyhow!("cannot listen on {host}:{port}: {e}"))?;
     let addr = listener.local_addr()?;
+    if settings.sandbox_wanted() && !addr.ip().is_loopback() && !args.sandbox_public {
+        anyhow::bail!(
+            "refusing to run the sandbox on {addr}: with no Meta app configured (META_APP_ID) \
+             Meta is simulated in this process, which is meant for one machine. Bind to \
+             127.0.0.1, configure a Meta app, turn the sandbox off \
+             (OMNI_SANDBOX__ENABLED=false), or pass --sandbox-public to expose it anyway"
+        );
+    }
     // How this process reaches itself: the bound address, or loopback when bound to all.
     let local = if addr.ip().is_unspecified() {
         format!("http://127.0.0.1:{}", addr.port())

@@ -4,6 +4,7 @@
 pub mod account_health;
 pub mod cli;
 pub mod commerce_wiring;
+pub mod data_files;
 pub mod fault_points;
 pub mod http;
 pub mod keys;

@@ -305,6 +305,10 @@ pub struct MetaSettings {
     pub config_id: Option<String>,
     /// Send `appsecret_proof`.
     pub send_appsecret_proof: bool,
+    /// Set by the sandbox only (never read from configuration): the prefix of the tokens its
+    /// simulator mints; the Graph client sends no other token ([`omni_meta_graph::GraphConfig`]).
+    #[serde(skip)]
+    pub sandbox_token_prefix: Option<String>,
     /// Graph API request timeout.
     pub timeout_secs: u64,
     /// Webhook verify token.
@@ -657,6 +661,9 @@ impl Settings {
         config.send_appsecret_proof = self.meta.send_appsecret_proof;
         config.timeout = std::time::Duration::from_secs(self.meta.timeout_secs);
         config.media_timeout = config.timeout * 4;
+        config
+            .required_token_prefix
+            .clone_from(&self.meta.sandbox_token_prefix);
         Some(config)
     }
 }

@@ -58,6 +58,8 @@ pub struct AppState {
     pub legacy: Arc<dyn LegacyStoreRepo>,
     /// Where the OAuth callback sends the owner's browser.
     pub owner_frontend_url: String,
+    /// Cookies get `Secure` (the public URL is https).
+    pub cookies_secure: bool,
     /// Login attempts per minute, per email and per client address.
     pub login_limiter: Arc<crate::http::owner::LoginLimiter>,
     /// The webhook inbox.
@@ -107,6 +109,8 @@ pub struct WebhookState {
     pub max_body_bytes: usize,
     /// How long a body may take to arrive.
     pub body_read_timeout: Duration,
+    /// The accounts' own verify tokens, by digest.
+    pub verify_index: Arc<crate::http::VerifyTokenIndex>,
 }
 
 impl std::fmt::Debug for WebhookState {
@@ -269,6 +273,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         ),
         max_body_bytes: p.max_body_bytes,
         body_read_timeout: Duration::from_secs(p.body_read_timeout_secs.max(1)),
+        verify_index: Arc::default(),
     };
     let commerce_repo: Arc<dyn CommerceRepo> = sql_tenants.clone();
     let media = crate::commerce_wiring::media(settings)?;
@@ -309,6 +314,12 @@ pub async fn build(settings: &Settings) -> anyhow::Result<AppState> {
         onboarding,
         legacy,
         owner_frontend_url: settings.owner_frontend_url(),
+        cookies_secure: settings
+            .meta
+            .redirect_uri
+            .as_deref()
+            .or(settings.app.url.as_deref())
+            .is_some_and(|u| u.starts_with("https://")),
         login_limiter,
         central,
         tenants,

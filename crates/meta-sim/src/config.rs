@@ -60,6 +60,20 @@ pub struct SimConfig {
     /// How often one message of the pair budget comes back (Meta: 6 seconds).
     #[serde(default = "default_pair_interval")]
     pub pair_rate_interval: Duration,
+    /// What every minted access token starts with (Meta's start with `EAA`). The product's
+    /// sandbox uses its own prefix, so its Graph client can tell the simulator's tokens from
+    /// real ones and never sends a real one here.
+    #[serde(default = "default_token_prefix")]
+    pub token_prefix: String,
+    /// Deliver webhooks only to `webhook_url`: the control API's `url` overrides and target
+    /// changes are refused (403), so an exposed simulator cannot be made to POST signed bodies
+    /// elsewhere.
+    #[serde(default)]
+    pub lock_webhook_target: bool,
+}
+
+fn default_token_prefix() -> String {
+    "EAA".to_owned()
 }
 
 const fn default_pair_burst() -> u32 {
@@ -97,6 +111,8 @@ impl Default for SimConfig {
             pair_rate_burst: default_pair_burst(),
             pair_rate_interval: default_pair_interval(),
             webhook_retry: RetrySchedule::default(),
+            token_prefix: default_token_prefix(),
+            lock_webhook_target: false,
         }
     }
 }

@@ -197,7 +197,11 @@ impl SimState {
 
     /// Stores a new token and returns its value.
     pub(crate) fn mint_token(&mut self, token: Token) -> String {
-        let value = format!("EAA{}", crate::util::random_alnum(120));
+        let value = format!(
+            "{}{}",
+            self.config.token_prefix,
+            crate::util::random_alnum(120)
+        );
         self.tokens.insert(value.clone(), token);
         value
     }

@@ -16,6 +16,12 @@ pub enum PasswordError {
         /// Maximum length.
         max: usize,
     },
+    /// The password is one of the most common ones, or a trivial variant of one.
+    #[error(
+        "this password is too common or too easy to guess (like \"password123\"); choose a \
+         longer one, for example a few unrelated words"
+    )]
+    Common,
     /// Hashing failed.
     #[error("password hashing failed")]
     Failed,
@@ -26,7 +32,7 @@ pub trait PasswordHasherPort: Send + Sync {
     /// Hashes a password into a PHC string.
     ///
     /// # Errors
-    /// `Policy` for a too short or too long password.
+    /// `Policy` for a too short or too long password, `Common` for a common one.
     fn hash(&self, password: &SecretString) -> Result<String, PasswordError>;
 
     /// Whether the password matches the hash, in constant time.

@@ -20,7 +20,8 @@ pub use commerce::{
 };
 pub use legacy::{LegacyError, LegacyLine, LegacyOutcome, migrate_legacy};
 pub use onboarding::{
-    CallbackParams, ConnectOutcome, Onboarding, OnboardingConfig, OnboardingError, SignupHints,
+    CallbackParams, ConnectOutcome, FlowStart, Onboarding, OnboardingConfig, OnboardingError,
+    SignupHints,
 };
 pub use owner_auth::{
     AuthError, Authenticated, LoginError, LoginGrant, OwnerAuth, SESSION_TOKEN_BYTES,

@@ -70,6 +70,10 @@ pub enum OnboardingError {
     /// The state was used before.
     #[error("the OAuth state was already used; start again")]
     StateUsed,
+    /// The callback came to a browser other than the one that asked for the dialog URL
+    /// (its binding cookie is missing or is another flow's).
+    #[error("this connection was started in another browser; start again from the owner page")]
+    BrowserMismatch,
     /// The owner denied or cancelled the Meta dialog.
     #[error("the Meta dialog was cancelled or permission was denied")]
     AccessDenied,
@@ -115,6 +119,7 @@ impl OnboardingError {
             Self::StateInvalid => "state_invalid",
             Self::StateExpired => "state_expired",
             Self::StateUsed => "state_used",
+            Self::BrowserMismatch => "browser_mismatch",
             Self::AccessDenied => "access_denied",
             Self::CodeExchange(_) => "code_exchange_failed",
             Self::TokenInvalid => "token_invalid",
@@ -146,6 +151,19 @@ pub struct CallbackParams {
     pub code: Option<SecretString>,
     /// `error` (`access_denied` when the owner cancelled).
     pub error: Option<String>,
+    /// The browser binding [`Onboarding::start`] gave the browser that started the flow (the
+    /// HTTP side keeps it in a cookie); it must come back with the state.
+    pub browser_binding: Option<String>,
+}
+
+/// A started OAuth flow.
+#[derive(Debug, Clone)]
+pub struct FlowStart {
+    /// Meta's dialog URL, with the signed state.
+    pub url: String,
+    /// A secret only the starting browser gets (a cookie): the callback is refused without
+    /// it, so a dialog link sent to somebody else cannot connect their numbers to this store.
+    pub browser_binding: String,
 }
 
 /// The ids the Embedded Signup popup returned: hints, checked against the token's grants.
@@ -188,6 +206,13 @@ impl std::fmt::Debug for Onboarding {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
+}
+
+/// What the browser binding signs: a label and the state's nonce.
+fn binding_message(nonce: &[u8]) -> Vec<u8> {
+    let mut m = b"oauth browser binding\0".to_vec();
+    m.extend_from_slice(nonce);
+    m
 }
 
 /// A verified state's claims.
@@ -234,12 +259,12 @@ impl Onboarding {
     }
 
     /// Starts the OAuth flow for an owner's store: stores a fresh state and returns Meta's
-    /// dialog URL.
+    /// dialog URL and the browser binding.
     ///
     /// # Errors
     /// `MetaNotConfigured`, `RedirectUriMissing`, storage failure.
     #[tracing::instrument(skip_all, fields(owner = %owner.id, store = %store.id))]
-    pub async fn start(&self, owner: &Owner, store: &Store) -> Result<String, OnboardingError> {
+    pub async fn start(&self, owner: &Owner, store: &Store) -> Result<FlowStart, OnboardingError> {
         let graph = self.graph()?;
         let redirect_uri = self
             .config
@@ -264,11 +289,14 @@ impl Onboarding {
                 expires_at,
             })
             .await?;
-        Ok(graph.oauth_dialog_url(&OAuthDialogRequest {
-            redirect_uri,
-            state,
-            config_id: self.config.config_id.clone(),
-        }))
+        Ok(FlowStart {
+            url: graph.oauth_dialog_url(&OAuthDialogRequest {
+                redirect_uri,
+                state,
+                config_id: self.config.config_id.clone(),
+            }),
+            browser_binding: URL_SAFE_NO_PAD.encode(self.tokens.sign(&binding_message(&nonce))),
+        })
     }
 
     /// The state string for these claims (public so tests can forge validly signed states
@@ -335,6 +363,16 @@ impl Onboarding {
         let now = self.clock.now();
         if claims.expires_at <= now {
             return Err(OnboardingError::StateExpired);
+        }
+        let bound = params
+            .browser_binding
+            .as_deref()
+            .filter(|b| b.len() <= 128)
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .is_some_and(|tag| self.tokens.verify(&binding_message(&claims.nonce), &tag));
+        if !bound {
+            // Checked before the state is consumed: the owner's own browser can still finish.
+            return Err(OnboardingError::BrowserMismatch);
         }
         let consumed = self
             .states

@@ -11,7 +11,8 @@ use omni_ports::{PasswordError, PasswordHasherPort};
 use ring::rand::{SecureRandom as _, SystemRandom};
 use secrecy::{ExposeSecret as _, SecretString};
 
-/// Fewest characters a password may have.
+/// Fewest characters a password may have (and it must not be a common one: see
+/// `check_policy`).
 const MIN_CHARS: usize = 8;
 /// Most characters a password may have (bounds the work an attacker can ask for).
 const MAX_CHARS: usize = 128;
@@ -56,14 +57,18 @@ impl Argon2PasswordHasher {
 
     fn check_policy(password: &str) -> Result<(), PasswordError> {
         let chars = password.chars().count();
-        if (MIN_CHARS..=MAX_CHARS).contains(&chars) {
-            Ok(())
-        } else {
-            Err(PasswordError::Policy {
+        if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
+            return Err(PasswordError::Policy {
                 min: MIN_CHARS,
                 max: MAX_CHARS,
-            })
+            });
         }
+        // zxcvbn's estimate: under 10^6 guesses is a common password or a trivial variant of
+        // one ("password123", "qwerty12", "pakistan1"), found early by any guessing list.
+        if zxcvbn::zxcvbn(password, &[]).score() < zxcvbn::Score::Two {
+            return Err(PasswordError::Common);
+        }
+        Ok(())
     }
 }
 
@@ -155,40 +160,44 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_phc_strings() {
         let hasher = Argon2PasswordHasher::fast_for_tests();
-        let hash = hasher.hash(&secret("password123")).unwrap();
+        let hash = hasher.hash(&secret("tamarind chutney 42")).unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
-        assert!(!hash.contains("password123"));
+        assert!(!hash.contains("tamarind chutney 42"));
     }
 
     #[test]
     fn the_production_hasher_uses_the_default_parameters() {
         let hasher = Argon2PasswordHasher::new();
-        let hash = hasher.hash(&secret("password123")).unwrap();
+        let hash = hasher.hash(&secret("tamarind chutney 42")).unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
         // Parameters come from the stored hash, so either hasher verifies either hash.
         let fast = Argon2PasswordHasher::fast_for_tests();
-        assert!(fast.verify(&secret("password123"), &hash).unwrap());
-        let fast_hash = fast.hash(&secret("password123")).unwrap();
-        assert!(hasher.verify(&secret("password123"), &fast_hash).unwrap());
+        assert!(fast.verify(&secret("tamarind chutney 42"), &hash).unwrap());
+        let fast_hash = fast.hash(&secret("tamarind chutney 42")).unwrap();
+        assert!(
+            hasher
+                .verify(&secret("tamarind chutney 42"), &fast_hash)
+                .unwrap()
+        );
     }
 
     #[test]
     fn two_hashes_of_the_same_password_differ() {
         let hasher = Argon2PasswordHasher::fast_for_tests();
-        let a = hasher.hash(&secret("password123")).unwrap();
-        let b = hasher.hash(&secret("password123")).unwrap();
+        let a = hasher.hash(&secret("tamarind chutney 42")).unwrap();
+        let b = hasher.hash(&secret("tamarind chutney 42")).unwrap();
         assert_ne!(a, b);
-        assert!(hasher.verify(&secret("password123"), &a).unwrap());
-        assert!(hasher.verify(&secret("password123"), &b).unwrap());
+        assert!(hasher.verify(&secret("tamarind chutney 42"), &a).unwrap());
+        assert!(hasher.verify(&secret("tamarind chutney 42"), &b).unwrap());
     }
 
     #[test]
     fn a_malformed_hash_is_reported() {
         let hasher = Argon2PasswordHasher::fast_for_tests();
-        let good = hasher.hash(&secret("password123")).unwrap();
+        let good = hasher.hash(&secret("tamarind chutney 42")).unwrap();
         let without_output = good.rsplit_once('$').unwrap().0.to_owned();
         for hash in [
             "",
@@ -204,7 +213,7 @@ mod tests {
             "$2y$10$abcdefghijklmnopqrstuuJ1u3vE4yB5mJ0eC5l1r0n6xwY7aWQ5K",
         ] {
             assert_eq!(
-                hasher.verify(&secret("password123"), hash),
+                hasher.verify(&secret("tamarind chutney 42"), hash),
                 Err(PasswordError::MalformedHash),
                 "{hash:?}"
             );
@@ -215,15 +224,49 @@ mod tests {
     fn passwords_outside_eight_to_128_characters_are_refused() {
         let hasher = Argon2PasswordHasher::fast_for_tests();
         let policy = Err(PasswordError::Policy { min: 8, max: 128 });
+        let varied = "k7#Qm2!vZ9@tR4$w";
         assert_eq!(hasher.hash(&secret("")), policy);
-        assert_eq!(hasher.hash(&secret("1234567")), policy);
-        assert_eq!(hasher.hash(&secret(&"a".repeat(129))), policy);
-        assert!(hasher.hash(&secret("12345678")).is_ok());
-        assert!(hasher.hash(&secret(&"a".repeat(128))).is_ok());
+        assert_eq!(hasher.hash(&secret("k7#Qm2!")), policy);
+        assert_eq!(
+            hasher.hash(&secret(&format!("{}x", varied.repeat(8)))),
+            policy
+        );
+        assert!(hasher.hash(&secret("k7#Qm2!v")).is_ok());
+        assert!(hasher.hash(&secret(&varied.repeat(8))).is_ok());
         // Characters, not bytes: 8 two-byte characters pass, 128 of them too.
-        assert!(hasher.hash(&secret(&"ä".repeat(8))).is_ok());
-        assert!(hasher.hash(&secret(&"ä".repeat(128))).is_ok());
-        assert_eq!(hasher.hash(&secret(&"ä".repeat(7))), policy);
+        assert!(hasher.hash(&secret("äöüßéèçñ")).is_ok());
+        assert!(hasher.hash(&secret(&"äöüßéèçñ".repeat(16))).is_ok());
+        assert_eq!(hasher.hash(&secret("äöüßéèç")), policy);
+    }
+
+    #[test]
+    fn common_passwords_are_refused_and_say_so() {
+        let hasher = Argon2PasswordHasher::fast_for_tests();
+        for common in [
+            "password",
+            "password123",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou",
+            "pakistan123",
+            "aaaaaaaaaaaa",
+        ] {
+            assert_eq!(
+                hasher.hash(&secret(common)),
+                Err(PasswordError::Common),
+                "{common}"
+            );
+        }
+        assert!(PasswordError::Common.to_string().contains("too common"));
+        for fine in [
+            "correct horse battery staple",
+            "tamarind chutney 42",
+            "long enough password",
+            "timing-equaliser-not-a-real-password",
+            "3f9a0c7be1d24a68",
+        ] {
+            assert!(hasher.hash(&secret(fine)).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ use serde::de::DeserializeOwned;
 use crate::GraphConfig;
 use crate::errors::{from_response, parse_retry_after};
 
+/// What is sent in place of a token that must not leave (see [`MetaGraphClient::sendable`]).
+const REFUSED_TOKEN: &str = "withheld-not-issued-by-this-simulator";
+
 /// The Graph API over HTTPS. Cheap to clone; one per process.
 #[derive(Debug, Clone)]
 pub struct MetaGraphClient {
@@ -92,11 +95,25 @@ impl MetaGraphClient {
         url: &str,
         token: &SecretString,
     ) -> RequestBuilder {
-        let req = http.request(method, url).bearer_auth(token.expose_secret());
+        let req = http.request(method, url).bearer_auth(self.sendable(token));
         if self.config.send_appsecret_proof {
             req.query(&[("appsecret_proof", self.appsecret_proof(token))])
         } else {
             req
+        }
+    }
+
+    /// The token as it may be sent: itself, or the placeholder when it lacks the required
+    /// prefix ([`GraphConfig::required_token_prefix`]).
+    pub(crate) fn sendable<'a>(&self, token: &'a SecretString) -> &'a str {
+        match &self.config.required_token_prefix {
+            Some(prefix) if !token.expose_secret().starts_with(prefix.as_str()) => {
+                tracing::warn!(
+                    "a token the simulator did not issue was not sent to it (sandbox mode)"
+                );
+                REFUSED_TOKEN
+            }
+            _ => token.expose_secret(),
         }
     }
 
@@ -106,7 +123,7 @@ impl MetaGraphClient {
             hmac::HMAC_SHA256,
             self.config.app_secret.expose_secret().as_bytes(),
         );
-        hex::encode(hmac::sign(&key, token.expose_secret().as_bytes()).as_ref())
+        hex::encode(hmac::sign(&key, self.sendable(token).as_bytes()).as_ref())
     }
 
     /// The app access token `{app_id}|{app_secret}`.

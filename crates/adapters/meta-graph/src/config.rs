@@ -31,6 +31,11 @@ pub struct GraphConfig {
     /// Hosts besides Meta's media CDNs (`*.fbsbx.com`, `*.fbcdn.net`) and the Graph host that
     /// may receive the bearer token on media downloads. Empty in production.
     pub extra_media_hosts: Vec<String>,
+    /// When set (the sandbox, whose simulator mints tokens with this prefix), a token that
+    /// does not start with it is never sent: a placeholder goes instead, which the simulator
+    /// refuses as Meta refuses a bad token. A real token stored in the same database is so
+    /// never handed to the simulator. `None` in production.
+    pub required_token_prefix: Option<String>,
 }
 
 impl GraphConfig {
@@ -49,6 +54,7 @@ impl GraphConfig {
             media_timeout: Duration::from_secs(60),
             user_agent: concat!("omniportal/", env!("CARGO_PKG_VERSION")).into(),
             extra_media_hosts: Vec::new(),
+            required_token_prefix: None,
         }
     }
 

@@ -11,7 +11,7 @@ use omni_domain::PhoneNumberId;
 use omni_ports::meta::{DownloadedMedia, GraphError, GraphErrorKind, MediaInfo, MediaUpload};
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -125,7 +125,7 @@ impl MetaGraphClient {
         let req = self
             .media_http
             .request(Method::GET, url)
-            .bearer_auth(token.expose_secret());
+            .bearer_auth(self.sendable(token));
         let resp = send("media.download", req).await?;
         if resp.content_length().is_some_and(|len| len > max_bytes) {
             return Err(rejected(format!("media is over the {max_bytes} cap")));

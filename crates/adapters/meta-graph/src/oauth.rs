@@ -134,7 +134,7 @@ impl MetaGraphClient {
             ("grant_type", "fb_exchange_token"),
             ("client_id", self.config.app_id.as_str()),
             ("client_secret", self.config.app_secret.expose_secret()),
-            ("fb_exchange_token", token.expose_secret()),
+            ("fb_exchange_token", self.sendable(token)),
         ];
         if system_user_60_days {
             form.push(("set_token_expires_in_60_days", "true"));
@@ -155,7 +155,7 @@ impl MetaGraphClient {
             .http
             .request(Method::GET, self.url("debug_token"))
             .bearer_auth(self.app_token().expose_secret())
-            .query(&[("input_token", token.expose_secret())]);
+            .query(&[("input_token", self.sendable(token))]);
         let DebugWire { data } = self.json("oauth.debug_token", req).await?;
         Ok(TokenInfo {
             app_id: data.app_id,

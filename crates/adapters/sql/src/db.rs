@@ -2,7 +2,9 @@
 //! SQLite connection types, and `db_run!` expands a query body once per arm, so each query is
 //! written once and compiled for both backends (vaultwarden's `db_run!` idea, on diesel_async).
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -11,12 +13,86 @@ use diesel::sqlite::SqliteConnection;
 use diesel_async::pg::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use omni_ports::RepoError;
 
 /// The SQLite connection type: diesel's sync connection run on the blocking pool.
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, DetachedBlocking>;
+
+/// Runs SQLite's blocking calls on the current runtime's blocking pool and does not wait for
+/// one when the caller's future is dropped. diesel-async's own spawner waits with
+/// `block_in_place` on drop, which panics on a current-thread runtime, and every actix worker
+/// is one: a request cancelled in the middle of a query (another extractor failing beside the
+/// session lookup, a client hanging up) panicked its worker with a 30-line backtrace. Detached,
+/// the call finishes by itself, and the connection's own mutex makes the next call on it wait
+/// for that. Written here because diesel-async offers no such spawner.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DetachedBlocking;
+
+type BlockingResult<R> = Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>;
+
+impl SpawnBlocking for DetachedBlocking {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> Pin<Box<dyn Future<Output = BlockingResult<R>> + Send + 'a>>
+    where
+        R: Send + 'static,
+    {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let join = handle.spawn_blocking(task);
+                Box::pin(async move { join.await.map_err(|e| Box::new(e) as _) })
+            }
+            // Outside any runtime (no caller can be cancelled there): run it now.
+            Err(_) => {
+                let result = task();
+                Box::pin(std::future::ready(Ok(result)))
+            }
+        }
+    }
+
+    fn get_runtime() -> Self {
+        Self
+    }
+}
+
+/// `BEGIN IMMEDIATE` on a SQLite connection, through diesel's transaction manager (so nested
+/// transactions inside become savepoints). diesel-async has this only for its own spawner.
+///
+/// # Errors
+/// Diesel's.
+pub(crate) async fn sqlite_begin_immediate(conn: &mut SqliteConn) -> Result<(), DieselError> {
+    conn.spawn_blocking(|c| {
+        diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+    })
+    .await
+}
+
+/// Commits (on `Ok`) or rolls back (on `Err`) what [`sqlite_begin_immediate`] began.
+///
+/// # Errors
+/// `result`'s error, or the commit's or rollback's.
+pub(crate) async fn sqlite_finish<R, E: From<DieselError>>(
+    conn: &mut SqliteConn,
+    result: Result<R, E>,
+) -> Result<R, E> {
+    use diesel_async::TransactionManager as _;
+    type Manager = diesel_async::sync_connection_wrapper::SyncTransactionManagerWrapper<
+        diesel::connection::AnsiTransactionManager,
+    >;
+    match result {
+        Ok(value) => {
+            Manager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn).await?;
+            Err(e)
+        }
+    }
+}
 
 /// Settings applied to every SQLite connection: a busy timeout instead of immediate
 /// SQLITE_BUSY (which diesel-async turns into a poisoned mutex, diesel_async#160), set first

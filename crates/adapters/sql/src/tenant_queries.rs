@@ -237,9 +237,13 @@ macro_rules! write_transaction {
             }
             DbConn::Sqlite($conn) => {
                 let $conn: &mut SqliteConn = &mut *$conn;
-                $conn
-                    .immediate_transaction(async |$conn| -> Result<$out, DbError> { $body })
-                    .await
+                match $crate::db::sqlite_begin_immediate($conn).await {
+                    Err(e) => Err(DbError::from(e)),
+                    Ok(()) => {
+                        let result: Result<$out, DbError> = async { $body }.await;
+                        $crate::db::sqlite_finish($conn, result).await
+                    }
+                }
             }
         }
     };

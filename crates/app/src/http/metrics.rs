@@ -1,7 +1,9 @@
 //! `GET /metrics`: the Prometheus text format of this process's metrics, plus the inbox and
 //! outbox depth read from the database at scrape time. Off with `health.metrics_enabled =
-//! false`; with `health.metrics_token` set it asks for `Authorization: Bearer <token>`.
-//! Keep it off the public internet either way (see docs/architecture.md).
+//! false`. It always asks for `Authorization: Bearer <health.metrics_token>`: with no token
+//! configured it answers 403 `metrics_token_required` (it was open then, and store ids, queue
+//! depths and traffic are nobody else's business). Keep it off the public internet anyway
+//! (see docs/architecture.md).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,12 +21,20 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// `GET /metrics`.
 ///
 /// # Errors
-/// 404 when disabled, 401 without the configured token.
+/// 404 when disabled, 403 when no token is configured, 401 without the configured token.
 pub async fn serve(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if !state.metrics_enabled {
         return Err(ApiError::not_found("no such route"));
     }
-    if let Some(token) = &state.metrics_token {
+    let Some(token) = &state.metrics_token else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "metrics_token_required",
+            "/metrics is served only with a scrape token: set health.metrics_token \
+             (OMNI_HEALTH__METRICS_TOKEN) and send it as a bearer token",
+        ));
+    };
+    {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)

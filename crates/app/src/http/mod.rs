@@ -1,6 +1,7 @@
 //! HTTP: the route table and the server. Handlers live one resource per file.
 
 mod dashboard;
+pub mod edge;
 pub mod error;
 mod health;
 pub mod metrics;
@@ -9,6 +10,7 @@ pub mod request_span;
 mod webhook;
 
 pub use error::ApiError;
+pub use webhook::VerifyTokenIndex;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -17,6 +19,11 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::startup::AppState;
+
+/// The largest JSON body an owner route reads (a menu item, a template, a login): far above
+/// any real one, far below what would cost memory. The webhook reads its own, up to
+/// `pipeline.max_body_bytes`.
+pub const MAX_JSON_BODY: usize = 256 * 1024;
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -52,13 +59,23 @@ fn server_with(
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state.clone());
     let payload = web::PayloadConfig::new(state.webhook.max_body_bytes);
+    let json = web::JsonConfig::default().limit(MAX_JSON_BODY);
+    let deadline = edge::BodyDeadline(state.webhook.body_read_timeout);
     let sandbox = state.sandbox.clone();
     let mut server = HttpServer::new(move || {
+        use actix_web::middleware::from_fn;
+        // Outermost last: the log span, then the API headers (on error bodies too), then the
+        // error shape, then the edge checks that run before anything reads the body.
         App::new()
-            .wrap(actix_web::middleware::from_fn(error::error_bodies))
+            .wrap(from_fn(edge::body_deadline))
+            .wrap(from_fn(edge::refuse_encoded_bodies))
+            .wrap(from_fn(error::error_bodies))
+            .wrap(from_fn(edge::api_headers))
             .wrap(TracingLogger::<request_span::PathOnly>::new())
             .app_data(data.clone())
             .app_data(payload.clone())
+            .app_data(json.clone())
+            .app_data(deadline)
             .configure(routes)
             .configure(|cfg| crate::sandbox::http::configure(cfg, sandbox.as_ref()))
             .default_service(web::to(error::not_found))

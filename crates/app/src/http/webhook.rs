@@ -71,24 +71,91 @@ fn same_secret(expected: &str, given: &str) -> bool {
     hmac::verify(&key, given.as_bytes(), tag.as_ref()).is_ok()
 }
 
-/// Whether any account's own verify token (sealed at rest) equals `token`.
+/// Whether any account's own verify token (sealed at rest) equals `token`: a lookup by
+/// digest in [`VerifyTokenIndex`].
 async fn account_token_matches(state: &AppState, token: &str) -> Result<bool, ApiError> {
-    let mut after = None;
-    loop {
-        let page = state.central.list_account_secrets(after, 200).await?;
-        let Some(last) = page.last() else {
-            return Ok(false);
-        };
-        after = Some(last.account_id);
-        for secrets in &page {
-            let Some(sealed) = &secrets.webhook_verification_token else {
-                continue;
+    state.webhook.verify_index.contains(state, token).await
+}
+
+/// The SHA-256 digests of the accounts' own verify tokens, in memory. A wrong token used to
+/// cost one decryption per account on every request (a lever for anyone who can send GETs);
+/// now it costs a hash lookup, and the index is rebuilt from the database at most once per
+/// [`VerifyTokenIndex::REFRESH`] (a token stored meanwhile matches after the next rebuild).
+/// Digests only: the tokens themselves stay sealed.
+#[derive(Debug, Default)]
+pub struct VerifyTokenIndex {
+    digests: std::sync::RwLock<std::collections::HashSet<[u8; 32]>>,
+    rebuilt: tokio::sync::Mutex<Option<std::time::Instant>>,
+    rebuilds: std::sync::atomic::AtomicU64,
+}
+
+impl VerifyTokenIndex {
+    /// Shortest time between two rebuilds.
+    pub const REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn digest(token: &str) -> [u8; 32] {
+        let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(d.as_ref());
+        out
+    }
+
+    /// How many times the index was read from the database (each one opens every token).
+    #[must_use]
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn has(&self, digest: &[u8; 32]) -> bool {
+        self.digests
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(digest)
+    }
+
+    /// Whether `token` is an account's verify token; rebuilds first when it is not known and
+    /// the last rebuild is older than [`Self::REFRESH`].
+    ///
+    /// # Errors
+    /// Storage, while rebuilding.
+    pub async fn contains(&self, state: &AppState, token: &str) -> Result<bool, ApiError> {
+        let digest = Self::digest(token);
+        if self.has(&digest) {
+            return Ok(true);
+        }
+        let mut rebuilt = self.rebuilt.lock().await;
+        if rebuilt.is_some_and(|at| at.elapsed() < Self::REFRESH) {
+            return Ok(self.has(&digest));
+        }
+        let fresh = Self::load(state).await?;
+        self.rebuilds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self
+            .digests
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        *rebuilt = Some(std::time::Instant::now());
+        Ok(self.has(&digest))
+    }
+
+    async fn load(state: &AppState) -> Result<std::collections::HashSet<[u8; 32]>, ApiError> {
+        let mut digests = std::collections::HashSet::new();
+        let mut after = None;
+        loop {
+            let page = state.central.list_account_secrets(after, 200).await?;
+            let Some(last) = page.last() else {
+                return Ok(digests);
             };
-            let aad = omni_ports::secret_aad(secrets.account_id, omni_ports::VERIFY_TOKEN_FIELD);
-            if let Ok(open) = state.cipher.open(sealed, &aad)
-                && same_secret(open.expose_secret(), token)
-            {
-                return Ok(true);
+            after = Some(last.account_id);
+            for secrets in &page {
+                let Some(sealed) = &secrets.webhook_verification_token else {
+                    continue;
+                };
+                let aad =
+                    omni_ports::secret_aad(secrets.account_id, omni_ports::VERIFY_TOKEN_FIELD);
+                if let Ok(open) = state.cipher.open(sealed, &aad) {
+                    digests.insert(Self::digest(open.expose_secret()));
+                }
             }
         }
     }

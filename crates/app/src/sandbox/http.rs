@@ -9,6 +9,8 @@
 //!   `/api/webhooks/whatsapp`, as Meta does; 202 `{wamid, phone_number_id, from}`.
 //! - `GET /api/sandbox/customer/conversation?from=` (owner token): what the customer sent and
 //!   what the simulated Meta accepted from the store for them, oldest first.
+//! - `{PREFIX}/_sim/...` (owner token): the simulator's control API; its webhook deliveries go
+//!   to this process's own webhook only.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -34,8 +36,34 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Sandbox>) {
             web::get().to(conversation),
         )
         .service(
-            web::scope(super::PREFIX).configure(omni_meta_sim::configure(sandbox.sim().clone())),
+            web::scope(super::PREFIX)
+                .wrap(actix_web::middleware::from_fn(control_needs_owner))
+                .configure(omni_meta_sim::configure(sandbox.sim().clone())),
         );
+}
+
+/// The simulator's control routes (`{PREFIX}/_sim/...`: every Graph call's headers, message
+/// injection into any store, every store's sends, webhook deliveries) answer only an owner's
+/// bearer token; the Graph API, dialog and media routes under the prefix stay as Meta's are
+/// (their own tokens and codes guard them).
+async fn control_needs_owner(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::FromRequest as _;
+    let control = req
+        .path()
+        .strip_prefix(super::PREFIX)
+        .is_some_and(|rest| rest == "/_sim" || rest.starts_with("/_sim/"));
+    if control {
+        let (http, mut payload) = req.into_parts();
+        if let Err(e) = OwnerCtx::from_request(&http, &mut payload).await {
+            return Ok(actix_web::dev::ServiceResponse::from_err(e, http));
+        }
+        let req = actix_web::dev::ServiceRequest::from_parts(http, payload);
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn sandbox(state: &AppState) -> Result<&Sandbox, ApiError> {

@@ -52,6 +52,9 @@ const CUSTOMER_NAME: &str = "Ayesha";
 pub const SAMPLE_VOICE_TEXT: &str = "I want to order a zinger burger";
 /// The sample payment screenshot (a JazzCash receipt for Rs 800).
 pub const SAMPLE_SCREENSHOT: &[u8] = include_bytes!("../../assets/sandbox/payment-screenshot.png");
+/// What every token the sandbox's simulator mints starts with: the Graph client sends it no
+/// other (a real token in the same database is withheld; see `GraphConfig`).
+pub const TOKEN_PREFIX: &str = "EAASANDBOX";
 const LOGIN_FILE: &str = "sandbox-login.txt";
 /// Customer messages kept for the panel (the oldest are dropped past this).
 const LOG_CAP: usize = 2_000;
@@ -144,6 +147,8 @@ impl Sandbox {
                 waba_ids: vec![WABA_ID.to_owned()],
             },
             webhook_url: Some(format!("{local}/api/webhooks/whatsapp")),
+            token_prefix: TOKEN_PREFIX.to_owned(),
+            lock_webhook_target: true,
             ..SimConfig::default()
         };
         let sim = SimHandle::new(config);
@@ -169,6 +174,7 @@ impl Sandbox {
         // Embedded Signup's configuration: the simulator then grants never-expiring business
         // tokens, which survive a restart through `seed`.
         meta.config_id = Some("sandbox-config".to_owned());
+        meta.sandbox_token_prefix = Some(TOKEN_PREFIX.to_owned());
         if settings.agent.speech_base_url.is_none() {
             settings.agent.speech_base_url = Some(format!("{local}{PREFIX}/v1"));
             settings.agent.speech_api_key = Some(SecretString::from(
@@ -318,6 +324,9 @@ impl Sandbox {
                     continue;
                 }
                 match open_token(state, &account) {
+                    // Only what this sandbox minted goes back (a token added by hand, say with
+                    // `account add`, stays out of the simulator).
+                    Ok(token) if !token.expose_secret().starts_with(TOKEN_PREFIX) => {}
                     Ok(token) => {
                         self.inner
                             .sim

@@ -245,7 +245,7 @@ async fn the_same_screenshot_for_a_second_order_is_flagged_to_the_owner() {
     let sana = Customer::new(&h, &r, "923451234567", "Sana");
     order_by_jazzcash(&ali).await;
     order_by_jazzcash(&sana).await;
-    let screenshot = b"\x89PNG one screenshot, two orders".to_vec();
+    let screenshot = b"\xff\xd8\xff\xe0 one screenshot, two orders".to_vec();
     send_photo(&h, &ali, &screenshot).await;
     send_photo(&h, &sana, &screenshot).await;
     let first = ali.order().await.unwrap();

@@ -175,6 +175,23 @@ async fn an_accounts_own_verify_token_also_answers_the_challenge() {
     .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "42");
+    // Wrong tokens are looked up by digest: fifty of them do not open the accounts' tokens
+    // fifty times (at most one rebuild of the index in its refresh window).
+    let before = h.state.webhook.verify_index.rebuilds();
+    for n in 0..50 {
+        let res = reqwest::get(format!(
+            "{}?hub.mode=subscribe&hub.verify_token=wrong-{n}&hub.challenge=42",
+            h.webhook_url()
+        ))
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 403);
+    }
+    assert!(
+        h.state.webhook.verify_index.rebuilds() <= before + 1,
+        "{} rebuilds for 50 wrong tokens",
+        h.state.webhook.verify_index.rebuilds() - before
+    );
     h.stop().await;
 }
 

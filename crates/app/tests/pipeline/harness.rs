@@ -76,7 +76,8 @@ impl Harness {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         sim.handle()
-            .set_webhook_target(Some(format!("{url}/api/webhooks/whatsapp")));
+            .set_webhook_target(Some(format!("{url}/api/webhooks/whatsapp")))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut env: HashMap<String, String> = HashMap::new();
         let mut set = |k: &str, v: String| {
             env.insert(k.to_owned(), v);

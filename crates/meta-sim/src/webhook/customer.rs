@@ -224,6 +224,7 @@ fn error(e: &WebhookError) -> HttpResponse {
     let body = json!({ "error": e.to_string() });
     match e {
         WebhookError::UnknownNumber(_) => HttpResponse::NotFound().json(body),
+        WebhookError::TargetLocked => HttpResponse::Forbidden().json(body),
         WebhookError::NoTarget | WebhookError::Invalid(_) => HttpResponse::BadRequest().json(body),
         WebhookError::NoRuntime | WebhookError::Client(_) => {
             HttpResponse::InternalServerError().json(body)
@@ -333,7 +334,9 @@ pub(crate) fn register(scope: Scope, handle: &SimHandle) -> Scope {
                         Ok(r) => r,
                         Err(e) => return error(&e),
                     };
-                    h.set_webhook_target(req.url);
+                    if let Err(e) = h.set_webhook_target(req.url) {
+                        return error(&e);
+                    }
                     if let Some(on) = req.auto_statuses {
                         h.set_auto_statuses(on);
                     }

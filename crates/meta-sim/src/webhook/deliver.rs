@@ -82,6 +82,10 @@ pub enum WebhookError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// The webhook target is locked (`SimConfig::lock_webhook_target`, the product's
+    /// sandbox): deliveries go to it alone, and it cannot be changed.
+    #[error("webhook deliveries go only to the configured target here")]
+    TargetLocked,
 }
 
 /// The delivery log and the shared HTTP client (part of [`SimState`]).
@@ -219,6 +223,14 @@ impl SimHandle {
         signature: Option<String>,
     ) -> Result<u64, WebhookError> {
         let rt = runtime()?;
+        {
+            let st = self.lock();
+            if st.config.lock_webhook_target
+                && url.is_some_and(|u| Some(u) != st.config.webhook_url.as_deref())
+            {
+                return Err(WebhookError::TargetLocked);
+            }
+        }
         let out = outgoing(&mut self.lock(), url)?;
         if signature.is_none() {
             // The customer wrote: the window opens now, whether or not the webhook gets through.
@@ -235,8 +247,16 @@ impl SimHandle {
     // --- public controls -------------------------------------------------------------------
 
     /// Sets (or clears) the product's webhook callback URL.
-    pub fn set_webhook_target(&self, url: Option<String>) {
-        self.lock().config.webhook_url = url.filter(|u| !u.is_empty());
+    ///
+    /// # Errors
+    /// [`WebhookError::TargetLocked`] when the target is locked.
+    pub fn set_webhook_target(&self, url: Option<String>) -> Result<(), WebhookError> {
+        let mut st = self.lock();
+        if st.config.lock_webhook_target {
+            return Err(WebhookError::TargetLocked);
+        }
+        st.config.webhook_url = url.filter(|u| !u.is_empty());
+        Ok(())
     }
 
     /// The webhook callback URL, if any.

@@ -137,7 +137,8 @@ async fn without_a_target_or_with_auto_statuses_off_nothing_is_sent() {
     assert!(e.h.webhook_deliveries().is_empty());
 
     let rx = Receiver::start(APP_SECRET, &[]);
-    e.h.set_webhook_target(Some(rx.url.clone()));
+    e.h.set_webhook_target(Some(rx.url.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
     e.h.set_auto_statuses(false);
     assert_eq!(e.send(&text(CUSTOMER, "hi")).await.0, 200);
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -31,7 +31,8 @@ fn message_of(body: &Value) -> &Value {
 async fn wired() -> (Env, Receiver) {
     let rx = Receiver::start(APP_SECRET, &[]);
     let e = env().await;
-    e.h.set_webhook_target(Some(rx.url.clone()));
+    e.h.set_webhook_target(Some(rx.url.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
     e.h.set_webhook_retry(RetrySchedule::fast(20, 5));
     (e, rx)
 }
@@ -245,7 +246,8 @@ async fn errors_are_clear_json() {
     assert_eq!(status, 400, "{body}");
 
     let rx = Receiver::start(APP_SECRET, &[]);
-    e.h.set_webhook_target(Some(rx.url.clone()));
+    e.h.set_webhook_target(Some(rx.url.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
     let cases = [
         (
             json!({ "phone_number_id": "999", "from": "1", "type": "text", "body": "x" }),

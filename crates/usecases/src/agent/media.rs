@@ -67,6 +67,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The file types a payment proof may be.
+const PROOF_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "application/pdf"];
+
+/// A proof's type, read from its bytes (magic numbers, the `infer` crate): one of
+/// [`PROOF_TYPES`], and the type Meta declared (an SVG or HTML page sent as an "image" is
+/// refused, and so is a PNG declared as a PDF). `None` when refused.
+#[must_use]
+pub fn proof_type(bytes: &[u8], declared: &str) -> Option<&'static str> {
+    let sniffed = infer::get(bytes)?.mime_type();
+    let declared = declared.split(';').next().unwrap_or("").trim();
+    let declared = if declared.eq_ignore_ascii_case("image/jpg") {
+        "image/jpeg"
+    } else {
+        declared
+    };
+    PROOF_TYPES
+        .into_iter()
+        .find(|t| *t == sniffed && t.eq_ignore_ascii_case(declared))
+}
+
 /// Where a payment proof is kept: per store, per order, per message (a redelivered webhook
 /// writes the same key).
 #[must_use]
@@ -113,13 +133,16 @@ pub(super) async fn take_proof(
             ));
         }
     };
-    let accepted = media.mime_type.starts_with("image/") || media.mime_type == "application/pdf";
-    if !accepted {
+    let Some(mime) = proof_type(&media.bytes, &media.mime_type) else {
+        tracing::warn!(store = %turn.store, order = %order.id, declared = %media.mime_type,
+            bytes = media.bytes.len(), "payment proof refused: not a JPEG, PNG, WebP or PDF, or not what Meta said it is");
         return Ok(Decision::replies(
             conversation,
             vec![text_reply(text::proof_unreadable())],
         ));
-    }
+    };
+    let mut media = media;
+    mime.clone_into(&mut media.mime_type);
     let hash = sha256_hex(&media.bytes);
     let wamid = turn.message.wamid.as_deref().unwrap_or("message");
     let key = proof_key(turn.store, order, wamid, &media.mime_type);
@@ -207,6 +230,26 @@ mod tests {
     use omni_domain::{Currency, CustomerId};
 
     use super::*;
+
+    #[test]
+    fn a_proof_must_be_the_image_or_pdf_it_claims_to_be() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\0";
+        let pdf = b"%PDF-1.7\n";
+        let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+        assert_eq!(proof_type(png, "image/png"), Some("image/png"));
+        assert_eq!(proof_type(jpeg, "image/jpeg"), Some("image/jpeg"));
+        assert_eq!(proof_type(jpeg, "image/jpg"), Some("image/jpeg"));
+        assert_eq!(proof_type(pdf, "application/pdf"), Some("application/pdf"));
+        // An SVG (scriptable) claiming to be a JPEG, HTML, text, nothing: refused.
+        assert_eq!(proof_type(svg, "image/jpeg"), None);
+        assert_eq!(proof_type(svg, "image/svg+xml"), None);
+        assert_eq!(proof_type(b"<html>", "image/png"), None);
+        assert_eq!(proof_type(b"", "image/png"), None);
+        // Real bytes under another declared type: refused.
+        assert_eq!(proof_type(png, "image/jpeg"), None);
+        assert_eq!(proof_type(png, "application/pdf"), None);
+    }
 
     #[test]
     fn the_content_hash_is_hex_sha256() {

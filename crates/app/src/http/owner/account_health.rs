@@ -830,10 +830,11 @@ pub(super) async fn set_alert_number(
 /// `GET /metrics` (served by `crate::http::metrics`; documented here).
 #[utoipa::path(
     get, path = "/metrics", tag = "ops",
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Prometheus text format: webhooks received/rejected/duplicate, ingest latency, inbox and outbox depth, sends by result and code, rate-limit waits, agent latency per store, job runs. Labels never carry phone numbers or tokens", content_type = "text/plain"),
-        (status = 401, description = "`unauthorized`: `health.metrics_token` is set and was not sent as a bearer token", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: the `health.metrics_token` bearer token was not sent", body = ErrorBody),
+        (status = 403, description = "`metrics_token_required`: no `health.metrics_token` is configured, so nothing is served", body = ErrorBody),
         (status = 404, description = "`not_found`: `health.metrics_enabled` is false", body = ErrorBody),
     )
 )]

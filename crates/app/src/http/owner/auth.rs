@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
@@ -14,11 +15,14 @@ use omni_domain::{Owner, Store, StoreId};
 use omni_ports::OwnerSession;
 use omni_usecases::{AuthError, LoginError};
 use secrecy::SecretString;
-use serde::Deserialize;
 
 use super::dto::{LoginBody, LoginResponse, StoreSummary};
+use super::limiter::DeviceCookie;
 use crate::http::ApiError;
 use crate::startup::AppState;
+
+/// The longest email address (RFC 5321's path limit).
+const MAX_EMAIL_BYTES: usize = 254;
 
 /// A missing or refused bearer token: 401 with `WWW-Authenticate: Bearer`.
 #[derive(Debug)]
@@ -72,9 +76,21 @@ impl OwnerCtx {
     }
 }
 
-#[derive(Deserialize)]
-struct StoreQuery {
-    store_id: Option<String>,
+/// The `store_id` query parameter. Given twice it is refused (400 `duplicate_parameter`): the
+/// two could be read differently here and by a proxy or log in front.
+fn store_param(query: &str) -> Result<Option<String>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let mut given = pairs.into_iter().filter(|(k, _)| k == "store_id");
+    let first = given.next().map(|(_, v)| v);
+    if given.next().is_some() {
+        return Err(ApiError::bad_request(
+            "duplicate_parameter",
+            "store_id is given more than once",
+        ));
+    }
+    Ok(first)
 }
 
 fn bearer(req: &HttpRequest) -> Option<SecretString> {
@@ -92,11 +108,10 @@ impl FromRequest for OwnerCtx {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
-        let store_id = web::Query::<StoreQuery>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().store_id);
+        let store_id = store_param(req.query_string());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(&"AppState is not registered"))?;
+            let store_id = store_id?;
             let token = token.ok_or(Unauthorized)?;
             let auth =
                 state
@@ -153,8 +168,19 @@ pub(super) async fn login(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let address = state.login_limiter.client_address(&req);
-    if !state.login_limiter.check(&body.email, &address) {
+    // Before the address becomes a key or the email is looked at: no email is longer.
+    if body.email.len() > MAX_EMAIL_BYTES {
+        return Err(ApiError::bad_request(
+            "invalid_email",
+            format!("an email address is at most {MAX_EMAIL_BYTES} characters"),
+        ));
+    }
+    let tokens = state.secret_tokens.as_ref();
+    let device = req
+        .cookie(DeviceCookie::NAME)
+        .and_then(|c| DeviceCookie::verify(tokens, &body.email, c.value()));
+    let ip = state.login_limiter.client_ip(&req);
+    if !state.login_limiter.check(&body.email, ip, device) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -182,16 +208,31 @@ pub(super) async fn login(
         .iter()
         .map(StoreSummary::from)
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(LoginResponse {
-            token: secrecy::ExposeSecret::expose_secret(&grant.token).to_owned(),
-            token_type: "Bearer".to_owned(),
-            expires_at: grant.expires_at.to_rfc3339(),
-            owner_id: grant.owner.id.to_string(),
-            email: grant.owner.email.to_string(),
-            stores,
-        }))
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if device.is_none()
+        && let Some(value) = DeviceCookie::issue(tokens, grant.owner.email.as_str())
+    {
+        res.cookie(
+            Cookie::build(DeviceCookie::NAME, value)
+                .path("/api/owner/login")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(state.cookies_secure)
+                .max_age(actix_web::cookie::time::Duration::days(
+                    DeviceCookie::MAX_AGE_DAYS,
+                ))
+                .finish(),
+        );
+    }
+    Ok(res.json(LoginResponse {
+        token: secrecy::ExposeSecret::expose_secret(&grant.token).to_owned(),
+        token_type: "Bearer".to_owned(),
+        expires_at: grant.expires_at.to_rfc3339(),
+        owner_id: grant.owner.id.to_string(),
+        email: grant.owner.email.to_string(),
+        stores,
+    }))
 }
 
 /// `POST /api/owner/logout`.

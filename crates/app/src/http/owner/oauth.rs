@@ -4,9 +4,10 @@
 //! `?whatsapp=connected&accounts=N` or `?whatsapp=error&code=<stable code>`, never with a
 //! secret in it.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use omni_usecases::{CallbackParams, ConnectOutcome, OnboardingError, SignupHints};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -53,14 +54,31 @@ pub(super) async fn oauth_url(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let url = state.onboarding.start(&ctx.owner, ctx.store()?).await?;
+    let flow = state.onboarding.start(&ctx.owner, ctx.store()?).await?;
+    let ttl = state.onboarding.state_ttl();
+    // The callback is a top-level navigation back from Meta's site: SameSite=Lax is the
+    // strictest setting that still sends the cookie there.
+    let binding = Cookie::build(BINDING_COOKIE, flow.browser_binding)
+        .path(CALLBACK_PATH)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.cookies_secure)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            i64::try_from(ttl.as_secs()).unwrap_or(600),
+        ))
+        .finish();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(binding)
         .json(OAuthUrlResponse {
-            url,
-            expires_in: state.onboarding.state_ttl().as_secs(),
+            url: flow.url,
+            expires_in: ttl.as_secs(),
         }))
 }
+
+/// The cookie that binds an OAuth flow to the browser that started it.
+pub const BINDING_COOKIE: &str = "omni_oauth";
+const CALLBACK_PATH: &str = "/api/whatsapp/callback";
 
 /// Meta's redirect.
 #[derive(Deserialize)]
@@ -79,21 +97,24 @@ pub(super) struct CallbackQuery {
         ("error" = Option<String>, Query, description = "`access_denied` when the owner cancelled"),
     ),
     responses(
-        (status = 302, description = "To the owner frontend: `?whatsapp=connected&accounts=N[&taken=M]` or `?whatsapp=error&code=` one of `state_invalid`, `state_expired`, `state_used`, `access_denied`, `code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `number_taken`, `meta_unavailable`, `meta_error`, `meta_not_configured`, `redirect_uri_not_configured`, `internal`"),
+        (status = 302, description = "To the owner frontend: `?whatsapp=connected&accounts=N[&taken=M]` or `?whatsapp=error&code=` one of `state_invalid`, `state_expired`, `state_used`, `browser_mismatch` (no `omni_oauth` cookie from oauth-url in this browser), `access_denied`, `code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `number_taken`, `meta_unavailable`, `meta_error`, `meta_not_configured`, `redirect_uri_not_configured`, `internal`"),
     )
 )]
 pub(super) async fn callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: Option<web::Query<CallbackQuery>>,
 ) -> HttpResponse {
-    let params = query.map_or_else(CallbackParams::default, |q| {
+    let mut params = query.map_or_else(CallbackParams::default, |q| {
         let q = q.into_inner();
         CallbackParams {
             state: q.state,
             code: q.code.map(SecretString::from),
             error: q.error,
+            browser_binding: None,
         }
     });
+    params.browser_binding = req.cookie(BINDING_COOKIE).map(|c| c.value().to_owned());
     let query = match state.onboarding.callback(params).await {
         Ok(outcome) => {
             let mut q = format!("whatsapp=connected&accounts={}", outcome.connected.len());
@@ -114,9 +135,18 @@ pub(super) async fn callback(
     };
     let base = &state.owner_frontend_url;
     let sep = if base.contains('?') { '&' } else { '?' };
+    // The binding is spent either way.
+    let mut spent = Cookie::build(BINDING_COOKIE, "")
+        .path(CALLBACK_PATH)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.cookies_secure)
+        .finish();
+    spent.make_removal();
     HttpResponse::Found()
         .insert_header((header::LOCATION, format!("{base}{sep}{query}")))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(spent)
         .finish()
 }
 
