@@ -249,7 +249,8 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
         ("wrong signature", Some(other_tag), "state_invalid"),
         ("expired", Some(expired), "state_expired"),
         ("another owner's", Some(foreign), "state_invalid"),
-        ("never issued", Some(unknown), "state_invalid"),
+        // Never issued: its nonce is not the one this browser's binding cookie was made for.
+        ("never issued", Some(unknown), "browser_mismatch"),
     ];
     for (name, state, expected) in attacks {
         let location = follow(callback(state.as_deref(), &code)).await;
@@ -272,6 +273,74 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
     assert_eq!(location, frontend("whatsapp=error&code=state_used"));
     assert_eq!(exchanges(&app), exchanged);
     assert_eq!(accounts(&app, &a).await.len(), 1);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dialog_link_finished_in_another_browser_connects_nothing() {
+    let app = app!(Backend::Postgres);
+    let attacker = app.owner("ali@example.pk", None).await;
+    // The attacker asks for a dialog URL (its browser gets the binding cookie) and sends the
+    // link to a victim owner, whose browser has no session of the attacker's and no cookie.
+    let url = oauth_url(&app, &attacker).await;
+    let victim = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = victim
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let html = page.text().await.unwrap_or_default();
+    let (action, fields) = omni_meta_sim::testing::consent_form(&html, true)
+        .unwrap_or_else(|| panic!("no consent form in {html}"));
+    let base = url.split('?').next().unwrap_or_default();
+    let action_url = format!(
+        "{}/{action}",
+        base.rsplit_once('/').map_or(base, |(b, _)| b)
+    );
+    let decision = victim
+        .post(action_url)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let redirect = decision
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    app.sim().clear_requests();
+    let res = victim
+        .get(&redirect)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(location, frontend("whatsapp=error&code=browser_mismatch"));
+    assert_eq!(exchanges(&app), 0, "the victim's code was not exchanged");
+    assert!(accounts(&app, &attacker).await.is_empty(), "nothing linked");
+    // In the browser that asked for it, the same flow still completes.
+    let res = app
+        .http
+        .get(&redirect)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(location, frontend("whatsapp=connected&accounts=1"));
     app.cleanup().await;
 }
 

@@ -677,3 +677,361 @@ async fn every_owner_route_answers_404_for_another_stores_ids_and_changes_nothin
     );
     app.cleanup().await;
 }
+
+/// A login through the trusted proxy at 127.0.0.1 from `client`, with an optional cookie.
+async fn login_from(
+    app: &TestApp,
+    client: &str,
+    email: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> (u16, Option<String>) {
+    let mut req = app
+        .http
+        .post(format!("{}/api/owner/login", app.base))
+        .header("x-forwarded-for", client)
+        .json(&json!({"email": email, "password": password}));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    // A fresh client each time: the test decides which cookie is sent.
+    let res = reqwest::Client::new()
+        .execute(req.build().unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"));
+    let device = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("omni_device="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
+    (res.status().as_u16(), device)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attacker_who_spends_an_owners_email_bucket_does_not_lock_the_owner_out() {
+    let app = app!(&[
+        ("OMNI_OWNER__LOGIN_ATTEMPTS_PER_MINUTE", "3"),
+        ("OMNI_SERVER__TRUSTED_PROXIES", "127.0.0.1"),
+    ]);
+    app.owner("victim@example.pk", None).await;
+    let pw = support::PASSWORD;
+    // Nine wrong passwords from three addresses: the shared email bucket is spent (and each
+    // address's one rescue attempt with it).
+    let mut attacker = Vec::new();
+    for n in 0..9 {
+        let (status, _) = login_from(
+            &app,
+            &format!("198.51.100.{}", n / 3),
+            "victim@example.pk",
+            "wrong password",
+            None,
+        )
+        .await;
+        attacker.push(status);
+    }
+    assert_eq!(
+        attacker,
+        [401, 401, 401, 401, 429, 429, 401, 429, 429],
+        "email bucket, then one rescue per address"
+    );
+    // The owner, from a new address, with the right password: in (the rescue attempt), and
+    // the browser is now trusted for this email.
+    let (status, device) = login_from(&app, "192.0.2.50", "victim@example.pk", pw, None).await;
+    assert_eq!(status, 200);
+    let device = device.unwrap_or_else(|| panic!("no omni_device cookie"));
+    // The attack goes on; the trusted browser still gets in, from anywhere.
+    for n in 0..3 {
+        let _ = login_from(
+            &app,
+            &format!("198.51.100.{n}"),
+            "victim@example.pk",
+            "wrong password",
+            None,
+        )
+        .await;
+    }
+    let (status, _) =
+        login_from(&app, "203.0.113.77", "victim@example.pk", pw, Some(&device)).await;
+    assert_eq!(status, 200, "a trusted device is not locked out");
+    // The rescue is one attempt per client: a second untrusted try from the same address waits.
+    let (status, _) = login_from(&app, "192.0.2.50", "victim@example.pk", pw, None).await;
+    assert_eq!(status, 429);
+    // A cookie for another email, or forged, trusts nothing.
+    let (status, _) = login_from(
+        &app,
+        "192.0.2.50",
+        "victim@example.pk",
+        pw,
+        Some("omni_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+    )
+    .await;
+    assert_eq!(status, 429);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attacker_sized_emails_never_become_limiter_keys() {
+    let app = app!(&[("OMNI_OWNER__LOGIN_ATTEMPTS_PER_MINUTE", "3")]);
+    let before = app.state.login_limiter.keys();
+    // 300 unique 200 KB emails (the attack sent 2 MB ones): refused before any key is made.
+    for n in 0..300 {
+        let email = format!("{n}{}@example.pk", "a".repeat(200_000));
+        let (status, body) = app
+            .post_json(
+                "/api/owner/login",
+                None,
+                &json!({"email": email, "password": "x"}),
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_error(&body, "invalid_email");
+    }
+    assert_eq!(app.state.login_limiter.keys(), before);
+    // Ordinary-sized unique emails from one address: the address is checked first, so once it
+    // is spent nothing more is recorded.
+    for n in 0..300 {
+        let _ = app
+            .post_json(
+                "/api/owner/login",
+                None,
+                &json!({"email": format!("spray{n}@example.pk"), "password": "wrong password"}),
+            )
+            .await;
+    }
+    assert!(
+        app.state.login_limiter.keys() <= before + 1 + 3 * 2,
+        "{} keys",
+        app.state.login_limiter.keys()
+    );
+    // An email of exactly 254 characters is an email like any other.
+    let edge = format!("{}@example.pk", "b".repeat(254 - "@example.pk".len()));
+    let (status, _) = app
+        .post_json(
+            "/api/owner/login",
+            Some("x"),
+            &json!({"email": edge, "password": "wrong password"}),
+        )
+        .await;
+    assert_ne!(status, 400);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compressed_bodies_are_refused_before_anything_reads_them() {
+    let app = app!();
+    let a = app.owner("ali@example.pk", None).await;
+    // What a gzip bomb looks like on the wire; the body is never inflated, so any bytes do.
+    let bomb: Vec<u8> = [0x1f_u8, 0x8b, 0x08, 0x00]
+        .into_iter()
+        .chain(std::iter::repeat_n(0u8, 64 * 1024))
+        .collect();
+    for (path, token) in [
+        ("/api/owner/login", None),
+        ("/api/owner/menu", Some("junk")),
+        ("/api/owner/menu", Some(a.token.as_str())),
+        ("/api/webhooks/whatsapp", None),
+    ] {
+        for encoding in ["gzip", "deflate", "br", "identity, gzip"] {
+            let mut req = app
+                .http
+                .post(format!("{}{path}", app.base))
+                .header("content-type", "application/json")
+                .header("content-encoding", encoding)
+                .body(bomb.clone());
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(res.status().as_u16(), 415, "{path} {encoding}");
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            assert_error(&body, "unsupported_content_encoding");
+        }
+    }
+    // Uncompressed, or `identity`, is read as before.
+    let res = app
+        .http
+        .post(format!("{}/api/owner/login", app.base))
+        .header("content-encoding", "identity")
+        .json(&json!({"email": "ali@example.pk", "password": support::PASSWORD}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 200);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_answers_carry_nosniff_and_no_store_and_a_doubled_store_id_is_refused() {
+    let app = app!();
+    let a = app.owner("ali@example.pk", None).await;
+    let b = app
+        .registry
+        .create_store(
+            a.owner.id,
+            omni_domain::StoreName::parse("Second Shop").unwrap_or_else(|e| panic!("{e}")),
+            omni_domain::StoreKind::Shop,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (path, token) in [
+        (accounts_path(None), Some(a.token.as_str())),
+        (accounts_path(None), None),
+        ("/api/owner/nothing-here".to_owned(), None),
+        ("/api/openapi.json".to_owned(), None),
+    ] {
+        let mut req = app.http.get(format!("{}{path}", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+    }
+    // store_id twice: refused, not silently the oldest store.
+    let path = format!(
+        "/api/owner/whatsapp/accounts?store_id={}&store_id={}",
+        a.store.id, b.id
+    );
+    let (status, body) = app.get(&path, Some(&a.token)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_error(&body, "duplicate_parameter");
+    let (status, body) = app
+        .get(
+            &format!("/api/owner/whatsapp/accounts?store_id={}", b.id),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["store_id"], b.id.to_string());
+    // /metrics with no scrape token configured serves nothing.
+    let (status, body) = app.get("/metrics", None).await;
+    assert_eq!(status, 403, "{body}");
+    assert_error(&body, "metrics_token_required");
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_trickles_in_is_cut_off_at_the_deadline() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = app!(&[("OMNI_PIPELINE__BODY_READ_TIMEOUT_SECS", "1")]);
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut sock = tokio::net::TcpStream::connect(&addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    sock.write_all(
+        b"POST /api/owner/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    // A byte every 200 ms for up to 5 s; the server must answer 408 well before that.
+    for _ in 0..25 {
+        let _ = sock.write_all(b" ").await;
+        match tokio::time::timeout(std::time::Duration::from_millis(200), sock.read(&mut buf)).await
+        {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                answer.extend_from_slice(&buf[..n]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            Ok(Err(_)) => break,
+            Err(_) => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    app.cleanup().await;
+}
+
+/// Every route, with hostile query strings, bodies and tokens: each request gets an answer
+/// (a worker that panics drops the connection instead), and every error is the JSON shape.
+async fn no_route_panics(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let a = app.owner("ali@example.pk", None).await;
+    let queries = [
+        "?limit=-1",
+        "?limit=99999999999999999999&before=zzz&after=%ff",
+        "?store_id=x&store_id=y",
+        "?store_id=01900000-0000-7000-8000-000000000000",
+        "?status=%00&from=\u{1F600}",
+    ];
+    let big = "x".repeat(omni_app::http::MAX_JSON_BODY + 1);
+    let bodies: [Option<String>; 4] = [
+        None,
+        Some("{not json".to_owned()),
+        Some(format!("{{\"name\": \"{big}\"}}")),
+        Some("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]".to_owned()),
+    ];
+    let mut asked = 0;
+    for spec in ROUTES {
+        let path = spec
+            .path
+            .replace("{id}", "01900000-0000-7000-8000-000000000000")
+            .replace("{item_id}", "not-a-uuid")
+            .replace("{method_id}", "-1")
+            .replace("{order_id}", "01900000-0000-7000-8000-000000000000")
+            .replace("{conversation_id}", "%2e%2e")
+            .replace("{name}", "..%2f..%2fetc");
+        // Logging out with the real token would end the session the rest of the walk uses.
+        let tokens: &[Option<&str>] = if spec.path == "/api/owner/logout" {
+            &[Some("x")]
+        } else {
+            &[Some("x"), Some(a.token.as_str())]
+        };
+        for &token in tokens {
+            for q in queries {
+                for body in &bodies {
+                    let mut req = app
+                        .http
+                        .request(m(&spec.method), format!("{}{path}{q}", app.base))
+                        .header("content-type", "application/json");
+                    if let Some(t) = token {
+                        req = req.bearer_auth(t);
+                    }
+                    if let Some(b) = body {
+                        req = req.body(b.clone());
+                    }
+                    let res = req.send().await.unwrap_or_else(|e| {
+                        panic!(
+                            "{} {path}{q}: no answer (a panicked worker?): {e}",
+                            spec.method
+                        )
+                    });
+                    asked += 1;
+                    let status = res.status();
+                    if status.is_client_error() || status.is_server_error() {
+                        assert_ne!(status.as_u16(), 500, "{} {path}{q}", spec.method);
+                        let body: Value = res.json().await.unwrap_or(Value::Null);
+                        assert!(
+                            body["error"].is_string(),
+                            "{} {path}{q}: {body}",
+                            spec.method
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(asked > 400, "{asked}");
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_route_panics_on_sqlite() {
+    no_route_panics(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_route_panics_on_postgres() {
+    no_route_panics(Backend::Postgres).await;
+}

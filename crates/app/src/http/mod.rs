@@ -48,14 +48,20 @@ pub fn server(
     listener: TcpListener,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
-    server_with(state, listener, workers, Duration::from_secs(30))
+    server_with(state, listener, workers, Duration::from_secs(30), true)
 }
 
-fn server_with(
+/// As [`server`], with the drain timeout and whether it handles SIGTERM/SIGINT itself (tests
+/// run several servers in one process and stop them by handle).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn server_with(
     state: AppState,
     listener: TcpListener,
     workers: usize,
     shutdown_timeout: Duration,
+    signals: bool,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state.clone());
     let payload = web::PayloadConfig::new(state.webhook.max_body_bytes);
@@ -82,6 +88,9 @@ fn server_with(
     })
     .shutdown_timeout(shutdown_timeout.as_secs())
     .listen(listener)?;
+    if !signals {
+        server = server.disable_signals();
+    }
     if workers > 0 {
         server = server.workers(workers);
     }
@@ -99,7 +108,7 @@ pub async fn serve(
     workers: usize,
     shutdown_timeout: Duration,
 ) -> std::io::Result<()> {
-    let result = server_with(state, listener, workers, shutdown_timeout)?.await;
+    let result = server_with(state, listener, workers, shutdown_timeout, true)?.await;
     tracing::info!("server stopped");
     result
 }

@@ -263,6 +263,7 @@ async fn without_meta_serve_is_a_sandbox_that_takes_an_order_from_consent_to_pay
                 "{}/_sandbox/meta/_sim/webhooks/deliveries",
                 serve.base
             ))
+            .bearer_auth(&owner.token)
             .send()
             .await
             .expect("deliveries")
@@ -404,4 +405,197 @@ async fn a_configured_meta_app_or_sandbox_enabled_false_means_no_sandbox() {
             .expect("page");
         assert_eq!(res.status(), 200);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulators_control_routes_answer_only_an_owner_and_post_only_to_our_webhook() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serve = Serve::start(dir.path(), &[]);
+    let http = client();
+    let state = format!("{}/_sandbox/meta/_sim/state", serve.base);
+    // No token, a made-up token: the Graph calls' headers and every store's sends stay shut.
+    for token in [None, Some("garbage")] {
+        let mut req = http.get(&state);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("state");
+        assert_eq!(res.status(), 401, "{token:?}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"], "unauthorized", "{body}");
+    }
+    for path in [
+        "/_sim/requests",
+        "/_sim/messages",
+        "/_sim/webhooks/deliveries",
+    ] {
+        let res = http
+            .get(format!("{}/_sandbox/meta{path}", serve.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 401, "{path}");
+    }
+    let res = http
+        .post(format!("{}/_sandbox/meta/_sim/webhooks/raw", serve.base))
+        .json(&json!({"body": {"object": "whatsapp_business_account", "entry": []}}))
+        .send()
+        .await
+        .expect("raw");
+    assert_eq!(res.status(), 401, "injection needs a token");
+
+    let owner = Owner::login(&serve).await;
+    let res = http
+        .get(&state)
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .expect("state");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("json");
+    // Tokens the sandbox mints are its own kind, never sent to Meta's real form.
+    assert_eq!(body["app_id"], omni_app::sandbox::APP_ID, "{body}");
+    // Deliveries go to this process's own webhook, nowhere else (no SSRF through it).
+    for elsewhere in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest"] {
+        let res = http
+            .post(format!("{}/_sandbox/meta/_sim/webhooks/raw", serve.base))
+            .bearer_auth(&owner.token)
+            .json(&json!({"url": elsewhere, "body": {"object": "whatsapp_business_account"}}))
+            .send()
+            .await
+            .expect("raw");
+        assert_eq!(res.status(), 403, "{elsewhere}");
+    }
+    let res = http
+        .post(format!("{}/_sandbox/meta/_sim/webhooks/target", serve.base))
+        .bearer_auth(&owner.token)
+        .json(&json!({"url": "http://127.0.0.1:9/hook"}))
+        .send()
+        .await
+        .expect("target");
+    assert_eq!(res.status(), 403, "the target cannot be moved");
+    let res = http
+        .post(format!("{}/_sandbox/meta/_sim/webhooks/raw", serve.base))
+        .bearer_auth(&owner.token)
+        .json(&json!({"body": {"object": "whatsapp_business_account", "entry": []}}))
+        .send()
+        .await
+        .expect("raw");
+    assert_eq!(res.status(), 202, "to our own webhook it goes");
+
+    // The data files are the owner's alone.
+    use std::os::unix::fs::PermissionsExt as _;
+    for (path, want) in [
+        (serve.dir.join("data"), 0o700),
+        (serve.dir.join("data/central.sqlite"), 0o600),
+        (serve.dir.join("data/app.key"), 0o600),
+        (serve.dir.join("data/sandbox-login.txt"), 0o600),
+    ] {
+        let mode = std::fs::metadata(&path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(mode, want, "{}: {mode:o}", path.display());
+    }
+    serve.stop();
+}
+
+#[test]
+fn the_sandbox_refuses_a_public_bind_unless_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(crate::BIN)
+        .args(["serve", "--bind", "0.0.0.0", "--port", "0"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run serve");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("--sandbox-public"), "{text}");
+    assert!(!text.contains("listening on"), "{text}");
+}
+
+/// The attack round's two memory levers, against the real binary, measured from its RSS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_bombs_and_huge_emails_do_not_grow_the_process() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serve = Serve::start(dir.path(), &[]);
+    let http = client();
+    // 120 MiB of zeros, gzipped: about 120 KB on the wire.
+    let bomb = std::process::Command::new("sh")
+        .args(["-c", "head -c 125829120 /dev/zero | gzip -9"])
+        .output()
+        .expect("gzip")
+        .stdout;
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    // Warm up (the first requests allocate pools and caches), then measure.
+    for _ in 0..3 {
+        let _ = http
+            .post(format!("{}/api/owner/login", serve.base))
+            .json(&json!({"email": "warm@example.pk", "password": "wrong password"}))
+            .send()
+            .await;
+    }
+    let before = serve.rss_kib();
+    let mut peak = before;
+    for round in 0..4 {
+        let mut tasks = Vec::new();
+        for n in 0..16 {
+            let http = http.clone();
+            let base = serve.base.clone();
+            let bomb = bomb.clone();
+            tasks.push(tokio::spawn(async move {
+                let path = if n % 2 == 0 { "/api/owner/login" } else { "/api/owner/menu" };
+                http.post(format!("{base}{path}"))
+                    .bearer_auth("junk")
+                    .header("content-type", "application/json")
+                    .header("content-encoding", "gzip")
+                    .body(bomb)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }));
+        }
+        for t in tasks {
+            let status = t.await.expect("task").unwrap_or(0);
+            assert_eq!(status, 415, "round {round}");
+        }
+        peak = peak.max(serve.rss_kib());
+    }
+    // 400 unique 1 MiB emails, 16 at a time, uncompressed.
+    for batch in 0..25 {
+        let mut tasks = Vec::new();
+        for n in 0..16 {
+            let http = http.clone();
+            let base = serve.base.clone();
+            tasks.push(tokio::spawn(async move {
+                let email = format!("{batch}-{n}{}@example.pk", "e".repeat(1 << 20));
+                http.post(format!("{base}/api/owner/login"))
+                    .json(&json!({"email": email, "password": "x"}))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }));
+        }
+        for t in tasks {
+            let status = t.await.expect("task").unwrap_or(0);
+            assert!(status == 400 || status == 413, "{status}");
+        }
+        peak = peak.max(serve.rss_kib());
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = serve.rss_kib();
+    eprintln!("RSS before {before} KiB, peak {peak} KiB, after {after} KiB");
+    assert!(before > 0, "no RSS read");
+    assert!(
+        peak < before + 64 * 1024,
+        "peak {peak} KiB from {before} KiB (the attack took 55 -> 1,244 MiB)"
+    );
+    assert!(after < before + 32 * 1024, "{after} KiB kept from {before} KiB");
+    serve.stop();
 }

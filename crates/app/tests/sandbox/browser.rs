@@ -400,6 +400,15 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
     // Account health: Meta flags the number, then raises its limit (signed webhooks from the
     // simulator); the history chart, the notification and the checks.
     let http = crate::client();
+    // The simulator's control routes want the owner's token: the page's own.
+    let token = page
+        .client
+        .execute("return sessionStorage.getItem('omni.token');", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     for payload in [
         WebhookPayload::quality_update(WABA, "923210000001", "FLAGGED", Some("TIER_1K")),
         WebhookPayload::capability_update(WABA, json!("TIER_10K"), Some(2)),
@@ -407,6 +416,7 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
         let body: Value = serde_json::from_slice(&payload.bytes()).map_err(|e| e.to_string())?;
         let res = http
             .post(format!("{}/_sandbox/meta/_sim/webhooks/raw", page.base))
+            .bearer_auth(&token)
             .json(&json!({ "body": body }))
             .send()
             .await

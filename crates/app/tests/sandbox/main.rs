@@ -78,6 +78,17 @@ impl Serve {
         }
     }
 
+    /// The process's resident memory in KiB (`VmRSS` in `/proc/PID/status`).
+    pub fn rss_kib(&self) -> u64 {
+        let pid = self.child.as_ref().map_or(0, Child::id);
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Every log line so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().expect("log").clone()
@@ -121,10 +132,12 @@ impl Drop for Serve {
     }
 }
 
-/// An HTTP client that does not follow redirects (the tests look at each one).
+/// An HTTP client that does not follow redirects (the tests look at each one), with a
+/// browser's cookie jar (the OAuth flow is bound to the browser that started it).
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()

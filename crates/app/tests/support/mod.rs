@@ -15,8 +15,6 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::{App, HttpServer, web};
-use omni_app::http::error;
 use omni_app::settings::Settings;
 use omni_app::startup::AppState;
 use omni_crypto::Argon2PasswordHasher;
@@ -30,7 +28,6 @@ use omni_testkit::db::PgTestDb;
 use omni_usecases::Registry;
 use secrecy::SecretString;
 use serde_json::Value;
-use tracing_actix_web::TracingLogger;
 
 /// The WABA and number the simulator's test user grants through the dialog.
 pub const WABA: &str = "102290129340398";
@@ -144,21 +141,15 @@ impl TestApp {
         let state = omni_app::startup::build(&settings)
             .await
             .unwrap_or_else(|e| panic!("build: {e}"));
-        let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(actix_web::middleware::from_fn(error::error_bodies))
-                .wrap(TracingLogger::<omni_app::http::request_span::PathOnly>::new())
-                .app_data(data.clone())
-                .configure(omni_app::http::routes)
-                .default_service(web::to(error::not_found))
-        })
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .run();
+        // The production server (every middleware of the edge), without its signal handling.
+        let server = omni_app::http::server_with(
+            state.clone(),
+            listener,
+            2,
+            std::time::Duration::from_secs(1),
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let handle = server.handle();
         tokio::spawn(server);
         let registry = Registry::new(
@@ -167,7 +158,9 @@ impl TestApp {
             Arc::new(Argon2PasswordHasher::fast_for_tests()),
             state.clock.clone(),
         );
+        // A browser's cookie jar: the OAuth flow is bound to the browser that started it.
         let http = reqwest::Client::builder()
+            .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("{e}"));

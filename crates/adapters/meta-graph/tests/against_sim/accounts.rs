@@ -160,3 +160,39 @@ async fn registration_sets_the_pin_and_refuses_a_wrong_one() {
     assert_eq!(err.code(), Some(133_005));
     assert!(!err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_token_without_the_required_prefix_never_leaves_the_process() {
+    // The sandbox's client: only tokens its simulator minted (their prefix) may be sent.
+    let config = omni_meta_sim::SimConfig {
+        token_prefix: "EAASANDBOX".to_owned(),
+        ..omni_meta_sim::SimConfig::default()
+    };
+    let f = Fixture::with(config, |mut g| {
+        g.required_token_prefix = Some("EAASANDBOX".to_owned());
+        g
+    })
+    .await;
+    assert!(f.token_text.starts_with("EAASANDBOX"), "{}", f.token_text);
+    // The simulator's own token works as before.
+    f.client
+        .get_phone_number(&f.token, &Fixture::number())
+        .await
+        .unwrap();
+    // A real token stored in the same database (say, added with `account add`) is withheld:
+    // Meta's invalid-token answer comes back, and the token is nowhere in what was received.
+    let real = "EAAGrealTokenFromMetaThatMustNotLeave0123456789";
+    let err = f
+        .client
+        .get_phone_number(&SecretString::from(real.to_owned()), &Fixture::number())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, GraphErrorKind::TokenInvalid, "{err}");
+    let _ = f
+        .client
+        .debug_token(&SecretString::from(real.to_owned()))
+        .await;
+    let seen = format!("{:?}", f.sim_handle.requests());
+    assert!(!seen.contains(real), "the real token reached the simulator");
+    assert!(seen.contains("withheld"), "{seen}");
+}

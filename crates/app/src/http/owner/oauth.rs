@@ -135,18 +135,11 @@ pub(super) async fn callback(
     };
     let base = &state.owner_frontend_url;
     let sep = if base.contains('?') { '&' } else { '?' };
-    // The binding is spent either way.
-    let mut spent = Cookie::build(BINDING_COOKIE, "")
-        .path(CALLBACK_PATH)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.cookies_secure)
-        .finish();
-    spent.make_removal();
+    // The binding cookie is left to expire with its state: a state is good once anyway, and
+    // a replay in the same browser is then told `state_used`, not a confusing mismatch.
     HttpResponse::Found()
         .insert_header((header::LOCATION, format!("{base}{sep}{query}")))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .cookie(spent)
         .finish()
 }
 
