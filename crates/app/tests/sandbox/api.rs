@@ -550,7 +550,11 @@ async fn gzip_bombs_and_huge_emails_do_not_grow_the_process() {
             let base = serve.base.clone();
             let bomb = bomb.clone();
             tasks.push(tokio::spawn(async move {
-                let path = if n % 2 == 0 { "/api/owner/login" } else { "/api/owner/menu" };
+                let path = if n % 2 == 0 {
+                    "/api/owner/login"
+                } else {
+                    "/api/owner/menu"
+                };
                 http.post(format!("{base}{path}"))
                     .bearer_auth("junk")
                     .header("content-type", "application/json")
@@ -596,6 +600,9 @@ async fn gzip_bombs_and_huge_emails_do_not_grow_the_process() {
         peak < before + 64 * 1024,
         "peak {peak} KiB from {before} KiB (the attack took 55 -> 1,244 MiB)"
     );
-    assert!(after < before + 32 * 1024, "{after} KiB kept from {before} KiB");
+    assert!(
+        after < before + 32 * 1024,
+        "{after} KiB kept from {before} KiB"
+    );
     serve.stop();
 }
