@@ -287,43 +287,14 @@ async fn a_dialog_link_finished_in_another_browser_connects_nothing() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let page = victim
-        .get(&url)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let html = page.text().await.unwrap_or_default();
-    let (action, fields) = omni_meta_sim::testing::consent_form(&html, true)
-        .unwrap_or_else(|| panic!("no consent form in {html}"));
-    let base = url.split('?').next().unwrap_or_default();
-    let action_url = format!(
-        "{}/{action}",
-        base.rsplit_once('/').map_or(base, |(b, _)| b)
-    );
-    let decision = victim
-        .post(action_url)
-        .form(&fields)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let redirect = decision
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let redirect = support::meta_dialog_in(&victim, &url, true).await;
     app.sim().clear_requests();
     let res = victim
         .get(&redirect)
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = support::location(&res);
     assert_eq!(location, frontend("whatsapp=error&code=browser_mismatch"));
     assert_eq!(exchanges(&app), 0, "the victim's code was not exchanged");
     assert!(accounts(&app, &attacker).await.is_empty(), "nothing linked");
@@ -334,13 +305,10 @@ async fn a_dialog_link_finished_in_another_browser_connects_nothing() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(location, frontend("whatsapp=connected&accounts=1"));
+    assert_eq!(
+        support::location(&res),
+        frontend("whatsapp=connected&accounts=1")
+    );
     app.cleanup().await;
 }
 

@@ -346,8 +346,23 @@ impl TestApp {
 
     /// The consent page and button press only: answers Meta's redirect URL (our callback).
     pub async fn meta_dialog(&self, dialog_url: &str, allow: bool) -> String {
-        let page = self
-            .http
+        meta_dialog_in(&self.http, dialog_url, allow).await
+    }
+}
+
+/// Where a redirect points.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// [`TestApp::meta_dialog`] in another browser (`http`, its own cookie jar or none).
+pub async fn meta_dialog_in(http: &reqwest::Client, dialog_url: &str, allow: bool) -> String {
+    {
+        let page = http
             .get(dialog_url)
             .send()
             .await
@@ -361,21 +376,18 @@ impl TestApp {
             "{}/{action}",
             base.rsplit_once('/').map_or(base, |(b, _)| b)
         );
-        let res = self
-            .http
+        let res = http
             .post(action_url)
             .form(&fields)
             .send()
             .await
             .unwrap_or_else(|e| panic!("decision: {e}"));
         assert_eq!(res.status().as_u16(), 302, "Meta redirects back");
-        res.headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
+        location(&res)
     }
+}
 
+impl TestApp {
     /// Stops the server and the simulator, drops the test databases.
     pub async fn cleanup(self) {
         self.server.stop(false).await;
