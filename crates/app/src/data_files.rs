@@ -65,6 +65,7 @@ mod tests {
         };
         assert_eq!(mode(dir.path()), 0o700);
         assert_eq!(mode(&sub), 0o700);
-        assert_eq!(mode(&file), 0o700 & 0o755);
+        // The owner's bits are kept (rwx from 0755), group and other's are gone.
+        assert_eq!(mode(&file), 0o700);
     }
 }

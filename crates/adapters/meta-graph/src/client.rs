@@ -95,7 +95,8 @@ impl MetaGraphClient {
         url: &str,
         token: &SecretString,
     ) -> RequestBuilder {
-        let req = http.request(method, url).bearer_auth(self.sendable(token));
+        let token = self.sendable(token);
+        let req = http.request(method, url).bearer_auth(token);
         if self.config.send_appsecret_proof {
             req.query(&[("appsecret_proof", self.appsecret_proof(token))])
         } else {
@@ -117,13 +118,13 @@ impl MetaGraphClient {
         }
     }
 
-    /// `appsecret_proof`: hex HMAC-SHA256 of the token keyed with the app secret.
-    pub(crate) fn appsecret_proof(&self, token: &SecretString) -> String {
+    /// `appsecret_proof`: hex HMAC-SHA256 of the token (as sent) keyed with the app secret.
+    pub(crate) fn appsecret_proof(&self, token: &str) -> String {
         let key = hmac::Key::new(
             hmac::HMAC_SHA256,
             self.config.app_secret.expose_secret().as_bytes(),
         );
-        hex::encode(hmac::sign(&key, self.sendable(token).as_bytes()).as_ref())
+        hex::encode(hmac::sign(&key, token.as_bytes()).as_ref())
     }
 
     /// The app access token `{app_id}|{app_secret}`.

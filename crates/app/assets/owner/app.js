@@ -98,6 +98,7 @@
     state_invalid: "The connection link was not valid. Please start again with “Connect a WhatsApp number”.",
     state_expired: "The connection took longer than 10 minutes and expired. Please start again.",
     state_used: "That connection link was already used. Please start again with “Connect a WhatsApp number”.",
+    browser_mismatch: "That connection was started in another browser (or at another address of this server), so nothing was connected. Please press “Connect a WhatsApp number” here and finish it in this browser.",
     access_denied: "Access was not allowed in Meta's window, so nothing was connected. Try again and press Continue/Allow.",
     code_exchange_failed: "Meta did not accept the sign-in. Please try connecting again.",
     token_invalid: "Meta gave an access key that is not valid for this app. Please try connecting again.",

@@ -68,10 +68,6 @@ fn is_identity(value: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDeadline(pub Duration);
 
-/// Set in a request's extensions when its body missed the deadline.
-#[derive(Debug, Clone, Default)]
-struct Missed(Arc<AtomicBool>);
-
 /// A payload that ends in an error once its deadline passes.
 struct DeadlinePayload {
     inner: Payload,
@@ -120,20 +116,18 @@ pub async fn body_deadline(
     let Some(deadline) = req.app_data::<BodyDeadline>().copied() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let missed = Missed::default();
-    let inner = req.take_payload();
+    let missed = Arc::new(AtomicBool::new(false));
     let stream = DeadlinePayload {
-        inner,
+        inner: req.take_payload(),
         sleep: Box::pin(tokio::time::sleep(deadline.0)),
-        missed: missed.0.clone(),
+        missed: missed.clone(),
         done: false,
     };
     req.set_payload(Payload::Stream {
         payload: Box::pin(stream),
     });
-    req.extensions_mut().insert(missed.clone());
     let res = next.call(req).await?.map_into_boxed_body();
-    if !missed.0.load(Ordering::Relaxed) {
+    if !missed.load(Ordering::Relaxed) {
         return Ok(res);
     }
     let err = ApiError::new(

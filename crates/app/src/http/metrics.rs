@@ -34,18 +34,16 @@ pub async fn serve(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
              (OMNI_HEALTH__METRICS_TOKEN) and send it as a bearer token",
         ));
     };
-    {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !same(given.trim().as_bytes(), token.expose_secret().as_bytes()) {
-            return Err(ApiError::unauthorized(
-                "/metrics needs the configured bearer token (health.metrics_token)",
-            ));
-        }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same(given.trim().as_bytes(), token.expose_secret().as_bytes()) {
+        return Err(ApiError::unauthorized(
+            "/metrics needs the configured bearer token (health.metrics_token)",
+        ));
     }
     if let Some(m) = metrics::get() {
         match state.inbox.counts().await {

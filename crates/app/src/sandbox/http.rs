@@ -55,14 +55,15 @@ async fn control_needs_owner(
         .path()
         .strip_prefix(super::PREFIX)
         .is_some_and(|rest| rest == "/_sim" || rest.starts_with("/_sim/"));
-    if control {
+    let req = if control {
         let (http, mut payload) = req.into_parts();
         if let Err(e) = OwnerCtx::from_request(&http, &mut payload).await {
             return Ok(actix_web::dev::ServiceResponse::from_err(e, http));
         }
-        let req = actix_web::dev::ServiceRequest::from_parts(http, payload);
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
+        actix_web::dev::ServiceRequest::from_parts(http, payload)
+    } else {
+        req
+    };
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 

@@ -453,7 +453,7 @@ async fn the_simulators_control_routes_answer_only_an_owner_and_post_only_to_our
         .expect("state");
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.expect("json");
-    // Tokens the sandbox mints are its own kind, never sent to Meta's real form.
+    // With the token, the control API answers: the sandbox's own simulated app.
     assert_eq!(body["app_id"], omni_app::sandbox::APP_ID, "{body}");
     // Deliveries go to this process's own webhook, nowhere else (no SSRF through it).
     for elsewhere in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest"] {

@@ -113,6 +113,11 @@ struct Outgoing {
 }
 
 fn outgoing(st: &mut SimState, url: Option<&str>) -> Result<Outgoing, WebhookError> {
+    if st.config.lock_webhook_target
+        && url.is_some_and(|u| Some(u) != st.config.webhook_url.as_deref())
+    {
+        return Err(WebhookError::TargetLocked);
+    }
     let url = url
         .map(str::to_owned)
         .or_else(|| st.config.webhook_url.clone())
@@ -223,14 +228,6 @@ impl SimHandle {
         signature: Option<String>,
     ) -> Result<u64, WebhookError> {
         let rt = runtime()?;
-        {
-            let st = self.lock();
-            if st.config.lock_webhook_target
-                && url.is_some_and(|u| Some(u) != st.config.webhook_url.as_deref())
-            {
-                return Err(WebhookError::TargetLocked);
-            }
-        }
         let out = outgoing(&mut self.lock(), url)?;
         if signature.is_none() {
             // The customer wrote: the window opens now, whether or not the webhook gets through.
