@@ -189,18 +189,6 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
         }
         url
     };
-    let follow = |url: String| {
-        let http = app.http.clone();
-        async move {
-            let res = http.get(url).send().await.unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(res.status().as_u16(), 302);
-            res.headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        }
-    };
     // A real code from Meta, bound to A's real state.
     let url = oauth_url(&app, &a).await;
     let redirect = app.meta_dialog(&url, true).await;
@@ -253,7 +241,7 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
         ("never issued", Some(unknown), "browser_mismatch"),
     ];
     for (name, state, expected) in attacks {
-        let location = follow(callback(state.as_deref(), &code)).await;
+        let location = app.callback(&callback(state.as_deref(), &code)).await;
         assert_eq!(
             location,
             frontend(&format!("whatsapp=error&code={expected}")),
@@ -265,11 +253,11 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
     assert!(accounts(&app, &b).await.is_empty());
 
     // The genuine state works once...
-    let location = follow(redirect.clone()).await;
+    let location = app.callback(&redirect).await;
     assert_eq!(location, frontend("whatsapp=connected&accounts=1"));
     let exchanged = exchanges(&app);
     // ... and a replay is refused without another exchange.
-    let location = follow(redirect).await;
+    let location = app.callback(&redirect).await;
     assert_eq!(location, frontend("whatsapp=error&code=state_used"));
     assert_eq!(exchanges(&app), exchanged);
     assert_eq!(accounts(&app, &a).await.len(), 1);
@@ -289,24 +277,13 @@ async fn a_dialog_link_finished_in_another_browser_connects_nothing() {
         .unwrap_or_else(|e| panic!("{e}"));
     let redirect = support::meta_dialog_in(&victim, &url, true).await;
     app.sim().clear_requests();
-    let res = victim
-        .get(&redirect)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let location = support::location(&res);
+    let location = support::callback_in(&victim, &redirect).await;
     assert_eq!(location, frontend("whatsapp=error&code=browser_mismatch"));
     assert_eq!(exchanges(&app), 0, "the victim's code was not exchanged");
     assert!(accounts(&app, &attacker).await.is_empty(), "nothing linked");
     // In the browser that asked for it, the same flow still completes.
-    let res = app
-        .http
-        .get(&redirect)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        support::location(&res),
+        app.callback(&redirect).await,
         frontend("whatsapp=connected&accounts=1")
     );
     app.cleanup().await;
@@ -323,17 +300,7 @@ async fn a_state_that_expires_in_the_database_is_refused() {
     let redirect = app.meta_dialog(&url, true).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     app.sim().clear_requests();
-    let res = app
-        .http
-        .get(&redirect)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let location = app.callback(&redirect).await;
     assert_eq!(location, frontend("whatsapp=error&code=state_expired"));
     assert_eq!(exchanges(&app), 0);
     app.cleanup().await;

@@ -328,26 +328,30 @@ impl TestApp {
     pub async fn through_dialog(&self, dialog_url: &str, allow: bool) -> (String, Option<String>) {
         let redirect = self.meta_dialog(dialog_url, allow).await;
         let code = query_param(&redirect, "code");
-        let res = self
-            .http
-            .get(&redirect)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("callback: {e}"));
-        assert_eq!(res.status().as_u16(), 302, "callback answers a redirect");
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (location, code)
+        (self.callback(&redirect).await, code)
+    }
+
+    /// Follows Meta's redirect to our callback in this app's browser: the callback's
+    /// `Location` (the frontend URL).
+    pub async fn callback(&self, redirect: &str) -> String {
+        callback_in(&self.http, redirect).await
     }
 
     /// The consent page and button press only: answers Meta's redirect URL (our callback).
     pub async fn meta_dialog(&self, dialog_url: &str, allow: bool) -> String {
         meta_dialog_in(&self.http, dialog_url, allow).await
     }
+}
+
+/// [`TestApp::callback`] in another browser.
+pub async fn callback_in(http: &reqwest::Client, redirect: &str) -> String {
+    let res = http
+        .get(redirect)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("callback: {e}"));
+    assert_eq!(res.status().as_u16(), 302, "callback answers a redirect");
+    location(&res)
 }
 
 /// Where a redirect points.
