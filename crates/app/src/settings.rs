@@ -151,7 +151,8 @@ pub struct OwnerSettings {
 pub struct PipelineSettings {
     /// Largest webhook body accepted (Meta's maximum is 3 MiB).
     pub max_body_bytes: usize,
-    /// Seconds a webhook body may take to arrive once its headers have (slow clients get 408).
+    /// Seconds a request body, on any route, may take to arrive once its headers have (slow
+    /// clients get 408; enforced by `http::edge::body_deadline`).
     #[serde(default = "default_body_read_timeout")]
     pub body_read_timeout_secs: u64,
     /// Milliseconds between one number's events in the workers' fair order (start-time fair
