@@ -502,20 +502,35 @@ async fn the_simulators_control_routes_answer_only_an_owner_and_post_only_to_our
 #[test]
 fn the_sandbox_refuses_a_public_bind_unless_asked() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = std::process::Command::new(crate::BIN)
+    let log = dir.path().join("serve.log");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut child = std::process::Command::new(crate::BIN)
         .args(["serve", "--bind", "0.0.0.0", "--port", "0"])
         .current_dir(dir.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(file.try_clone().expect("log file"))
+        .stderr(file)
+        .spawn()
         .expect("run serve");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!out.status.success(), "{text}");
+    // It must exit by itself; one that serves instead is stopped and the test fails (rather
+    // than hanging the suite).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let status = status.unwrap_or_else(|| panic!("serve kept running on 0.0.0.0:\n{text}"));
+    assert!(!status.success(), "{text}");
     assert!(text.contains("--sandbox-public"), "{text}");
     assert!(!text.contains("listening on"), "{text}");
 }
