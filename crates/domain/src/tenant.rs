@@ -47,6 +47,20 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Conversation {
+    /// Meta's customer service window: free-form messages may go only this many hours after
+    /// the customer's last message.
+    pub const SERVICE_WINDOW_HOURS: i64 = 24;
+
+    /// When the customer service window closes: [`Self::SERVICE_WINDOW_HOURS`] after the
+    /// customer's last message (`None`: they never wrote, so only templates may go).
+    #[must_use]
+    pub fn window_end(&self) -> Option<DateTime<Utc>> {
+        self.last_inbound_at
+            .map(|at| at + chrono::Duration::hours(Self::SERVICE_WINDOW_HOURS))
+    }
+}
+
 text_enum!(
     /// Which way a message went.
     Direction, "message direction" {

@@ -23,7 +23,7 @@ use omni_ports::{
 use serde::Serialize;
 
 use crate::agent::text;
-use crate::inbound::window_end;
+use crate::conversation::window_end_after;
 use crate::outbound::{SendError, SendOptions, WhatsAppService};
 
 /// Why an owner action failed. `code` values are stable (the HTTP layer sends them).
@@ -614,7 +614,7 @@ impl Commerce {
             Some(c) => self.commerce.find_conversation_by_id(store.id, c).await?,
             None => None,
         };
-        let window_ends = window_end(conversation.as_ref().and_then(|c| c.last_inbound_at));
+        let window_ends = conversation.as_ref().and_then(Conversation::window_end);
         let account = self.sender(store, before.account_id).await?;
         let recipient = customer.as_ref().map(|c| match &c.phone {
             Some(p) => Recipient::Phone(p.as_str().to_owned()),
@@ -890,7 +890,7 @@ impl Commerce {
                 .and_then(|c| c.last_inbound_at),
             None => None,
         };
-        let window_ends = window_end(last_inbound);
+        let window_ends = last_inbound.map(window_end_after);
         let customer = self
             .tenants
             .find_customer(store.id, order.customer_id)

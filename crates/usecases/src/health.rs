@@ -37,22 +37,7 @@ pub const JOB_REFRESH_ACCOUNTS: &str = "refresh_accounts";
 /// The job that checks every token with `debug_token`.
 pub const JOB_CHECK_TOKENS: &str = "check_tokens";
 
-/// Told about account changes that management webhooks bring (after they are applied and
-/// recorded). Failures are logged, never returned: the webhook is already applied.
-#[async_trait]
-pub trait ManagementObserver: Send + Sync {
-    /// `before` and `after` one webhook of `kind`, which Meta timed `at`.
-    async fn account_changed(
-        &self,
-        before: &WhatsappAccount,
-        after: &WhatsappAccount,
-        kind: &str,
-        at: DateTime<Utc>,
-    );
-
-    /// A template decision (`message_template_status_update`).
-    async fn template_status(&self, event: &TemplateStatus, at: DateTime<Utc>);
-}
+pub use crate::inbound::ManagementObserver;
 
 /// Settings of the health use cases.
 #[derive(Debug, Clone)]
@@ -450,7 +435,7 @@ impl Health {
             .last_inbound_from(from.store_id, from.id, &wa_id)
             .await
             .map_err(|e| e.to_string())?;
-        let window_ends = crate::inbound::window_end(last_in);
+        let window_ends = last_in.map(crate::conversation::window_end_after);
         let now = self.p.clock.now();
         let text = format!("OmniPortal alert: {}", n.body);
         let content = if window_ends.is_some_and(|w| now < w) {

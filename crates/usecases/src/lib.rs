@@ -3,6 +3,7 @@
 mod accounts;
 pub mod agent;
 mod commerce;
+pub mod conversation;
 pub mod health;
 pub mod inbound;
 mod legacy;

@@ -7,7 +7,7 @@ use omni_ports::{GraphErrorKind, MediaObject, OrderWrite};
 use secrecy::SecretString;
 
 use super::{AgentConfig, AgentHandler, AgentPorts, text, text_reply};
-use crate::inbound::{Decision, ProcessError, Turn};
+use crate::conversation::{Decision, ProcessError, Turn};
 
 /// Why media could not be had.
 #[derive(Debug, thiserror::Error)]

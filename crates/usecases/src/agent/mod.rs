@@ -38,7 +38,7 @@ pub use apply::{
 };
 pub use media::{proof_key, sha256_hex};
 
-use crate::inbound::{AutoReply, ConversationHandler, Decision, ProcessError, Turn, window_end};
+use crate::conversation::{AutoReply, ConversationHandler, Decision, ProcessError, Turn};
 
 /// The model agent and its daily budget.
 #[derive(Clone)]
@@ -209,7 +209,7 @@ impl AgentHandler {
             .open_order(turn.store, turn.conversation.id)
             .await?;
         let now = p.clock.now();
-        let window_open = window_end(turn.conversation.last_inbound_at).is_some_and(|w| now < w);
+        let window_open = turn.conversation.window_end().is_some_and(|w| now < w);
         Ok(Context {
             profile: StoreProfile {
                 id: store.id,

@@ -1,0 +1,259 @@
+//! A customer message: stored once per wamid, answered by the conversation handler (unless
+//! the number may not answer), and its replies queued in the outbox.
+//!
+//! Each reply travels as a [`Reply`]: the message saved in the store's history together with
+//! the content to send, so what is queued is exactly what the handler decided.
+
+use chrono::{DateTime, Utc};
+use omni_domain::{
+    ConversationId, Customer, CustomerId, Direction, Message, MessageId, MessageStatus, PhoneNumber,
+};
+use omni_ports::meta::webhook::InboundMessage;
+use omni_ports::meta::{OutboundContent, OutboundMessage, Recipient};
+use omni_ports::{
+    Completion, InboundRecord, InboxOutcome, Initiator, NewOutboxMessage, RecordedInbound,
+};
+
+use super::InboxProcessor;
+use super::content::{body_of, content_of};
+use super::route::{Route, unroutable};
+use crate::conversation::{Decision, ProcessError, Turn, window_end_after};
+
+/// The idempotency key of the `i`th reply to an inbound message.
+#[must_use]
+pub fn reply_key(inbound_wamid: &str, i: usize) -> String {
+    format!("reply:{inbound_wamid}:{i}")
+}
+
+/// One reply: the message as saved in the store's history, and the content to send.
+#[derive(Debug)]
+struct Reply {
+    message: Message,
+    content: OutboundContent,
+}
+
+impl InboxProcessor {
+    pub(super) async fn message(&self, m: &InboundMessage) -> Result<InboxOutcome, ProcessError> {
+        let Some(route) = self.router.route_for(&m.phone_number_id, Some(m)).await? else {
+            return Ok(unroutable(&m.phone_number_id));
+        };
+        let now = self.clock.now();
+        if let Some(account) = route.live_account() {
+            self.router.touch(account, now).await;
+        }
+        let Some(sender) = m.sender() else {
+            return Err(ProcessError::Permanent(
+                "message has neither wa_id nor user id".into(),
+            ));
+        };
+        let record = inbound_record(&route, m, sender, now);
+        let mut stored = self.tenants.record_inbound(route.store, &record).await?;
+        let replies = if stored.duplicate && stored.message.handled_at.is_some() {
+            // Handled before (a redelivery, or a crash before the outbox): re-queue what was
+            // saved; the outbox ignores keys it has.
+            saved_replies(std::mem::take(&mut stored.replies))
+        } else {
+            self.answer(&route, &stored, m, now).await?
+        };
+        self.enqueue(&route, &stored, m, sender, replies, now)
+            .await?;
+        Ok(route.done())
+    }
+
+    /// Runs the handler (unless the account may not answer) and saves its replies with the
+    /// conversation, marking the message handled.
+    async fn answer(
+        &self,
+        route: &Route,
+        stored: &RecordedInbound,
+        m: &InboundMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reply>, ProcessError> {
+        let decision = match route.account.as_ref().filter(|a| a.is_active()) {
+            Some(account) => {
+                let turn = Turn {
+                    store: route.store,
+                    account,
+                    customer: &stored.customer,
+                    conversation: &stored.conversation,
+                    message: &stored.message,
+                    inbound: m,
+                };
+                self.handler.handle(&turn).await?
+            }
+            // Inactive, or the legacy number without an account: kept, not answered.
+            None => Decision::replies(stored.conversation.clone(), Vec::new()),
+        };
+        let replies: Vec<Reply> = decision
+            .replies
+            .into_iter()
+            .enumerate()
+            .map(|(i, content)| Reply {
+                message: draft(stored, &m.wamid, i, &content, now),
+                content,
+            })
+            .collect();
+        let completion = Completion {
+            conversation: decision.conversation,
+            order: decision.order,
+            replies: replies.iter().map(|r| r.message.clone()).collect(),
+            transcript: decision.transcript,
+            media_path: decision.media_path,
+        };
+        let saved = self
+            .tenants
+            .complete_inbound(route.store, stored.message.id, &completion, now)
+            .await?;
+        with_saved(replies, saved)
+    }
+
+    /// Queues the replies from the number the message came to.
+    async fn enqueue(
+        &self,
+        route: &Route,
+        stored: &RecordedInbound,
+        m: &InboundMessage,
+        sender: &str,
+        replies: Vec<Reply>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ProcessError> {
+        let Some(account) = route.account.as_ref().filter(|_| !replies.is_empty()) else {
+            return Ok(());
+        };
+        let to = reply_recipient(m, sender);
+        let window_ends = stored
+            .conversation
+            .window_end()
+            .or_else(|| Some(window_end_after(m.timestamp)));
+        let outbox: Vec<NewOutboxMessage> = replies
+            .into_iter()
+            .filter_map(|Reply { message, content }| {
+                let key = message.idempotency_key?;
+                Some(NewOutboxMessage {
+                    idempotency_key: key,
+                    store_id: Some(route.store),
+                    account_id: (!route.legacy).then_some(account.id),
+                    sender: account.phone_number_id.clone(),
+                    message: OutboundMessage {
+                        to: to.clone(),
+                        content,
+                        reply_to: None,
+                        biz_opaque_callback_data: None,
+                    },
+                    initiator: Initiator::Customer,
+                    window_ends_at: window_ends,
+                    tenant_message_id: Some(message.id),
+                    created_at: now,
+                })
+            })
+            .collect();
+        self.outbox.enqueue(&outbox).await?;
+        Ok(())
+    }
+}
+
+/// What `record_inbound` stores for a customer message.
+fn inbound_record(
+    route: &Route,
+    m: &InboundMessage,
+    sender: &str,
+    now: DateTime<Utc>,
+) -> InboundRecord {
+    let account_id = route.account.as_ref().map_or_else(
+        || super::route::legacy_account_id(&m.phone_number_id),
+        |a| a.id,
+    );
+    let mut message = Message::new(
+        MessageId::new(),
+        ConversationId::new(),
+        Direction::Inbound,
+        m.body.clone(),
+        m.timestamp,
+    );
+    message.wamid = Some(m.wamid.clone());
+    InboundRecord {
+        customer: Customer {
+            id: CustomerId::new(),
+            wa_id: sender.to_owned(),
+            phone: m
+                .from
+                .as_deref()
+                .and_then(|digits| PhoneNumber::parse(&format!("+{digits}")).ok()),
+            name: m.profile_name.clone(),
+            created_at: now,
+        },
+        account_id,
+        message,
+        at: m.timestamp,
+    }
+}
+
+/// The queued history message of the `i`th reply to the stored inbound message.
+fn draft(
+    stored: &RecordedInbound,
+    wamid: &str,
+    i: usize,
+    content: &OutboundContent,
+    now: DateTime<Utc>,
+) -> Message {
+    let mut reply = Message::new(
+        MessageId::new(),
+        stored.conversation.id,
+        Direction::Outbound,
+        body_of(content),
+        now,
+    );
+    reply.status = Some(MessageStatus::Queued);
+    reply.status_at = Some(now);
+    reply.idempotency_key = Some(reply_key(wamid, i));
+    reply.in_reply_to = Some(stored.message.id);
+    reply
+}
+
+/// The replies with their messages as saved: `complete_inbound` returns one stored message
+/// per reply, in order (an idempotency key stored before comes back as that row), so each
+/// content stays with its own message.
+fn with_saved(replies: Vec<Reply>, saved: Vec<Message>) -> Result<Vec<Reply>, ProcessError> {
+    let matches = saved.len() == replies.len()
+        && saved
+            .iter()
+            .zip(&replies)
+            .all(|(s, r)| s.idempotency_key == r.message.idempotency_key);
+    if !matches {
+        // Not what the port promises: retrying finds the message handled and re-queues what
+        // was saved.
+        return Err(ProcessError::Retryable(format!(
+            "complete_inbound returned {} replies that do not match the {} saved",
+            saved.len(),
+            replies.len()
+        )));
+    }
+    Ok(saved
+        .into_iter()
+        .zip(replies)
+        .map(|(message, reply)| Reply {
+            message,
+            content: reply.content,
+        })
+        .collect())
+}
+
+/// The replies saved by an earlier run, for re-queuing. Only their history messages were
+/// kept, so the content is rebuilt from the message body: text replies round-trip exactly,
+/// richer ones keep their text ([`content_of`]).
+fn saved_replies(saved: Vec<Message>) -> Vec<Reply> {
+    saved
+        .into_iter()
+        .map(|message| Reply {
+            content: content_of(&message.body),
+            message,
+        })
+        .collect()
+}
+
+fn reply_recipient(m: &InboundMessage, sender: &str) -> Recipient {
+    match &m.from {
+        Some(digits) => Recipient::Phone(format!("+{digits}")),
+        None => Recipient::UserId(sender.to_owned()),
+    }
+}
