@@ -28,8 +28,7 @@ use omni_ports::{
 };
 use serde_json::{Value, json};
 
-use crate::AccountError;
-use crate::accounts::{ACCESS_TOKEN_FIELD, apply_number_info, open_token};
+use crate::accounts::{ACCESS_TOKEN_FIELD, AccountError, apply_number_info, open_token};
 use crate::outbound::{SendOptions, WhatsAppService};
 
 /// The job that re-reads every account from Meta.

@@ -12,6 +12,7 @@ pub mod outbound;
 mod owner_auth;
 mod registry;
 mod rotation;
+mod template_params;
 pub mod templates;
 
 pub use accounts::{ACCESS_TOKEN_FIELD, AccountError, Accounts, MetaCleanup, sealed_account};

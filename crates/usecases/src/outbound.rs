@@ -577,9 +577,9 @@ impl OutboxDispatcher {
             return Ok(None);
         };
         Ok(
-            match crate::templates::check_parameters(&stored, components) {
+            match crate::template_params::check_parameters(&stored, components) {
                 Ok(()) => None,
-                Err(e @ crate::templates::TemplateError::NotApproved { .. }) => {
+                Err(e @ crate::template_params::TemplateMismatch::NotApproved { .. }) => {
                     Some(("template_not_approved", e.to_string()))
                 }
                 Err(e) => Some(("template_parameters_mismatch", e.to_string())),

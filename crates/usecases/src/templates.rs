@@ -3,23 +3,18 @@
 //! sending one after checking its parameters against the stored template, so a wrong send
 //! fails here with a clear code instead of at Meta (132000).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use omni_domain::{AccountId, PhoneNumber, StoreId, WhatsappAccount};
-use omni_ports::meta::{
-    GraphError, NewTemplate, OutboundContent, Recipient, TemplateComponent, TemplateComponentKind,
-    TemplateParameter,
-};
+use omni_ports::meta::{GraphError, NewTemplate, OutboundContent, Recipient, TemplateComponent};
 use omni_ports::{
     CentralRepo, Clock, HealthRepo, MetaGraphPort, OutboxRepo, RepoError, StoredTemplate,
     TokenCipher,
 };
-use serde_json::Value;
 
-use crate::AccountError;
-use crate::accounts::open_token;
+use crate::accounts::{AccountError, open_token};
 use crate::outbound::{Queued, SendError, SendOptions, WhatsAppService};
+pub use crate::template_params::{TemplateMismatch, check_parameters};
 
 /// A template operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,118 +55,19 @@ impl From<RepoError> for TemplateError {
     }
 }
 
+impl From<TemplateMismatch> for TemplateError {
+    fn from(e: TemplateMismatch) -> Self {
+        match e {
+            TemplateMismatch::NotApproved { name, status } => Self::NotApproved { name, status },
+            TemplateMismatch::Parameters(m) => Self::Parameters(m),
+        }
+    }
+}
+
 impl From<GraphError> for TemplateError {
     fn from(e: GraphError) -> Self {
         Self::Account(AccountError::Meta(e))
     }
-}
-
-/// What a template text asks for: `{{1}}`..`{{n}}` (positional) or `{{name}}` (named).
-fn placeholders(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let inner = after[..end].trim();
-        if !inner.is_empty() {
-            out.insert(inner.to_owned());
-        }
-        rest = &after[end + 2..];
-    }
-    out
-}
-
-/// The placeholders of a stored template's component (`BODY`, `HEADER` with text).
-fn expected(template: &StoredTemplate, kind: &str) -> BTreeSet<String> {
-    template
-        .components
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| {
-            c.get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.eq_ignore_ascii_case(kind))
-        })
-        .filter_map(|c| c.get("text").and_then(Value::as_str))
-        .flat_map(placeholders)
-        .collect()
-}
-
-fn supplied<'a>(
-    components: &'a [TemplateComponent],
-    kind: &TemplateComponentKind,
-) -> Vec<&'a TemplateParameter> {
-    components
-        .iter()
-        .filter(|c| &c.kind == kind)
-        .flat_map(|c| c.parameters.iter())
-        .filter(|p| {
-            matches!(
-                p,
-                TemplateParameter::Text { .. } | TemplateParameter::Currency { .. }
-            )
-        })
-        .collect()
-}
-
-/// Checks a send's parameters against a stored template: it must be APPROVED, and its body
-/// and text header must get exactly the parameters they ask for (by count for positional
-/// templates, by name for named ones).
-///
-/// # Errors
-/// `NotApproved`, `Parameters`.
-pub fn check_parameters(
-    template: &StoredTemplate,
-    components: &[TemplateComponent],
-) -> Result<(), TemplateError> {
-    if !template.status.eq_ignore_ascii_case("APPROVED") {
-        return Err(TemplateError::NotApproved {
-            name: template.name.clone(),
-            status: template.status.clone(),
-        });
-    }
-    let named = template
-        .parameter_format
-        .as_deref()
-        .is_some_and(|f| f.eq_ignore_ascii_case("NAMED"));
-    for (label, meta_kind, kind) in [
-        ("body", "BODY", TemplateComponentKind::Body),
-        ("header", "HEADER", TemplateComponentKind::Header),
-    ] {
-        let want = expected(template, meta_kind);
-        let got = supplied(components, &kind);
-        if named {
-            let names: BTreeSet<String> = got
-                .iter()
-                .filter_map(|p| match p {
-                    TemplateParameter::Text { name: Some(n), .. } => Some(n.clone()),
-                    _ => None,
-                })
-                .collect();
-            if names != want || got.len() != want.len() {
-                return Err(TemplateError::Parameters(format!(
-                    "{label} expects named parameters {want:?}, got {names:?}"
-                )));
-            }
-        } else if got.len() != want.len() {
-            return Err(TemplateError::Parameters(format!(
-                "{label} expects {} parameter(s), got {}",
-                want.len(),
-                got.len()
-            )));
-        }
-        if got
-            .iter()
-            .any(|p| matches!(p, TemplateParameter::Text { text, .. } if text.trim().is_empty()))
-        {
-            return Err(TemplateError::Parameters(format!(
-                "{label} has an empty text parameter"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Template use cases.
@@ -381,7 +277,7 @@ impl Templates {
                 name: name.to_owned(),
                 language: language.to_owned(),
             })?;
-        check_parameters(&template, components)
+        Ok(check_parameters(&template, components)?)
     }
 
     /// Checks, then queues a template to `to` from the number (business-initiated).
@@ -413,59 +309,5 @@ impl Templates {
                 SendOptions::default(),
             )
             .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn template(format: &str, body: &str) -> StoredTemplate {
-        StoredTemplate {
-            waba_id: "1".into(),
-            meta_id: "2".into(),
-            name: "order_update".into(),
-            language: "en".into(),
-            status: "APPROVED".into(),
-            category: "UTILITY".into(),
-            components: json!([{"type": "BODY", "text": body}]),
-            parameter_format: Some(format.into()),
-            rejected_reason: None,
-            updated_at: chrono::Utc::now(),
-        }
-    }
-
-    fn body(params: &[(&str, Option<&str>)]) -> Vec<TemplateComponent> {
-        vec![TemplateComponent {
-            kind: TemplateComponentKind::Body,
-            parameters: params
-                .iter()
-                .map(|(t, n)| TemplateParameter::Text {
-                    text: (*t).to_owned(),
-                    name: n.map(str::to_owned),
-                })
-                .collect(),
-        }]
-    }
-
-    #[test]
-    fn positional_templates_need_exactly_their_parameter_count() {
-        let t = template("POSITIONAL", "Hi {{1}}, order {{2}} is ready ({{1}})");
-        assert!(check_parameters(&t, &body(&[("Ali", None), ("42", None)])).is_ok());
-        let e = check_parameters(&t, &body(&[("Ali", None)])).err();
-        assert!(matches!(e, Some(TemplateError::Parameters(m)) if m.contains("expects 2")));
-    }
-
-    #[test]
-    fn named_templates_need_their_names_and_only_approved_ones_go() {
-        let mut t = template("NAMED", "Hi {{customer_name}}");
-        assert!(check_parameters(&t, &body(&[("Ali", Some("customer_name"))])).is_ok());
-        assert!(check_parameters(&t, &body(&[("Ali", Some("name"))])).is_err());
-        t.status = "PAUSED".into();
-        assert!(matches!(
-            check_parameters(&t, &body(&[("Ali", Some("customer_name"))])),
-            Err(TemplateError::NotApproved { .. })
-        ));
     }
 }

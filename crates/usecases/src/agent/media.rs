@@ -6,7 +6,9 @@ use omni_ports::meta::DownloadedMedia;
 use omni_ports::{GraphErrorKind, MediaObject, OrderWrite};
 use secrecy::SecretString;
 
-use super::{AgentConfig, AgentHandler, AgentPorts, text, text_reply};
+use super::config::{AgentConfig, AgentPorts};
+use super::reply::text_reply;
+use super::text;
 use crate::conversation::{Decision, ProcessError, Turn};
 
 /// Why media could not be had.
@@ -111,13 +113,12 @@ pub fn proof_key(store: StoreId, order: &Order, wamid: &str, mime_type: &str) ->
 pub(super) async fn take_proof(
     ports: &AgentPorts,
     config: &AgentConfig,
-    handler: &AgentHandler,
     turn: &Turn<'_>,
     mut conversation: Conversation,
     order: &Order,
 ) -> Result<Decision, ProcessError> {
     let now = ports.clock.now();
-    let Some(token) = handler.token(turn.account) else {
+    let Some(token) = ports.token(turn.account) else {
         return Err(ProcessError::Retryable(
             "the account's access token cannot be opened".into(),
         ));

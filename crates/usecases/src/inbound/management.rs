@@ -1,34 +1,16 @@
 //! Account and template events (`account_update`, `phone_number_quality_update`,
 //! `message_template_status_update`, ...) and a number's `value_errors`: each is kept in the
 //! account history, applied to the accounts it names, and passed to the
-//! [`ManagementObserver`] (account health) when one is set.
+//! [`super::ManagementObserver`] (account health) when one is set.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use omni_domain::{AccountStatus, LimitTier, QualityRating, WabaId, WhatsappAccount};
-use omni_ports::meta::webhook::{TemplateStatus, ValueErrors, WebhookEvent, WebhookRoute};
+use omni_ports::meta::webhook::{ValueErrors, WebhookEvent, WebhookRoute};
 use omni_ports::{AccountEvent, InboxOutcome, RepoError};
 
-use super::InboxProcessor;
+use super::processor::InboxProcessor;
 use super::route::unroutable;
 use crate::conversation::ProcessError;
-
-/// Told about account changes that management webhooks bring (after they are applied and
-/// recorded). Failures are logged, never returned: the webhook is already applied.
-#[async_trait]
-pub trait ManagementObserver: Send + Sync {
-    /// `before` and `after` one webhook of `kind`, which Meta timed `at`.
-    async fn account_changed(
-        &self,
-        before: &WhatsappAccount,
-        after: &WhatsappAccount,
-        kind: &str,
-        at: DateTime<Utc>,
-    );
-
-    /// A template decision (`message_template_status_update`).
-    async fn template_status(&self, event: &TemplateStatus, at: DateTime<Utc>);
-}
 
 impl InboxProcessor {
     /// A number's `value_errors`: kept in the history of its account.

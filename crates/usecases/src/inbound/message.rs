@@ -14,8 +14,8 @@ use omni_ports::{
     Completion, InboundRecord, InboxOutcome, Initiator, NewOutboxMessage, RecordedInbound,
 };
 
-use super::InboxProcessor;
 use super::content::{body_of, content_of};
+use super::processor::InboxProcessor;
 use super::route::{Route, unroutable};
 use crate::conversation::{Decision, ProcessError, Turn, window_end_after};
 

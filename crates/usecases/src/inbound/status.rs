@@ -5,7 +5,7 @@ use omni_domain::MessageStatus;
 use omni_ports::InboxOutcome;
 use omni_ports::meta::webhook::{DeliveryStatus, StatusUpdate};
 
-use super::InboxProcessor;
+use super::processor::InboxProcessor;
 use super::route::unroutable;
 use crate::conversation::ProcessError;
 
