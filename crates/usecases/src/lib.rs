@@ -1,5 +1,6 @@
 //! Use cases: orchestration over the ports. No framework, driver or HTTP types here.
 
+pub mod account_health;
 mod accounts;
 pub mod agent;
 mod commerce;
