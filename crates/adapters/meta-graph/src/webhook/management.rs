@@ -8,8 +8,8 @@ use omni_ports::meta::webhook::{
 };
 use serde_json::{Map, Value};
 
+use super::entry::EntryCtx;
 use super::json::{int, text};
-use super::parse::EntryCtx;
 
 pub(super) type Obj = Map<String, Value>;
 

@@ -5,6 +5,7 @@
 //! [`parse_webhook`], which never fails on a single bad item: it flattens every entry, change,
 //! message and status into [`omni_ports::meta::webhook::WebhookEvent`]s.
 
+mod entry;
 mod json;
 mod management;
 pub mod parse;
