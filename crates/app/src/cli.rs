@@ -196,11 +196,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let ran = crate::startup::migrate_central(&settings).await?;
             let mut migrate_settings = settings;
             migrate_settings.database.run_migrations = false;
-            let state = crate::startup::build(&migrate_settings).await?;
-            let stores = state.central.list_stores().await?;
+            let services = crate::startup::services(&migrate_settings).await?;
+            let stores = services.ports.central.list_stores().await?;
             for store in &stores {
                 // Opening a tenant migrates it; provisioning also creates a missing database.
-                state.tenants.provision(store.id).await?;
+                services.ports.tenants.provision(store.id).await?;
             }
             println!(
                 "central: {ran} migration(s) applied; {} tenant database(s) up to date",
@@ -221,8 +221,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 Some(p) => SecretString::from(p),
                 None => read_password_from_stdin()?,
             };
-            let state = crate::startup::build(&settings).await?;
-            let owner = state
+            let services = crate::startup::services(&settings).await?;
+            let owner = services
                 .registry
                 .create_owner(email, &password, whatsapp)
                 .await?;
@@ -238,13 +238,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 Email::parse(&owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?;
             let name = StoreName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let kind: StoreKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
-            let state = crate::startup::build(&settings).await?;
-            let owner = state
+            let services = crate::startup::services(&settings).await?;
+            let owner = services
                 .central
                 .find_owner_by_email(&email)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("--owner-email: no owner with email {email}"))?;
-            let store = state.registry.create_store(owner.id, name, kind).await?;
+            let store = services.registry.create_store(owner.id, name, kind).await?;
             println!(
                 "store {} created: {} ({})",
                 store.id,
@@ -254,30 +254,33 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Store(StoreCommand::AutoReply { store, text, clear }) => {
-            let state = crate::startup::build(&settings).await?;
-            crate::ops::auto_reply(&state, &store, text.as_deref(), clear).await
+            let services = crate::startup::services(&settings).await?;
+            crate::ops::auto_reply(&services, &store, text.as_deref(), clear).await
         }
         Command::Account(cmd) => {
-            let state = crate::startup::build(&settings).await?;
-            crate::ops::account(&state, cmd).await
+            let services = crate::startup::services(&settings).await?;
+            crate::ops::account(&services, cmd).await
         }
         Command::Inbox(cmd) => {
-            let state = crate::startup::build(&settings).await?;
-            crate::ops::inbox(&state, cmd).await
+            let services = crate::startup::services(&settings).await?;
+            crate::ops::inbox(&services, cmd).await
         }
         Command::Outbox(cmd) => {
-            let state = crate::startup::build(&settings).await?;
-            crate::ops::outbox(&state, cmd).await
+            let services = crate::startup::services(&settings).await?;
+            crate::ops::outbox(&services, cmd).await
         }
         Command::Jobs(cmd) => {
-            let state = crate::startup::build(&settings).await?;
-            crate::account_health::cli::jobs(&state, cmd).await
+            let services = crate::startup::services(&settings).await?;
+            crate::account_health::cli::jobs(&services, cmd).await
         }
         Command::Keys(KeysCommand::Rotate) => {
-            let state = crate::startup::build(&settings).await?;
-            let report =
-                omni_usecases::rotate_secrets(state.central.as_ref(), state.cipher.as_ref(), 200)
-                    .await?;
+            let services = crate::startup::services(&settings).await?;
+            let report = omni_usecases::rotate_secrets(
+                services.ports.central.as_ref(),
+                services.ports.cipher.as_ref(),
+                200,
+            )
+            .await?;
             println!(
                 "scanned {} account(s): {} re-encrypted, {} changed concurrently, {} failed",
                 report.scanned,
@@ -310,12 +313,12 @@ async fn migrate_legacy(settings: Settings) -> anyhow::Result<()> {
     })?;
     let phone_id = omni_domain::PhoneNumberId::parse(&phone_id)
         .map_err(|e| anyhow::anyhow!("WHATSAPP_PHONE_ID: {e}"))?;
-    let state = crate::startup::build(&settings).await?;
+    let services = crate::startup::services(&settings).await?;
     let lines = omni_usecases::migrate_legacy(
-        state.central.as_ref(),
-        state.legacy.as_ref(),
-        state.cipher.as_ref(),
-        state.clock.as_ref(),
+        services.ports.central.as_ref(),
+        services.ports.legacy.as_ref(),
+        services.ports.cipher.as_ref(),
+        services.ports.clock.as_ref(),
         &token,
         &phone_id,
     )
@@ -391,9 +394,9 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or(&local)
                 .trim_end_matches('/')
         );
-        sandbox.seed(&state, &login_url).await?;
+        sandbox.seed(&state.services, &login_url).await?;
     }
-    let pipeline = crate::pipeline::start(&state, &settings).await?;
+    let pipeline = crate::pipeline::start(&state.services, &settings).await?;
     tracing::info!(
         address = %addr,
         database = if matches!(settings.central_database()?, crate::settings::CentralDatabase::Postgres(_)) { "postgres" } else { "sqlite" },
@@ -410,7 +413,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     pipeline
         .stop(Duration::from_secs(settings.server.shutdown_timeout_secs))
         .await;
-    state.sql_tenants.close_all();
+    state.services.ports.close();
     tracing::info!("pipeline stopped");
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 pub mod account_health;
 pub mod cli;
-pub mod commerce_wiring;
 pub mod data_files;
 pub mod fault_points;
 pub mod http;

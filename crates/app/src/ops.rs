@@ -9,7 +9,7 @@ use omni_domain::{PhoneNumber, PhoneNumberId, StoreId, WabaId};
 use omni_ports::{InboxState, OutboxState};
 use secrecy::SecretString;
 
-use crate::startup::AppState;
+use crate::startup::Services;
 
 /// `account` commands.
 #[derive(Debug, Subcommand)]
@@ -105,13 +105,14 @@ fn store_id(raw: &str) -> anyhow::Result<StoreId> {
 /// A bad store id, an unknown store, or storage failure.
 #[expect(clippy::print_stdout, reason = "a CLI command's result")]
 pub async fn auto_reply(
-    state: &AppState,
+    services: &Services,
     store: &str,
     text: Option<&str>,
     clear: bool,
 ) -> anyhow::Result<()> {
     let store = store_id(store)?;
-    state
+    services
+        .ports
         .central
         .find_store(store)
         .await?
@@ -121,9 +122,10 @@ pub async fn auto_reply(
         (None, true) => None,
         _ => anyhow::bail!("give --text with a non-empty text, or --clear"),
     };
-    state
+    services
+        .ports
         .tenants
-        .set_auto_reply(store, text, Utc::now())
+        .set_auto_reply(store, text, services.ports.clock.now())
         .await?;
     match text {
         Some(_) => println!("auto-reply set for store {store}"),
@@ -137,7 +139,7 @@ pub async fn auto_reply(
 /// # Errors
 /// Bad arguments, a number already connected, or storage failure.
 #[expect(clippy::print_stdout, reason = "a CLI command's result")]
-pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()> {
+pub async fn account(services: &Services, cmd: AccountCommand) -> anyhow::Result<()> {
     let AccountCommand::Add {
         store,
         phone_number_id,
@@ -147,7 +149,8 @@ pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()
         default,
     } = cmd;
     let store = store_id(&store)?;
-    state
+    services
+        .ports
         .central
         .find_store(store)
         .await?
@@ -167,15 +170,15 @@ pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()
         }
     };
     let account = omni_usecases::sealed_account(
-        state.cipher.as_ref(),
+        services.ports.cipher.as_ref(),
         store,
         phone,
         number,
         waba,
         &token,
-        Utc::now(),
+        services.ports.clock.now(),
     )?;
-    match state.central.insert_account(&account).await {
+    match services.ports.central.insert_account(&account).await {
         Ok(()) => {}
         Err(omni_ports::RepoError::Conflict { .. }) => {
             anyhow::bail!("--phone-number-id: this number is already connected to a store")
@@ -183,7 +186,8 @@ pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()
         Err(e) => return Err(e.into()),
     }
     if default {
-        state
+        services
+            .ports
             .central
             .set_default_account(store, Some(account.id))
             .await?;
@@ -202,10 +206,10 @@ pub async fn account(state: &AppState, cmd: AccountCommand) -> anyhow::Result<()
 /// # Errors
 /// A bad state name or storage failure.
 #[expect(clippy::print_stdout, reason = "a CLI command's result")]
-pub async fn inbox(state: &AppState, cmd: InboxCommand) -> anyhow::Result<()> {
+pub async fn inbox(services: &Services, cmd: InboxCommand) -> anyhow::Result<()> {
     match cmd {
         InboxCommand::Stats => {
-            for (s, n) in state.inbox.counts().await? {
+            for (s, n) in services.ports.inbox.counts().await? {
                 println!("{:<11} {n}", s.as_str());
             }
         }
@@ -216,7 +220,7 @@ pub async fn inbox(state: &AppState, cmd: InboxCommand) -> anyhow::Result<()> {
             let which = InboxState::parse(&which).ok_or_else(|| {
                 anyhow::anyhow!("--state: pending, leased, done, dead or unroutable")
             })?;
-            for e in state.inbox.list(which, limit).await? {
+            for e in services.ports.inbox.list(which, limit).await? {
                 println!(
                     "{}\t{}\t{}\t{}:{}\tattempts={}\treceived={}\t{}",
                     e.id,
@@ -231,7 +235,12 @@ pub async fn inbox(state: &AppState, cmd: InboxCommand) -> anyhow::Result<()> {
             }
         }
         InboxCommand::Requeue { id } => {
-            if state.inbox.requeue(id, Utc::now()).await? {
+            if services
+                .ports
+                .inbox
+                .requeue(id, services.ports.clock.now())
+                .await?
+            {
                 println!("event {id} queued again");
             } else {
                 anyhow::bail!("event {id} is not dead or unroutable (or does not exist)");
@@ -246,10 +255,10 @@ pub async fn inbox(state: &AppState, cmd: InboxCommand) -> anyhow::Result<()> {
 /// # Errors
 /// A bad state name or storage failure.
 #[expect(clippy::print_stdout, reason = "a CLI command's result")]
-pub async fn outbox(state: &AppState, cmd: OutboxCommand) -> anyhow::Result<()> {
+pub async fn outbox(services: &Services, cmd: OutboxCommand) -> anyhow::Result<()> {
     match cmd {
         OutboxCommand::Stats => {
-            for (s, n) in state.outbox.counts().await? {
+            for (s, n) in services.ports.outbox.counts().await? {
                 println!("{:<8} {n}", s.as_str());
             }
         }
@@ -263,7 +272,7 @@ pub async fn outbox(state: &AppState, cmd: OutboxCommand) -> anyhow::Result<()> 
                         .ok_or_else(|| anyhow::anyhow!("--state: pending, sending, sent or failed"))
                 })
                 .transpose()?;
-            for m in state.outbox.list(None, which, limit).await? {
+            for m in services.ports.outbox.list(None, which, limit).await? {
                 println!(
                     "{}\t{}\t{}\tfrom={}\tattempts={}\twamid={}\t{}",
                     m.id,
@@ -303,10 +312,10 @@ pub async fn outbox(state: &AppState, cmd: OutboxCommand) -> anyhow::Result<()> 
                 );
             }
             let (requeued, not_reopened) = omni_usecases::outbound::requeue_failed(
-                state.outbox.as_ref(),
-                state.tenants.as_ref(),
+                services.ports.outbox.as_ref(),
+                services.ports.tenants.as_ref(),
                 &filter,
-                Utc::now(),
+                services.ports.clock.now(),
             )
             .await?;
             for m in &requeued {

@@ -1,25 +1,18 @@
 //! Kill points: the real `omniportal serve` dies on the spot (abort, as abrupt as SIGKILL) at
 //! each named place in the webhook path, a new process takes over on the same Postgres, and
 //! the end state is reconciled between what the Meta simulator accepted and what the databases
-//! hold (`support_processes::reconcile`), never read from the service's own counters.
+//! hold (`crate::support::processes::reconcile`), never read from the service's own counters.
 //!
 //! The points (`crates/app/src/fault_points.rs`) exist only in test builds.
-
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
-mod support_processes;
 
 use std::os::unix::process::ExitStatusExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::processes::{
+    Env, Load, MESSAGE_LEASE_SECS, Server, messages, reconcile, wait_quiet,
+};
 use omni_meta_sim::SimConfig;
-use support_processes::{Env, Load, MESSAGE_LEASE_SECS, Server, messages, reconcile, wait_quiet};
 
 const WABA: &str = "102290129340398";
 const NUMBER: &str = "106540352242922";
@@ -607,7 +600,7 @@ async fn keys_rotate_under_traffic_across_rolling_restarts_and_nothing_is_lost()
     for (k, v) in both {
         env.extra.push((k.to_owned(), v.to_owned()));
     }
-    let killed = std::process::Command::new(support_processes::BIN)
+    let killed = std::process::Command::new(crate::support::processes::BIN)
         .args(["keys", "rotate"])
         .env_clear()
         .envs(env.process_env())

@@ -2,18 +2,10 @@
 //! jobs are due at once in both, and again several times while both poll every 20 ms; each
 //! due run happens exactly once (one `job_runs` row, one refresh call per number at Meta).
 
-#![expect(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
-mod support_processes;
-
 use std::time::{Duration, Instant};
 
+use crate::support::processes::{Env, Server};
 use omni_meta_sim::SimConfig;
-use support_processes::{Env, Server};
 
 const WABA: &str = "102290129340398";
 const NUMBER: &str = "106540352242922";

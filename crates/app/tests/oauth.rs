@@ -3,13 +3,11 @@
 //! attack, denial, a number another store has, Embedded Signup. Postgres, plus the round
 //! trip on SQLite.
 
-mod support;
-
+use crate::support::{Backend, FRONTEND, PHONE_ID, TestApp, TestOwner, WABA, query_param};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use omni_domain::AccountStatus;
 use serde_json::{Value, json};
-use support::{Backend, FRONTEND, PHONE_ID, TestApp, TestOwner, WABA, query_param};
 
 macro_rules! app {
     ($backend:expr) => {
@@ -63,7 +61,7 @@ async fn round_trip(backend: Backend) {
     assert!(url.starts_with(&app.sim.base_url()), "{url}");
     assert_eq!(
         query_param(&url, "redirect_uri").as_deref(),
-        Some(format!("{}/api/whatsapp/callback", app.base).as_str()),
+        Some(format!("{}/api/whatsapp/callback", app.url).as_str()),
         "exactly META_REDIRECT_URI"
     );
     let state = query_param(&url, "state").unwrap_or_default();
@@ -183,7 +181,7 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
     let a = app.owner("ali@example.pk", None).await;
     let b = app.owner("bilal@example.pk", None).await;
     let callback = |state: Option<&str>, code: &str| {
-        let mut url = format!("{}/api/whatsapp/callback?code={code}", app.base);
+        let mut url = format!("{}/api/whatsapp/callback?code={code}", app.url);
         if let Some(s) = state {
             url.push_str(&format!("&state={s}"));
         }
@@ -275,9 +273,9 @@ async fn a_dialog_link_finished_in_another_browser_connects_nothing() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let redirect = support::meta_dialog_in(&victim, &url, true).await;
+    let redirect = crate::support::meta_dialog_in(&victim, &url, true).await;
     app.sim().clear_requests();
-    let location = support::callback_in(&victim, &redirect).await;
+    let location = crate::support::callback_in(&victim, &redirect).await;
     assert_eq!(location, frontend("whatsapp=error&code=browser_mismatch"));
     assert_eq!(exchanges(&app), 0, "the victim's code was not exchanged");
     assert!(accounts(&app, &attacker).await.is_empty(), "nothing linked");

@@ -2,14 +2,12 @@
 //! account endpoint's success and failure, and the cross-store matrix that walks the route
 //! table itself.
 
-mod support;
-
+use crate::support::{Backend, PHONE_ID, TestApp, WABA};
 use omni_app::http::owner::{Access, ROUTES};
 use omni_domain::AccountStatus;
 use omni_meta_sim::{Endpoint, Fault, FaultRule};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Backend, PHONE_ID, TestApp, WABA};
 
 macro_rules! app {
     () => {
@@ -71,7 +69,7 @@ async fn login_gives_a_bearer_token_that_opens_the_api_and_logout_revokes_it() {
     assert_eq!(status, 204);
     let res = app
         .http
-        .get(format!("{}{}", app.base, accounts_path(None)))
+        .get(format!("{}{}", app.url, accounts_path(None)))
         .bearer_auth(&a.token)
         .send()
         .await
@@ -180,7 +178,7 @@ async fn login_attempts_are_rate_limited_per_email() {
 /// attempt uses a new email, so only the address limit can refuse it.
 async fn login_via(app: &TestApp, n: usize, forwarded_for: &str) -> u16 {
     app.http
-        .post(format!("{}/api/owner/login", app.base))
+        .post(format!("{}/api/owner/login", app.url))
         .header("x-forwarded-for", forwarded_for)
         .json(&json!({"email": format!("who{n}@example.pk"), "password": "wrong password"}))
         .send()
@@ -572,7 +570,7 @@ async fn store_id_picks_one_of_the_owners_stores_and_refuses_others() {
 }
 
 /// Everything of store A an answer must not reveal, and its state to compare after.
-async fn snapshot(app: &TestApp, a: &support::TestOwner) -> String {
+async fn snapshot(app: &TestApp, a: &crate::support::TestOwner) -> String {
     let (_, list) = app.get(&accounts_path(None), Some(&a.token)).await;
     let store = app
         .state
@@ -688,7 +686,7 @@ async fn login_from(
 ) -> (u16, Option<String>) {
     let mut req = app
         .http
-        .post(format!("{}/api/owner/login", app.base))
+        .post(format!("{}/api/owner/login", app.url))
         .header("x-forwarded-for", client)
         .json(&json!({"email": email, "password": password}));
     if let Some(c) = cookie {
@@ -716,7 +714,7 @@ async fn an_attacker_who_spends_an_owners_email_bucket_does_not_lock_the_owner_o
         ("OMNI_SERVER__TRUSTED_PROXIES", "127.0.0.1"),
     ]);
     app.owner("victim@example.pk", None).await;
-    let pw = support::PASSWORD;
+    let pw = crate::support::PASSWORD;
     // Nine wrong passwords from three addresses: the shared email bucket is spent (and each
     // address's one rescue attempt with it).
     let mut attacker = Vec::new();
@@ -836,7 +834,7 @@ async fn compressed_bodies_are_refused_before_anything_reads_them() {
         for encoding in ["gzip", "deflate", "br", "identity, gzip"] {
             let mut req = app
                 .http
-                .post(format!("{}{path}", app.base))
+                .post(format!("{}{path}", app.url))
                 .header("content-type", "application/json")
                 .header("content-encoding", encoding)
                 .body(bomb.clone());
@@ -852,9 +850,9 @@ async fn compressed_bodies_are_refused_before_anything_reads_them() {
     // Uncompressed, or `identity`, is read as before.
     let res = app
         .http
-        .post(format!("{}/api/owner/login", app.base))
+        .post(format!("{}/api/owner/login", app.url))
         .header("content-encoding", "identity")
-        .json(&json!({"email": "ali@example.pk", "password": support::PASSWORD}))
+        .json(&json!({"email": "ali@example.pk", "password": crate::support::PASSWORD}))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -881,7 +879,7 @@ async fn api_answers_carry_nosniff_and_no_store_and_a_doubled_store_id_is_refuse
         ("/api/owner/nothing-here".to_owned(), None),
         ("/api/openapi.json".to_owned(), None),
     ] {
-        let mut req = app.http.get(format!("{}{path}", app.base));
+        let mut req = app.http.get(format!("{}{path}", app.url));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -917,7 +915,7 @@ async fn api_answers_carry_nosniff_and_no_store_and_a_doubled_store_id_is_refuse
 async fn a_body_that_trickles_in_is_cut_off_at_the_deadline() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let app = app!(&[("OMNI_PIPELINE__BODY_READ_TIMEOUT_SECS", "1")]);
-    let addr = app.base.trim_start_matches("http://").to_owned();
+    let addr = app.url.trim_start_matches("http://").to_owned();
     let mut sock = tokio::net::TcpStream::connect(&addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -993,7 +991,7 @@ async fn no_route_panics(backend: Backend) {
                 for body in &bodies {
                     let mut req = app
                         .http
-                        .request(m(&spec.method), format!("{}{path}{q}", app.base))
+                        .request(m(&spec.method), format!("{}{path}{q}", app.url))
                         .header("content-type", "application/json");
                     if let Some(t) = token {
                         req = req.bearer_auth(t);

@@ -2,25 +2,16 @@
 //! process-level deployment meets: SIGKILL mid-load, two processes sharing one database and
 //! one number's rate limit, SIGTERM mid-load. The Meta simulator runs in the test process;
 //! every end state is reconciled between what the simulator accepted and what the databases
-//! hold (see `support_processes::reconcile`), never read from the service's counters.
-
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
-mod support_processes;
+//! hold (see `crate::support::processes::reconcile`), never read from the service's counters.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use omni_meta_sim::{Endpoint, Fault, FaultRule, SimConfig};
-use support_processes::{
+use crate::support::processes::{
     Env, Load, MESSAGE_LEASE_SECS, Server, messages, reconcile, sent_by_recipient, wait_quiet,
 };
+use omni_meta_sim::{Endpoint, Fault, FaultRule, SimConfig};
 
 const WABA_A: &str = "102290129340398";
 const WABA_B: &str = "102290129340399";

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use omni_usecases::health::Health;
 
-use crate::startup::AppState;
+use crate::startup::Services;
 
 /// `jobs` commands.
 #[derive(Debug, Subcommand)]
@@ -25,7 +25,7 @@ pub enum JobsCommand {
 /// # Errors
 /// An unknown job, or storage failure.
 #[expect(clippy::print_stdout, reason = "a CLI command's result")]
-pub async fn jobs(state: &AppState, cmd: JobsCommand) -> anyhow::Result<()> {
+pub async fn jobs(services: &Services, cmd: JobsCommand) -> anyhow::Result<()> {
     let known = |name: &str| {
         if Health::jobs().contains(&name) {
             Ok(())
@@ -39,7 +39,7 @@ pub async fn jobs(state: &AppState, cmd: JobsCommand) -> anyhow::Result<()> {
     match cmd {
         JobsCommand::Runs { name } => {
             known(&name)?;
-            for r in state.health_repo.job_runs(&name).await? {
+            for r in services.ports.health_repo.job_runs(&name).await? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     r.started_at.to_rfc3339(),
@@ -51,7 +51,7 @@ pub async fn jobs(state: &AppState, cmd: JobsCommand) -> anyhow::Result<()> {
         }
         JobsCommand::Run { name } => {
             known(&name)?;
-            println!("{}", state.health.run_job(&name).await);
+            println!("{}", services.health.run_job(&name).await);
         }
     }
     Ok(())

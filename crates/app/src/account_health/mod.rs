@@ -1,4 +1,4 @@
-//! Account health in the app: wiring of the use cases from the settings, the scheduler loop
+//! Account health in the app: the use cases' settings, the scheduler loop
 //! that runs the shared jobs, the Prometheus metrics, and the conversation-handler wrapper
 //! that times the agent per store.
 
@@ -11,12 +11,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use omni_usecases::health::{Health, HealthConfig, HealthPorts};
+use omni_usecases::health::HealthConfig;
 use omni_usecases::inbound::{ConversationHandler, Decision, ProcessError, Turn};
-use omni_usecases::templates::Templates;
 
 use crate::settings::Settings;
-use crate::startup::AppState;
 
 /// The health use-case settings from `[health]`, `[meta]` and `[owner]`.
 #[must_use]
@@ -32,39 +30,6 @@ pub fn config(settings: &Settings) -> HealthConfig {
         refresh_every: hours(h.refresh_every_hours.max(1)),
         token_check_every: hours(h.token_check_every_hours.max(1)),
     }
-}
-
-/// The health and template use cases over the state's ports (call again after swapping the
-/// state's clock in tests).
-#[must_use]
-pub fn services(state: &AppState, settings: &Settings) -> (Health, Templates) {
-    services_from(
-        HealthPorts {
-            central: state.central.clone(),
-            history: state.history.clone(),
-            repo: state.health_repo.clone(),
-            outbox: state.outbox.clone(),
-            analytics: state.analytics.clone(),
-            cipher: state.cipher.clone(),
-            graph: state.graph.clone(),
-            clock: state.clock.clone(),
-        },
-        settings,
-    )
-}
-
-/// The health and template use cases over `ports`.
-#[must_use]
-pub fn services_from(ports: HealthPorts, settings: &Settings) -> (Health, Templates) {
-    let templates = Templates::new(
-        ports.central.clone(),
-        ports.repo.clone(),
-        ports.outbox.clone(),
-        ports.cipher.clone(),
-        ports.graph.clone(),
-        ports.clock.clone(),
-    );
-    (Health::new(ports, config(settings)), templates)
 }
 
 /// Times the conversation handler (the agent) per store for `agent_latency_seconds`.

@@ -10,17 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omni_domain::{PhoneNumberId, StoreId};
-use omni_usecases::agent::{AgentHandler, AgentPorts};
-use omni_usecases::inbound::{
-    AutoReply, ConversationHandler, InboxPorts, InboxProcessor, LegacyRoute,
-};
-use omni_usecases::outbound::{DispatchPorts, OutboxDispatcher, RetryPolicy};
-use secrecy::SecretString;
+use omni_usecases::inbound::LegacyRoute;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::settings::Settings;
-use crate::startup::AppState;
+use crate::startup::Services;
 
 /// Running background work; [`PipelineHandle::stop`] ends it.
 #[derive(Debug)]
@@ -52,7 +47,7 @@ pub fn process_id() -> String {
 
 /// Where the legacy number's traffic goes: `whatsapp.store_id`, else the only store.
 async fn legacy_route(
-    state: &AppState,
+    services: &Services,
     settings: &Settings,
 ) -> anyhow::Result<Option<LegacyRoute>> {
     let Some(raw) = &settings.whatsapp.phone_id else {
@@ -66,7 +61,7 @@ async fn legacy_route(
                 .map_err(|_| anyhow::anyhow!("whatsapp.store_id is not a store id"))?,
         ),
         None => {
-            let stores = state.central.list_stores().await?;
+            let stores = services.ports.central.list_stores().await?;
             (stores.len() == 1).then(|| stores[0].id)
         }
     };
@@ -85,45 +80,11 @@ async fn legacy_route(
     }
 }
 
-/// The agent for every store (stores with `ai_enabled` off get their auto-reply text); the
-/// auto-reply rule alone when no Meta app is configured (media cannot be fetched then).
-fn conversation_handler(
-    state: &AppState,
-    settings: &Settings,
-    legacy: Option<&LegacyRoute>,
-) -> Arc<dyn ConversationHandler> {
-    let Some(graph) = state.graph.clone() else {
-        return Arc::new(AutoReply::new(state.tenants.clone()));
-    };
-    let legacy_token = match (legacy, &settings.whatsapp.token) {
-        (Some(l), Some(token)) => Some((l.phone_number_id.clone(), token.clone())),
-        _ => None,
-    };
-    let a = &state.agent;
-    Arc::new(AgentHandler::new(
-        AgentPorts {
-            central: state.central.clone(),
-            tenants: state.tenants.clone(),
-            commerce: state.commerce_repo.clone(),
-            graph,
-            cipher: state.cipher.clone(),
-            media: state.media.clone(),
-            clock: state.clock.clone(),
-            rules: a.rules.clone(),
-            model: a.model.clone(),
-            speech: a.speech.clone(),
-            legacy_token,
-            notifications: Some(state.health_repo.clone()),
-        },
-        a.config.clone(),
-    ))
-}
-
 /// Starts the inbox workers, the senders (when a Meta app is configured) and the sweep.
 ///
 /// # Errors
 /// When the legacy configuration is inconsistent.
-pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<PipelineHandle> {
+pub async fn start(services: &Services, settings: &Settings) -> anyhow::Result<PipelineHandle> {
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let p = &settings.pipeline;
@@ -132,30 +93,19 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
         return Ok(PipelineHandle { stop, tasks });
     }
     let me = process_id();
-    let legacy = legacy_route(state, settings).await?;
-    let processor = InboxProcessor::new(
-        InboxPorts {
-            central: state.central.clone(),
-            tenants: state.tenants.clone(),
-            outbox: state.outbox.clone(),
-            history: state.history.clone(),
-            clock: state.clock.clone(),
-        },
-        Arc::new(crate::account_health::Timed(conversation_handler(
-            state,
-            settings,
-            legacy.as_ref(),
-        ))),
+    let legacy = legacy_route(services, settings).await?;
+    let handler = services.conversation_handler(legacy.as_ref());
+    let processor = services.inbox_processor(
+        Arc::new(crate::account_health::Timed(handler)),
         legacy.clone(),
-    )
-    .with_observer(Arc::new(state.health.clone()));
+    );
     for n in 0..p.inbox_workers {
         let worker = inbox_worker::InboxWorker {
             id: format!("{me}/inbox-{n}"),
-            inbox: state.inbox.clone(),
+            inbox: services.ports.inbox.clone(),
             processor: processor.clone(),
-            clock: state.clock.clone(),
-            wake: state.wake.clone(),
+            clock: services.ports.clock.clone(),
+            wake: services.wake.clone(),
             batch: p.inbox_batch,
             lease: Duration::from_secs(p.inbox_lease_secs.max(5)),
             max_attempts: p.inbox_max_attempts,
@@ -163,36 +113,15 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
         };
         tasks.spawn(worker.run(stopped.clone()));
     }
-    match &state.graph {
-        Some(graph) => {
-            let legacy_token: Option<(PhoneNumberId, SecretString)> =
-                match (&legacy, &settings.whatsapp.token) {
-                    (Some(l), Some(token)) => Some((l.phone_number_id.clone(), token.clone())),
-                    _ => None,
-                };
-            let dispatcher = OutboxDispatcher::new(
-                DispatchPorts {
-                    outbox: state.outbox.clone(),
-                    central: state.central.clone(),
-                    tenants: state.tenants.clone(),
-                    cipher: state.cipher.clone(),
-                    graph: graph.clone(),
-                    clock: state.clock.clone(),
-                },
-                legacy_token,
-                RetryPolicy {
-                    max_attempts: p.outbox_max_attempts,
-                    rate_limited_max_age: Duration::from_secs(p.outbox_rate_limited_max_age_secs),
-                },
-            )
-            .with_template_check(state.health_repo.clone());
+    match services.dispatcher(legacy.as_ref()) {
+        Some(dispatcher) => {
             let senders = outbox_worker::OutboxWorkers::new(
                 format!("{me}/outbox"),
-                state.outbox.clone(),
-                state.central.clone(),
+                services.ports.outbox.clone(),
+                services.ports.central.clone(),
                 dispatcher,
-                state.clock.clone(),
-                state.wake.clone(),
+                services.ports.clock.clone(),
+                services.wake.clone(),
                 outbox_worker::SenderLimits {
                     default_mps: p.default_mps,
                     high_mps: p.high_mps,
@@ -216,9 +145,9 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
     if settings.health.scheduler_enabled {
         let scheduler = crate::account_health::scheduler::Scheduler {
             owner: format!("{me}/scheduler"),
-            health: state.health.clone(),
-            repo: state.health_repo.clone(),
-            clock: state.clock.clone(),
+            health: services.health.clone(),
+            repo: services.ports.health_repo.clone(),
+            clock: services.ports.clock.clone(),
             poll: Duration::from_millis(settings.health.scheduler_poll_ms.max(10)),
             lease: chrono::Duration::seconds(
                 i64::try_from(settings.health.job_lease_secs.max(10)).unwrap_or(1_800),
@@ -226,7 +155,11 @@ pub async fn start(state: &AppState, settings: &Settings) -> anyhow::Result<Pipe
         };
         tasks.spawn(scheduler.run(stopped.clone()));
     }
-    let (inbox, clock, days) = (state.inbox.clone(), state.clock.clone(), p.retention_days);
+    let (inbox, clock, days) = (
+        services.ports.inbox.clone(),
+        services.ports.clock.clone(),
+        p.retention_days,
+    );
     let mut stop_sweep = stopped.clone();
     tasks.spawn(async move {
         loop {

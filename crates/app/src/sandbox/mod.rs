@@ -27,7 +27,7 @@ use ring::rand::SecureRandom as _;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::settings::Settings;
-use crate::startup::AppState;
+use crate::startup::Services;
 
 /// Where the simulator is mounted.
 pub const PREFIX: &str = "/_sandbox/meta";
@@ -208,14 +208,14 @@ impl Sandbox {
     ///
     /// # Errors
     /// Storage; a demo email that is not an email.
-    pub async fn seed(&self, state: &AppState, login_url: &str) -> anyhow::Result<()> {
+    pub async fn seed(&self, services: &Services, login_url: &str) -> anyhow::Result<()> {
         let email = Email::parse(&self.inner.demo_email)
             .map_err(|e| anyhow::anyhow!("sandbox.demo_email: {e}"))?;
-        let password = match state.central.find_owner_by_email(&email).await? {
+        let password = match services.ports.central.find_owner_by_email(&email).await? {
             Some(_) => read_password(&self.inner.login_file),
-            None => Some(self.create_demo(state, email.clone()).await?),
+            None => Some(self.create_demo(services, email.clone()).await?),
         };
-        let restored = self.restore_tokens(state).await?;
+        let restored = self.restore_tokens(services).await?;
         match password {
             Some(password) => tracing::warn!(
                 email = %email,
@@ -235,14 +235,14 @@ impl Sandbox {
         Ok(())
     }
 
-    async fn create_demo(&self, state: &AppState, email: Email) -> anyhow::Result<String> {
+    async fn create_demo(&self, services: &Services, email: Email) -> anyhow::Result<String> {
         let password = random_hex(8)?;
-        let owner = state
+        let owner = services
             .registry
             .create_owner(email, &SecretString::from(password.clone()), None)
             .await?;
         let name = StoreName::parse("Karachi Grill").map_err(|e| anyhow::anyhow!("{e}"))?;
-        let store = state
+        let store = services
             .registry
             .create_store(owner.id, name, StoreKind::Restaurant)
             .await?;
@@ -260,7 +260,7 @@ impl Sandbox {
             ("Cold Drink", "Drinks", 150, &[]),
         ];
         for (name, category, rupees, variants) in menu {
-            state
+            services
                 .commerce
                 .add_menu_item(
                     store.id,
@@ -292,7 +292,7 @@ impl Sandbox {
             ),
         ];
         for (kind, label, details) in methods {
-            state
+            services
                 .commerce
                 .add_payment_method(
                     store.id,
@@ -306,7 +306,7 @@ impl Sandbox {
                 )
                 .await?;
         }
-        state
+        services
             .commerce
             .set_settings(store.id, 150 * 100, 500 * 100, false, None)
             .await?;
@@ -316,14 +316,14 @@ impl Sandbox {
     }
 
     /// Re-registers, in the fresh simulator, the tokens stored for the sandbox's numbers.
-    async fn restore_tokens(&self, state: &AppState) -> anyhow::Result<usize> {
+    async fn restore_tokens(&self, services: &Services) -> anyhow::Result<usize> {
         let mut restored = 0;
-        for store in state.central.list_stores().await? {
-            for account in state.central.list_accounts(store.id).await? {
+        for store in services.ports.central.list_stores().await? {
+            for account in services.ports.central.list_accounts(store.id).await? {
                 if account.waba_id.as_str() != WABA_ID {
                     continue;
                 }
-                match open_token(state, &account) {
+                match open_token(services, &account) {
                     // Only what this sandbox minted goes back (a token added by hand, say with
                     // `account add`, stays out of the simulator).
                     Ok(token) if !token.expose_secret().starts_with(TOKEN_PREFIX) => {}
@@ -375,10 +375,10 @@ impl Sandbox {
 }
 
 fn open_token(
-    state: &AppState,
+    services: &Services,
     account: &WhatsappAccount,
 ) -> Result<SecretString, omni_ports::CipherError> {
-    state.cipher.open(
+    services.ports.cipher.open(
         &account.access_token,
         &omni_ports::secret_aad(account.id, omni_ports::ACCESS_TOKEN_FIELD),
     )

@@ -13,7 +13,7 @@ use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload}
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::harness::{Harness, Number, eventually};
+use crate::support::pipeline::{Harness, Number, eventually};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 

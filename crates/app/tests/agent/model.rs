@@ -6,8 +6,8 @@ use omni_meta_sim::openai::DEFAULT_API_KEY;
 use omni_meta_sim::{OpenAiEndpoint, ScriptedChat, SimConfig};
 use serde_json::json;
 
-use crate::harness::{Engine, Harness};
-use crate::kitchen::{Customer, karachi_grill, shown};
+use super::kitchen::{Customer, karachi_grill, shown};
+use crate::support::pipeline::{Engine, Harness};
 
 async fn with_model(budget: &str) -> Option<Harness> {
     Harness::start_with(

@@ -5,8 +5,8 @@ use omni_domain::{OrderStatus, PaymentMethodKind, PaymentStatus};
 use omni_meta_sim::webhook::SimMessage;
 use serde_json::json;
 
-use crate::harness::{Engine, Harness};
-use crate::kitchen::{Customer, Owner, choices, karachi_grill, method, restaurant, shown};
+use super::kitchen::{Customer, Owner, choices, karachi_grill, method, restaurant, shown};
+use crate::support::pipeline::{Engine, Harness};
 
 macro_rules! harness {
     () => {
@@ -177,7 +177,7 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
             .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["customer_notified"], "queued");
-        crate::payments::wait_for_text(&h, &sara, &text).await;
+        super::payments::wait_for_text(&h, &sara, &text).await;
     }
     // The rider: the customer hears who; the rider never wrote to the store and there is no
     // rider template, so the rider is not messaged (and the response says so).
@@ -196,7 +196,7 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
         ),
         (Some("queued"), Some("outside_window"))
     );
-    crate::payments::wait_for_text(
+    super::payments::wait_for_text(
         &h,
         &sara,
         &format!(
@@ -236,7 +236,7 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
         (200, Some("queued")),
         "{body}"
     );
-    let template = crate::harness::eventually(
+    let template = crate::support::pipeline::eventually(
         "the rider template at Meta",
         std::time::Duration::from_secs(20),
         || {
@@ -272,7 +272,7 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
             .post(&format!("{base}/status"), json!({"status": to}))
             .await;
         assert_eq!(status, 200);
-        crate::payments::wait_for_text(&h, &sara, &text).await;
+        super::payments::wait_for_text(&h, &sara, &text).await;
     }
     let done = h
         .state

@@ -7,8 +7,8 @@ use omni_domain::{OrderStatus, PaymentMethodKind, PaymentStatus};
 use omni_meta_sim::webhook::SimMessage;
 use serde_json::json;
 
-use crate::harness::{Engine, Harness, eventually};
-use crate::kitchen::{Customer, Owner, Restaurant, method, restaurant, shown};
+use super::kitchen::{Customer, Owner, Restaurant, method, restaurant, shown};
+use crate::support::pipeline::{Engine, Harness, eventually};
 
 /// Waits until the customer received a message showing exactly `text`.
 pub async fn wait_for_text(h: &Harness, c: &Customer<'_>, text: &str) {
@@ -63,7 +63,7 @@ async fn order_by_jazzcash(c: &Customer<'_>) -> Vec<omni_meta_sim::SentRecord> {
             .find(|m| m.kind == PaymentMethodKind::JazzCash)
             .unwrap();
     assert!(
-        crate::kitchen::choices(&pay[0]).contains(&format!("pay:{}", jazz.id)),
+        super::kitchen::choices(&pay[0]).contains(&format!("pay:{}", jazz.id)),
         "{}",
         shown(&pay[0])
     );

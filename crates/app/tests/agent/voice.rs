@@ -7,8 +7,8 @@ use omni_meta_sim::webhook::SimMessage;
 use omni_meta_sim::{OpenAiEndpoint, SimConfig};
 use serde_json::json;
 
-use crate::harness::{Engine, Harness};
-use crate::kitchen::{Customer, Owner, karachi_grill, shown};
+use super::kitchen::{Customer, Owner, karachi_grill, shown};
+use crate::support::pipeline::{Engine, Harness};
 
 fn voice_note(h: &Harness, c: &Customer<'_>, said: &str) -> SimMessage {
     let sim = h.sim();

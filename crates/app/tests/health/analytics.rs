@@ -10,8 +10,8 @@ use omni_ports::TenantRepoPort;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{Engine, Harness};
-use crate::{NUMBER_A, NUMBER_B, PHONE_A, PHONE_B};
+use super::{NUMBER_A, NUMBER_B, PHONE_A, PHONE_B};
+use crate::support::health::{Engine, Harness};
 
 fn at(day: u32, h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, m, s)

@@ -10,8 +10,8 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::harness::{Engine, Harness, eventually};
-use crate::{NUMBER_A, PHONE_A, WABA_A};
+use super::{NUMBER_A, PHONE_A, WABA_A};
+use crate::support::health::{Engine, Harness, eventually};
 
 const CHECKS: [&str; 6] = [
     "token_valid",

@@ -8,8 +8,8 @@ use omni_meta_sim::webhook::{SimChange, SimEntry, WebhookPayload};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{Engine, eventually};
-use crate::{NUMBER_A, OWNER_PHONE, PHONE_A, WABA_A};
+use super::{NUMBER_A, OWNER_PHONE, PHONE_A, WABA_A};
+use crate::support::health::{Engine, eventually};
 
 fn kinds(list: &Value) -> Vec<String> {
     list["notifications"]

@@ -10,8 +10,8 @@ use omni_memory::ManualClock;
 use omni_ports::Clock;
 use omni_usecases::health::{Health, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
 
-use crate::harness::{Engine, Harness};
-use crate::{NUMBER_A, PHONE_A};
+use super::{NUMBER_A, PHONE_A};
+use crate::support::health::{Engine, Harness};
 
 fn scheduler(h: &Harness, owner: &str, clock: &Arc<ManualClock>) -> Scheduler {
     Scheduler {

@@ -5,9 +5,9 @@ use std::time::Duration;
 use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload};
 use reqwest::Method;
 
-use crate::harness::{Engine, eventually};
+use crate::support::health::{Engine, eventually};
 
-use crate::{NUMBER_A, PHONE_A, WABA_A};
+use super::{NUMBER_A, PHONE_A, WABA_A};
 
 #[actix_web::test]
 async fn metrics_expose_the_pipeline_counters_and_no_phone_number_or_token() {

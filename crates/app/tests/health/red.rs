@@ -9,8 +9,8 @@ use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload}
 use omni_ports::meta::{OutboundContent, Recipient};
 use omni_usecases::outbound::{SendOptions, WhatsAppService};
 
-use crate::harness::{Engine, eventually};
-use crate::{NUMBER_A, PHONE_A, WABA_A};
+use super::{NUMBER_A, PHONE_A, WABA_A};
+use crate::support::health::{Engine, eventually};
 
 fn span(at: &mut [chrono::DateTime<chrono::Utc>]) -> chrono::Duration {
     at.sort();

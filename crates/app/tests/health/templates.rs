@@ -14,8 +14,8 @@ use omni_usecases::outbound::{SendOptions, WhatsAppService};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{Engine, eventually};
-use crate::{NUMBER_A, PHONE_A, WABA_A};
+use super::{NUMBER_A, PHONE_A, WABA_A};
+use crate::support::health::{Engine, eventually};
 
 #[actix_web::test]
 async fn a_template_round_trip_create_approve_by_webhook_send_checked_sync_and_delete() {

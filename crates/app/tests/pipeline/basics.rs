@@ -6,8 +6,8 @@ use omni_domain::{Direction, MessageBody, MessageStatus};
 use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload};
 use omni_ports::InboxState;
 
-use crate::harness::{Engine, Harness, eventually, signed};
-use crate::{CUSTOMER, NUMBER_A, WABA_A};
+use super::{CUSTOMER, NUMBER_A, WABA_A};
+use crate::support::pipeline::{Engine, Harness, eventually, signed};
 
 async fn inbox_total(h: &Harness) -> u64 {
     h.state.inbox.counts().await.unwrap().values().sum()

@@ -8,8 +8,8 @@ use omni_meta_sim::webhook::{
 };
 use omni_ports::InboxState;
 
-use crate::harness::{Engine, Harness, eventually};
-use crate::{CUSTOMER, NUMBER_A, NUMBER_B, WABA_A, WABA_B};
+use super::{CUSTOMER, NUMBER_A, NUMBER_B, WABA_A, WABA_B};
+use crate::support::pipeline::{Engine, Harness, eventually};
 
 #[actix_web::test]
 async fn quality_and_account_updates_change_the_account_and_are_recorded_with_their_time() {

@@ -8,8 +8,8 @@ use omni_meta_sim::webhook::{
 };
 use omni_ports::InboxState;
 
-use crate::harness::{Engine, Harness, eventually};
-use crate::{CUSTOMER, NUMBER_A, NUMBER_B, WABA_A, WABA_B};
+use super::{CUSTOMER, NUMBER_A, NUMBER_B, WABA_A, WABA_B};
+use crate::support::pipeline::{Engine, Harness, eventually};
 
 fn number_a() -> SimNumber {
     SimNumber::new(WABA_A, NUMBER_A, "923001112233")

@@ -9,8 +9,8 @@ use omni_meta_sim::{Endpoint, Fault, FaultRule};
 use omni_ports::OutboxState;
 use omni_usecases::outbound::{SendError, SendOptions, WhatsAppService};
 
-use crate::harness::{Engine, Harness, eventually};
-use crate::{CUSTOMER, NUMBER_A, WABA_A};
+use super::{CUSTOMER, NUMBER_A, WABA_A};
+use crate::support::pipeline::{Engine, Harness, eventually};
 
 fn number_a() -> SimNumber {
     SimNumber::new(WABA_A, NUMBER_A, "923001112233")
@@ -398,7 +398,7 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
 
 fn business_text(
     store: &omni_domain::Store,
-    number: &crate::harness::Number,
+    number: &crate::support::pipeline::Number,
     key: &str,
     wa_id: &str,
 ) -> omni_ports::NewOutboxMessage {

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{Owner, Serve, client, eventually, sandbox_status};
+use super::{Owner, Serve, client, eventually, sandbox_status};
 
 fn pay_button(message: &Value, title: &str) -> Value {
     message["buttons"]
@@ -504,7 +504,7 @@ fn the_sandbox_refuses_a_public_bind_unless_asked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("serve.log");
     let file = std::fs::File::create(&log).expect("log file");
-    let mut child = std::process::Command::new(crate::BIN)
+    let mut child = std::process::Command::new(super::BIN)
         .args(["serve", "--bind", "0.0.0.0", "--port", "0"])
         .current_dir(dir.path())
         .env_clear()

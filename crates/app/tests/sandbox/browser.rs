@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use omni_meta_sim::webhook::WebhookPayload;
 
-use crate::{Serve, in_ci};
+use super::{Serve, in_ci};
 
 const WABA: &str = "109000000000001";
 
@@ -62,9 +62,9 @@ async fn start_browser(profile: &Path) -> (Driver, Client) {
             .spawn()
             .expect("start chromedriver"),
     );
-    let http = crate::client();
+    let http = super::client();
     let status = format!("http://127.0.0.1:{port}/status");
-    crate::eventually(30, "chromedriver", || async {
+    super::eventually(30, "chromedriver", || async {
         http.get(&status)
             .send()
             .await
@@ -355,7 +355,7 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
         "Ayesha · +923001234567",
     )
     .await;
-    let loaded = crate::eventually(20, "the proof image", || async {
+    let loaded = super::eventually(20, "the proof image", || async {
         let v = page
             .js("const i = document.querySelector('.payment img.proof'); return i ? i.complete && i.naturalWidth : 0;")
             .await;
@@ -399,7 +399,7 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
 
     // Account health: Meta flags the number, then raises its limit (signed webhooks from the
     // simulator); the history chart, the notification and the checks.
-    let http = crate::client();
+    let http = super::client();
     // The simulator's control routes want the owner's token: the page's own.
     let token = page
         .client
@@ -426,7 +426,7 @@ async fn journey(page: &Page, password: &str) -> Result<(), String> {
         }
     }
     // The view reads the history when opened: reopen it until both events are in.
-    crate::eventually(20, "two history rows", || async {
+    super::eventually(20, "two history rows", || async {
         page.go("#/orders").await;
         page.go("#/health").await;
         page.wait("#health-table").await;

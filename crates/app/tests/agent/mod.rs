@@ -3,19 +3,6 @@
 //! simulator's OpenAI-compatible API) answers through the outbox; the owner runs the order and
 //! the payment verification through the owner API. Postgres unless a test says otherwise.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
-#[expect(
-    dead_code,
-    reason = "the pipeline tests' harness; not every helper is used here"
-)]
-#[path = "../pipeline/harness.rs"]
-mod harness;
-
 mod kitchen;
 mod model;
 mod ordering;

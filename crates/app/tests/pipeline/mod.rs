@@ -2,12 +2,6 @@
 //! `/api/webhooks/whatsapp`, through the inbox and the workers into each store's database,
 //! replies through the outbox back to the simulator. Postgres unless a test says SQLite.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
 pub const WABA_A: &str = "102290129340398";
 pub const WABA_B: &str = "102290129340399";
 pub const NUMBER_A: &str = "106540352242922";
@@ -17,7 +11,9 @@ pub const CUSTOMER: &str = "923001234567";
 /// Starts a Postgres harness, or returns from the test when Postgres is unreachable outside CI.
 macro_rules! pg_harness {
     () => {
-        match $crate::harness::Harness::start($crate::harness::Engine::Postgres).await {
+        match $crate::support::pipeline::Harness::start($crate::support::pipeline::Engine::Postgres)
+            .await
+        {
             Some(h) => h,
             None => return,
         }
@@ -25,7 +21,6 @@ macro_rules! pg_harness {
 }
 
 mod basics;
-mod harness;
 mod management;
 mod routing;
 mod sending;

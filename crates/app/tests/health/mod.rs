@@ -3,8 +3,6 @@
 //! limit history with notifications and the owner's WhatsApp alert, the RED slow-down, token
 //! expiry and renewal on a controlled clock, diagnose, templates, analytics, `/metrics`.
 
-#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
-
 pub const WABA_A: &str = "102290129340398";
 pub const NUMBER_A: &str = "106540352242922";
 pub const NUMBER_B: &str = "106540352242933";
@@ -20,7 +18,7 @@ macro_rules! harness {
         harness!($engine, &[])
     };
     ($engine:expr, $env:expr) => {
-        match $crate::harness::Harness::start($engine, $env, false).await {
+        match $crate::support::health::Harness::start($engine, $env, false).await {
             Some(h) => h,
             None => return,
         }
@@ -29,7 +27,6 @@ macro_rules! harness {
 
 mod analytics;
 mod diagnose;
-mod harness;
 mod history;
 mod jobs;
 mod metrics;

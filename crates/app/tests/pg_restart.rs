@@ -12,7 +12,7 @@
     reason = "tests fail loudly on unexpected errors"
 )]
 
-mod support_processes;
+mod support;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt as _;
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omni_meta_sim::{Endpoint, Fault, FaultRule, SimConfig};
-use support_processes::{
+use support::processes::{
     Attempt, Env, Load, MESSAGE_LEASE_SECS, Server, messages, psql, reconcile, wait_quiet,
 };
 

@@ -1,21 +1,8 @@
 //! No token reaches a log line or a response body through the account health flows, with
 //! every crate logging at TRACE: the token check renewing a system-user token (the old and the
 //! fresh token are canaries) and marking a user token's account, the owner's WhatsApp alert,
-//! diagnose, templates and `/metrics`. Its own test binary because it installs the
-//! process-wide subscriber.
+//! diagnose, templates and `/metrics`. Runs in the `logs` binary, under its process-wide subscriber.
 
-#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
-
-#[allow(
-    dead_code,
-    clippy::allow_attributes,
-    reason = "the shared harness has helpers this binary does not use"
-)]
-#[path = "health/harness.rs"]
-mod harness;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -26,37 +13,15 @@ use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use harness::{Engine, Harness, eventually};
+use crate::support::health::{Engine, Harness, PASSWORD, eventually};
 
-pub const WABA_A: &str = "102290129340398";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::support::health::WABA_A;
 
 const DAYS_30: Duration = Duration::from_secs(30 * 86_400);
 
 #[actix_web::test]
 async fn no_token_appears_in_logs_or_bodies_of_the_health_flows() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let logs = crate::capture();
     let Some(h) = Harness::start(Engine::Postgres, &[], true).await else {
         return;
     };
@@ -92,7 +57,10 @@ async fn no_token_appears_in_logs_or_bodies_of_the_health_flows() {
         .await;
     bodies.push(text);
 
+    // The whole service runs on this clock: the day-0 session has expired, log in again.
     h.clock.as_ref().unwrap().advance(TimeDelta::days(25));
+    let token = h.login(&o.email, PASSWORD).await;
+    let t = Some(token.as_str());
     assert_eq!(
         h.state.health.run_job(JOB_CHECK_TOKENS).await,
         "ok=2 failed=0 skipped=0"
@@ -142,13 +110,7 @@ async fn no_token_appears_in_logs_or_bodies_of_the_health_flows() {
     bodies.push(text);
     h.stop().await;
 
-    let logs = String::from_utf8_lossy(
-        &logs
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
-    .into_owned();
+    let logs = logs.text();
     assert!(logs.contains("system-user token renewed"), "the flow ran");
     for (name, secret) in [
         ("old system-user token", sys_token.as_str()),

@@ -2,12 +2,6 @@
 //! configuration at all in an empty directory, driven over HTTP (`api`) and through the owner
 //! page in headless Chromium (`browser`).
 
-#![expect(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail loudly on unexpected errors"
-)]
-
 mod api;
 mod browser;
 

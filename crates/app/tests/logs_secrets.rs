@@ -1,43 +1,15 @@
 //! No secret reaches a log line or a response body: the Meta access token the onboarding
 //! stored (the canary), the OAuth code, the session token, the password and the app secret,
 //! with every crate logging at TRACE through login, the OAuth round trip, the account
-//! endpoints and a disconnect. Its own test binary because it installs the process-wide
-//! subscriber.
+//! endpoints and a disconnect. Runs in the `logs` binary, under its process-wide subscriber.
 
-mod support;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use crate::support::{Backend, PASSWORD, TestApp, query_param};
 use omni_meta_sim::SimConfig;
 use reqwest::Method;
-use support::{Backend, PASSWORD, TestApp, query_param};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_code_password_or_app_secret_appears_in_any_log_line_or_response() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let logs = crate::capture();
     let app_secret = "canary-app-secret-4b1d";
     let Some(app) = TestApp::spawn_with(
         Backend::Postgres,
@@ -138,13 +110,7 @@ async fn no_token_code_password_or_app_secret_appears_in_any_log_line_or_respons
     bodies.push(format!("{:?}", res.headers()));
     app.cleanup().await;
 
-    let logs = String::from_utf8_lossy(
-        &logs
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
-    .into_owned();
+    let logs = logs.text();
     assert!(
         logs.len() > 10_000,
         "TRACE logging captured little: {} bytes",
