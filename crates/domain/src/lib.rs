@@ -3,6 +3,7 @@
 //! (`parse`/`new` return errors), so code holding one never re-checks it.
 
 mod account;
+mod account_rules;
 mod commerce;
 mod ids;
 mod money;
@@ -16,6 +17,7 @@ pub use account::{
     AccountStatus, LimitTier, MessagingLimits, QualityRating, SealedSecret, ThroughputLevel,
     WhatsappAccount,
 };
+pub use account_rules::{DropKind, HealthDrop, Severity, UnknownValue, health_drops};
 pub use commerce::{GeoPoint, InvalidGeoPoint, MenuVariant, Rider, StoreSettings, TemplateRef};
 pub use ids::{
     AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId, ParseIdError,

@@ -40,7 +40,7 @@ pub fn sealed_account(
         now,
     );
     account.access_token = cipher.seal(token, &secret_aad(account.id, ACCESS_TOKEN_FIELD))?;
-    account.status = AccountStatus::Active;
+    account.activate();
     account.mark_verified(now);
     Ok(account)
 }
@@ -225,12 +225,9 @@ impl Accounts {
         id: AccountId,
     ) -> Result<WhatsappAccount, AccountError> {
         let mut account = self.find(store, id).await?;
-        account.status = match account.status {
-            AccountStatus::Active => AccountStatus::Inactive,
-            AccountStatus::Inactive if account.is_verified() => AccountStatus::Active,
-            AccountStatus::Inactive => AccountStatus::Pending,
-            other => return Err(AccountError::InvalidStatus(other)),
-        };
+        account
+            .toggle_active()
+            .map_err(AccountError::InvalidStatus)?;
         account.updated_at = self.clock.now();
         self.central.update_account(&account).await?;
         tracing::info!(status = %account.status, "account status switched");
@@ -258,20 +255,14 @@ impl Accounts {
         {
             Ok(info) => {
                 apply_number_info(&mut account, &info);
-                if account.status == AccountStatus::ReauthRequired {
-                    account.status = if account.is_verified() {
-                        AccountStatus::Active
-                    } else {
-                        AccountStatus::Pending
-                    };
-                }
+                account.regain_access();
                 account.updated_at = self.clock.now();
                 self.central.update_account(&account).await?;
                 tracing::info!("account refreshed from Meta");
                 Ok(account)
             }
             Err(e) if e.kind == GraphErrorKind::TokenInvalid => {
-                account.status = AccountStatus::ReauthRequired;
+                account.lose_access();
                 account.updated_at = self.clock.now();
                 self.central.update_account(&account).await?;
                 tracing::warn!("Meta rejected the account's token: reauth required");

@@ -2,12 +2,12 @@
 //! Meta that records what changed and notifies drops.
 
 use chrono::{DateTime, Utc};
-use omni_domain::{AccountId, AccountStatus, StoreId, WhatsappAccount};
+use omni_domain::{AccountId, StoreId, WhatsappAccount};
 use omni_ports::{AccountEvent, RepoError};
 use serde_json::json;
 
-use super::drops::snapshot;
 use super::service::Health;
+use super::snapshot::snapshot;
 use crate::accounts::{AccountError, apply_number_info, open_token};
 
 /// An account and its history.
@@ -73,17 +73,13 @@ impl Health {
                 // An account marked ahead of an expiring user token stays so until the owner
                 // reconnects, even though the old token still reads.
                 let ahead = account.meta.get("reauth_ahead").is_some();
-                if account.status == AccountStatus::ReauthRequired && !ahead {
-                    account.status = if account.is_verified() {
-                        AccountStatus::Active
-                    } else {
-                        AccountStatus::Pending
-                    };
+                if !ahead {
+                    account.regain_access();
                 }
                 Ok(())
             }
             Err(e) if e.kind == omni_ports::GraphErrorKind::TokenInvalid => {
-                account.status = AccountStatus::ReauthRequired;
+                account.lose_access();
                 Err(AccountError::ReauthRequired)
             }
             Err(e) => return Err(AccountError::Meta(e)),

@@ -13,25 +13,26 @@
 //!   expiring user token `reauth_required` ahead of time (Meta offers no refresh for those).
 //! - [`Health::diagnose`] asks Meta why a number might not work.
 //!
-//! The parts: [`service`] (settings, ports, job names), [`drops`], [`notify`], [`history`]
+//! The parts: [`service`] (settings, ports, job names), [`snapshot`], [`notify`], [`history`]
 //! (view and refresh), [`tokens`], [`jobs`], [`diagnose`], [`analytics`], and [`observer`]
 //! (the inbox processor's hook).
 
 mod analytics;
 mod diagnose;
-mod drops;
 mod history;
 mod jobs;
 mod notify;
 mod observer;
 mod service;
+mod snapshot;
 mod tokens;
 
 pub use crate::inbound::ManagementObserver;
 pub use analytics::{DayAnalytics, median};
 pub use diagnose::Check;
-pub use drops::{Drop, drops, snapshot};
 pub use history::HealthView;
 pub use notify::AlertNumberError;
+pub use omni_domain::{DropKind, HealthDrop, Severity, health_drops};
 pub use service::{Health, HealthConfig, HealthPorts, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
+pub use snapshot::snapshot;
 pub use tokens::TokenOutcome;

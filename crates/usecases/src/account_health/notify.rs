@@ -2,15 +2,17 @@
 //! store has an alert number, sent to it through the outbox (text inside the owner's window,
 //! else the alert template); listing and reading them; the alert number itself.
 
-use omni_domain::{PhoneNumber, QualityRating, StoreId, WhatsappAccount};
+use omni_domain::{
+    DropKind, PhoneNumber, QualityRating, Severity, StoreId, WhatsappAccount, health_drops,
+};
 use omni_ports::meta::{
     OutboundContent, Recipient, TemplateComponent, TemplateComponentKind, TemplateParameter,
 };
 use omni_ports::{Notification, RepoError};
 use serde_json::{Value, json};
 
-use super::drops::{drops, snapshot};
 use super::service::{Health, uuid_v7};
+use super::snapshot::snapshot;
 use crate::outbound::{SendOptions, WhatsAppService};
 
 /// Why an alert number was refused.
@@ -36,17 +38,17 @@ impl Health {
         source: &str,
     ) -> Result<Vec<Notification>, RepoError> {
         let mut out = Vec::new();
-        for drop in drops(before, after) {
+        for drop in health_drops(before, after) {
             let mut detail = json!({
                 "source": source,
                 "before": snapshot(before),
                 "after": snapshot(after),
             });
-            let body = if drop.kind == "reauth_required" {
+            let body = if drop.kind == DropKind::ReauthRequired {
                 let link = self.reconnect_link(after);
                 detail["reconnect_url"] = json!(link);
                 format!("{}. Reconnect: {link}", drop.title)
-            } else if drop.kind == "quality_drop" && after.quality_rating == QualityRating::Red {
+            } else if drop.kind == DropKind::Quality && after.quality_rating == QualityRating::Red {
                 format!(
                     "{}. Business-initiated messages from this number are slowed until it \
                      recovers; replies to customers are not.",
@@ -56,7 +58,14 @@ impl Health {
                 drop.title.clone()
             };
             let n = self
-                .notify(after, drop.kind, drop.severity, &drop.title, &body, detail)
+                .notify(
+                    after,
+                    drop.kind.as_str(),
+                    drop.severity,
+                    &drop.title,
+                    &body,
+                    detail,
+                )
                 .await?;
             out.push(n);
         }
@@ -72,7 +81,7 @@ impl Health {
         &self,
         account: &WhatsappAccount,
         kind: &str,
-        severity: &str,
+        severity: Severity,
         title: &str,
         body: &str,
         detail: Value,
@@ -82,7 +91,7 @@ impl Health {
             store_id: account.store_id,
             account_id: Some(account.id),
             kind: kind.to_owned(),
-            severity: severity.to_owned(),
+            severity: severity.as_str().to_owned(),
             title: title.to_owned(),
             body: body.to_owned(),
             detail,
@@ -90,8 +99,8 @@ impl Health {
             read_at: None,
         };
         self.p.repo.add_notification(&n).await?;
-        tracing::info!(store = %n.store_id, account = %account.id, kind, severity, "owner notified");
-        if severity != "info"
+        tracing::info!(store = %n.store_id, account = %account.id, kind, severity = severity.as_str(), "owner notified");
+        if severity != Severity::Info
             && let Err(e) = self.alert_owner(account, &n).await
         {
             tracing::warn!(store = %n.store_id, error = %e, "alert to the owner's WhatsApp not queued");

@@ -3,12 +3,12 @@
 //! owner) when the token is invalid or a user token about to expire.
 
 use chrono::{DateTime, Duration, Utc};
-use omni_domain::{AccountStatus, WhatsappAccount};
+use omni_domain::{Severity, WhatsappAccount};
 use omni_ports::{AccountEvent, secret_aad};
 use serde_json::json;
 
-use super::drops::snapshot;
 use super::service::{Health, remove_meta, set_meta};
+use super::snapshot::snapshot;
 use crate::accounts::{ACCESS_TOKEN_FIELD, AccountError, open_token};
 
 /// What a token check did.
@@ -143,10 +143,9 @@ impl Health {
         reason: &'static str,
         text: &str,
     ) -> Result<TokenOutcome, AccountError> {
-        if account.status == AccountStatus::ReauthRequired {
+        if !account.lose_access() {
             return Ok(TokenOutcome::ReauthRequired(reason));
         }
-        account.status = AccountStatus::ReauthRequired;
         if reason == "token_expiring" {
             set_meta(account, "reauth_ahead", json!(true));
         }
@@ -176,7 +175,7 @@ impl Health {
             } else {
                 "reauth_required"
             },
-            "critical",
+            Severity::Critical,
             &title,
             &format!("{title}. Reconnect: {link}"),
             json!({

@@ -4,7 +4,7 @@
 //! [`super::ManagementObserver`] (account health) when one is set.
 
 use chrono::{DateTime, Utc};
-use omni_domain::{AccountStatus, LimitTier, QualityRating, WabaId, WhatsappAccount};
+use omni_domain::{LimitTier, QualityRating, WabaId, WhatsappAccount};
 use omni_ports::meta::webhook::{ValueErrors, WebhookEvent, WebhookRoute};
 use omni_ports::{AccountEvent, InboxOutcome, RepoError};
 
@@ -199,13 +199,11 @@ fn apply_management(event: &WebhookEvent, account: &mut WhatsappAccount) {
         }
         WebhookEvent::AccountUpdate(u) => {
             if u.is_access_lost() {
-                account.status = AccountStatus::ReauthRequired;
+                account.lose_access();
             } else if u.ban_state.as_deref() == Some("DISABLE") {
-                account.status = AccountStatus::Failed;
-            } else if u.ban_state.as_deref() == Some("REINSTATE")
-                && account.status == AccountStatus::Failed
-            {
-                account.status = AccountStatus::Active;
+                account.ban();
+            } else if u.ban_state.as_deref() == Some("REINSTATE") {
+                account.reinstate();
             }
         }
         _ => {}

@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use omni_domain::{
-    AccountId, AccountStatus, PhoneNumber, PhoneNumberId, SealedSecret, StoreId, WabaId,
-    WhatsappAccount,
+    AccountId, PhoneNumber, PhoneNumberId, SealedSecret, StoreId, WabaId, WhatsappAccount,
 };
 use omni_ports::meta::webhook::InboundMessage;
 use omni_ports::{CentralRepo, Clock, InboxOutcome, RepoError};
@@ -189,7 +188,7 @@ fn legacy_account(
         now,
     );
     account.id = legacy_account_id(&legacy.phone_number_id);
-    account.status = AccountStatus::Active;
+    account.activate();
     Some(account)
 }
 

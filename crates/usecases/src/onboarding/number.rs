@@ -1,7 +1,7 @@
 //! One number of a connection: stored as an account (or found taken by another store, or
 //! invalid), and verified by a message that reaches the owner's own WhatsApp.
 
-use omni_domain::{AccountId, AccountStatus, Owner, PhoneNumber, Store, WabaId, WhatsappAccount};
+use omni_domain::{AccountId, Owner, PhoneNumber, Store, WabaId, WhatsappAccount};
 use omni_ports::meta::{OutboundContent, OutboundMessage, PhoneNumberInfo, Recipient};
 use omni_ports::{GraphErrorKind, RepoError, secret_aad};
 use secrecy::SecretString;
@@ -40,16 +40,7 @@ impl Onboarding {
             Some(mut account) => {
                 account.access_token = seal(account.id)?;
                 account.phone_number = phone;
-                if matches!(
-                    account.status,
-                    AccountStatus::ReauthRequired | AccountStatus::Failed
-                ) {
-                    account.status = if account.is_verified() {
-                        AccountStatus::Active
-                    } else {
-                        AccountStatus::Pending
-                    };
-                }
+                account.reconnect();
                 apply_number_info(&mut account, number);
                 account.updated_at = now;
                 self.central.update_account(&account).await?;

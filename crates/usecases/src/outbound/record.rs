@@ -4,7 +4,7 @@
 
 use super::dispatch::{Delivery, OutboxDispatcher};
 use chrono::{DateTime, Duration, Utc};
-use omni_domain::{AccountStatus, WhatsappAccount};
+use omni_domain::WhatsappAccount;
 use omni_ports::meta::OutboundContent;
 use omni_ports::{OutboxMessage, RepoError};
 
@@ -111,8 +111,7 @@ impl OutboxDispatcher {
         else {
             return Ok(());
         };
-        if current.status != AccountStatus::ReauthRequired {
-            current.status = AccountStatus::ReauthRequired;
+        if current.lose_access() {
             current.updated_at = self.clock.now();
             self.central.update_account(&current).await?;
         }
