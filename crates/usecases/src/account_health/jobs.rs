@@ -5,23 +5,22 @@ use chrono::Duration;
 use omni_domain::{AccountStatus, WhatsappAccount};
 use omni_ports::RepoError;
 
-use super::service::{Health, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
+use super::service::{Health, Job};
 
 impl Health {
     /// How often a job runs; `None` for an unknown job.
     #[must_use]
     pub fn job_interval(&self, name: &str) -> Option<Duration> {
-        match name {
-            JOB_REFRESH_ACCOUNTS => Some(self.config.refresh_every),
-            JOB_CHECK_TOKENS => Some(self.config.token_check_every),
-            _ => None,
-        }
+        Some(match name.parse::<Job>().ok()? {
+            Job::RefreshAccounts => self.config.refresh_every,
+            Job::CheckTokens => self.config.token_check_every,
+        })
     }
 
     /// Every job, by name.
     #[must_use]
     pub fn jobs() -> [&'static str; 2] {
-        [JOB_REFRESH_ACCOUNTS, JOB_CHECK_TOKENS]
+        Job::ALL.map(Job::as_str)
     }
 
     /// Runs one job over every live account of every store; a summary for the job's record.
@@ -39,10 +38,10 @@ impl Health {
                 skipped += 1;
                 continue;
             }
-            let result = match name {
-                JOB_REFRESH_ACCOUNTS => self.refresh_account(account.clone()).await.map(|_| ()),
-                JOB_CHECK_TOKENS => self.check_token(&account).await.map(|_| ()),
-                other => return format!("error: unknown job {other}"),
+            let result = match name.parse::<Job>() {
+                Ok(Job::RefreshAccounts) => self.refresh_account(account.clone()).await.map(|_| ()),
+                Ok(Job::CheckTokens) => self.check_token(&account).await.map(|_| ()),
+                Err(e) => return format!("error: {e}"),
             };
             match result {
                 Ok(()) => ok += 1,
@@ -61,5 +60,20 @@ impl Health {
             out.extend(self.p.central.list_accounts(store.id).await?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_names_keep_their_stored_form() {
+        for job in Job::ALL {
+            assert_eq!(job.as_str().parse::<Job>(), Ok(job));
+        }
+        assert_eq!(Job::RefreshAccounts.as_str(), "refresh_accounts");
+        assert_eq!(Job::CheckTokens.as_str(), "check_tokens");
+        assert!("cleanup".parse::<Job>().is_err());
     }
 }

@@ -33,6 +33,8 @@ pub use diagnose::Check;
 pub use history::HealthView;
 pub use notify::AlertNumberError;
 pub use omni_domain::{DropKind, HealthDrop, Severity, health_drops};
-pub use service::{Health, HealthConfig, HealthPorts, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
+pub use service::{
+    Health, HealthConfig, HealthPorts, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS, Job, UnknownJob,
+};
 pub use snapshot::snapshot;
 pub use tokens::TokenOutcome;

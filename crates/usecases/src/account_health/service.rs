@@ -13,10 +13,55 @@ use serde_json::Value;
 
 use crate::accounts::AccountError;
 
-/// The job that re-reads every account from Meta.
-pub const JOB_REFRESH_ACCOUNTS: &str = "refresh_accounts";
-/// The job that checks every token with `debug_token`.
-pub const JOB_CHECK_TOKENS: &str = "check_tokens";
+/// A scheduled job of account health (stored in the job table by its string form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// Re-read every account from Meta (`refresh_accounts`).
+    RefreshAccounts,
+    /// Check every token with `debug_token` (`check_tokens`).
+    CheckTokens,
+}
+
+impl Job {
+    /// Every job.
+    pub const ALL: [Self; 2] = [Self::RefreshAccounts, Self::CheckTokens];
+
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RefreshAccounts => "refresh_accounts",
+            Self::CheckTokens => "check_tokens",
+        }
+    }
+}
+
+impl std::fmt::Display for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is no [`Job`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown job {0}")]
+pub struct UnknownJob(pub String);
+
+impl std::str::FromStr for Job {
+    type Err = UnknownJob;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| UnknownJob(s.to_owned()))
+    }
+}
+
+/// The job that re-reads every account from Meta (the name of [`Job::RefreshAccounts`]).
+pub const JOB_REFRESH_ACCOUNTS: &str = Job::RefreshAccounts.as_str();
+/// The job that checks every token with `debug_token` (the name of [`Job::CheckTokens`]).
+pub const JOB_CHECK_TOKENS: &str = Job::CheckTokens.as_str();
 
 /// Settings of the health use cases.
 #[derive(Debug, Clone)]
