@@ -13,6 +13,8 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use serde::Serialize;
 use tracing_actix_web::RequestId;
 
+mod from;
+
 /// An error answered to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -86,23 +88,6 @@ impl std::fmt::Display for ApiError {
             self.code,
             self.message
         )
-    }
-}
-
-impl From<omni_ports::RepoError> for ApiError {
-    fn from(e: omni_ports::RepoError) -> Self {
-        use omni_ports::RepoError as R;
-        match e {
-            R::NotFound | R::TenantNotFound => Self::not_found("not found"),
-            R::Conflict { .. } => {
-                Self::conflict("conflict", "the resource changed or already exists")
-            }
-            R::Unavailable(_) => {
-                tracing::warn!(error = %e, "storage unavailable");
-                Self::unavailable("storage is unavailable; retry shortly")
-            }
-            other => Self::internal(&other),
-        }
     }
 }
 

@@ -4,12 +4,14 @@ mod dashboard;
 pub mod edge;
 pub mod error;
 mod health;
+pub mod json;
 pub mod metrics;
 pub mod owner;
 pub mod request_span;
 mod webhook;
 
 pub use error::ApiError;
+pub use json::{JsonBody, MAX_JSON_BODY};
 pub use webhook::VerifyTokenIndex;
 
 use std::net::TcpListener;
@@ -19,11 +21,6 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::startup::AppState;
-
-/// The largest JSON body an owner route reads (a menu item, a template, a login): far above
-/// any real one, far below what would cost memory. The webhook reads its own, up to
-/// `pipeline.max_body_bytes`.
-pub const MAX_JSON_BODY: usize = 256 * 1024;
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -65,7 +62,7 @@ pub fn server_with(
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state.clone());
     let payload = web::PayloadConfig::new(state.webhook.max_body_bytes);
-    let json = web::JsonConfig::default().limit(MAX_JSON_BODY);
+    let json = json::json_config();
     let deadline = edge::BodyDeadline(state.webhook.body_read_timeout);
     let sandbox = state.sandbox.clone();
     let mut server = HttpServer::new(move || {

@@ -3,62 +3,13 @@
 //! account only within that store: another store's id is a plain 404, with nothing of the
 //! account in the body.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use omni_domain::AccountId;
-use omni_usecases::AccountError;
 
-use super::OwnerCtx;
+use super::auth::OwnerCtx;
 use super::dto::{AccountList, AccountResponse, DisconnectResponse, ErrorBody};
-use crate::http::ApiError;
+use super::params::{AccountPath, StoreQuery};
+use crate::http::error::ApiError;
 use crate::startup::AppState;
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::NotFound => Self::not_found("no such account in this store"),
-            AccountError::NotActive => Self::conflict(
-                "account_not_active",
-                "only an active account can be the default",
-            ),
-            AccountError::InvalidStatus(s) => Self::conflict(
-                "invalid_status",
-                format!("an account in status {s} cannot be switched on or off"),
-            ),
-            AccountError::ReauthRequired => Self::conflict(
-                "reauth_required",
-                "Meta rejected the access token; connect the number again",
-            ),
-            AccountError::MetaNotConfigured => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "meta_not_configured",
-                "no Meta app is configured (META_APP_ID, META_APP_SECRET)",
-            ),
-            AccountError::Meta(g) if g.kind.is_retryable() => {
-                tracing::warn!(error = %g, "Meta unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "meta_unavailable",
-                    "Meta is unavailable; retry shortly",
-                )
-            }
-            AccountError::Meta(g) => {
-                tracing::warn!(error = %g, "Meta refused");
-                Self::new(
-                    StatusCode::BAD_GATEWAY,
-                    "meta_error",
-                    format!("Meta refused the request ({})", g.kind),
-                )
-            }
-            AccountError::Secret(e) => Self::internal(&e),
-            AccountError::Repo(e) => e.into(),
-        }
-    }
-}
-
-fn account_id(raw: &str) -> Result<AccountId, ApiError> {
-    AccountId::parse(raw).map_err(|_| ApiError::not_found("no such account in this store"))
-}
 
 /// The account after a change, with the default flag read fresh.
 async fn answer(
@@ -77,11 +28,9 @@ async fn answer(
 /// `GET /api/owner/whatsapp/accounts`.
 #[utoipa::path(
     get, path = "/api/owner/whatsapp/accounts", tag = "accounts",
-    security(("bearer" = [])),
-    params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(StoreQuery),
     responses(
         (status = 200, description = "The store's accounts (never a token)", body = AccountList),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 404, description = "`not_found` (not the owner's store) or `no_store`", body = ErrorBody),
     )
 )]
@@ -104,21 +53,18 @@ pub(super) async fn list(
 /// `POST /api/owner/whatsapp/accounts/{id}/disconnect`.
 #[utoipa::path(
     post, path = "/api/owner/whatsapp/accounts/{id}/disconnect", tag = "accounts",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id"),
-           ("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(AccountPath, StoreQuery),
     responses(
         (status = 200, description = "Disconnected (soft delete); Meta tidied best-effort", body = DisconnectResponse),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such account in this store", body = ErrorBody),
     )
 )]
 pub(super) async fn disconnect(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(&id)?;
+    let id = path.id()?;
     let cleanup = state.accounts.disconnect(ctx.store()?.id, id).await?;
     Ok(HttpResponse::Ok().json(DisconnectResponse {
         id: id.to_string(),
@@ -130,22 +76,18 @@ pub(super) async fn disconnect(
 /// `POST /api/owner/whatsapp/accounts/{id}/set-default`.
 #[utoipa::path(
     post, path = "/api/owner/whatsapp/accounts/{id}/set-default", tag = "accounts",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id"),
-           ("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(AccountPath, StoreQuery),
     responses(
         (status = 200, description = "Now the store's default", body = AccountResponse),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`account_not_active`", body = ErrorBody),
     )
 )]
 pub(super) async fn set_default(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(&id)?;
+    let id = path.id()?;
     let account = state.accounts.set_default(ctx.store()?.id, id).await?;
     answer(&state, &ctx, &account).await
 }
@@ -153,22 +95,18 @@ pub(super) async fn set_default(
 /// `POST /api/owner/whatsapp/accounts/{id}/toggle-status`.
 #[utoipa::path(
     post, path = "/api/owner/whatsapp/accounts/{id}/toggle-status", tag = "accounts",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id"),
-           ("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(AccountPath, StoreQuery),
     responses(
         (status = 200, description = "Switched: active to inactive, inactive to active (pending if never verified)", body = AccountResponse),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`invalid_status`: pending, failed or reauth_required", body = ErrorBody),
     )
 )]
 pub(super) async fn toggle_status(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(&id)?;
+    let id = path.id()?;
     let account = state.accounts.toggle_status(ctx.store()?.id, id).await?;
     answer(&state, &ctx, &account).await
 }
@@ -176,13 +114,9 @@ pub(super) async fn toggle_status(
 /// `POST /api/owner/whatsapp/accounts/{id}/refresh`.
 #[utoipa::path(
     post, path = "/api/owner/whatsapp/accounts/{id}/refresh", tag = "accounts",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id"),
-           ("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(AccountPath, StoreQuery),
     responses(
         (status = 200, description = "Re-read from Meta", body = AccountResponse),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`reauth_required`: Meta rejected the token (190); the account is marked so", body = ErrorBody),
         (status = 502, description = "`meta_error`", body = ErrorBody),
         (status = 503, description = "`meta_unavailable` or `meta_not_configured`", body = ErrorBody),
@@ -191,9 +125,9 @@ pub(super) async fn toggle_status(
 pub(super) async fn refresh(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(&id)?;
+    let id = path.id()?;
     // Through account health, so what changed is kept in the account's history.
     let account = state.health.refresh(ctx.store()?.id, id).await?;
     answer(&state, &ctx, &account).await

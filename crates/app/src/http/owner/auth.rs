@@ -13,12 +13,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use omni_domain::{Owner, Store, StoreId};
 use omni_ports::OwnerSession;
-use omni_usecases::{AuthError, LoginError};
+use omni_usecases::AuthError;
 use secrecy::SecretString;
 
 use super::dto::{LoginBody, LoginResponse, StoreSummary};
 use super::limiter::DeviceCookie;
-use crate::http::ApiError;
+use super::params::StoreQuery;
+use crate::http::error::ApiError;
+use crate::http::json::JsonBody;
 use crate::startup::AppState;
 
 /// The longest email address (RFC 5321's path limit).
@@ -76,23 +78,6 @@ impl OwnerCtx {
     }
 }
 
-/// The `store_id` query parameter. Given twice it is refused (400 `duplicate_parameter`): the
-/// two could be read differently here and by a proxy or log in front.
-fn store_param(query: &str) -> Result<Option<String>, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map(web::Query::into_inner)
-        .unwrap_or_default();
-    let mut given = pairs.into_iter().filter(|(k, _)| k == "store_id");
-    let first = given.next().map(|(_, v)| v);
-    if given.next().is_some() {
-        return Err(ApiError::bad_request(
-            "duplicate_parameter",
-            "store_id is given more than once",
-        ));
-    }
-    Ok(first)
-}
-
 fn bearer(req: &HttpRequest) -> Option<SecretString> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -108,10 +93,10 @@ impl FromRequest for OwnerCtx {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
-        let store_id = store_param(req.query_string());
+        let query = StoreQuery::from_query(req.query_string());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(&"AppState is not registered"))?;
-            let store_id = store_id?;
+            let store_id = query?.store_id;
             let token = token.ok_or(Unauthorized)?;
             let auth =
                 state
@@ -165,9 +150,9 @@ impl FromRequest for OwnerCtx {
 pub(super) async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginBody>,
+    body: JsonBody<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.parse()?;
     // Before the address becomes a key or the email is looked at: no email is longer.
     if body.email.len() > MAX_EMAIL_BYTES {
         return Err(ApiError::bad_request(
@@ -188,19 +173,7 @@ pub(super) async fn login(
         ));
     }
     let password = SecretString::from(body.password);
-    let grant = state
-        .owner_auth
-        .login(&body.email, &password)
-        .await
-        .map_err(|e| match e {
-            LoginError::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "invalid email or password",
-            ),
-            LoginError::Random => ApiError::internal(&e),
-            LoginError::Repo(e) => ApiError::from(e),
-        })?;
+    let grant = state.owner_auth.login(&body.email, &password).await?;
     let stores = state
         .central
         .list_stores_of_owner(grant.owner.id)

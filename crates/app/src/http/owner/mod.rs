@@ -11,6 +11,8 @@ mod dto;
 mod limiter;
 mod oauth;
 pub mod openapi;
+pub mod params;
+mod reply;
 
 use actix_web::http::Method;
 use actix_web::{Route, web};

@@ -5,48 +5,26 @@
 //! secret in it.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use omni_usecases::{CallbackParams, ConnectOutcome, OnboardingError, SignupHints};
 use secrecy::SecretString;
-use serde::Deserialize;
 
-use super::OwnerCtx;
+use super::auth::OwnerCtx;
 use super::dto::{
     AccountResponse, ConnectResponse, EmbeddedSignupBody, ErrorBody, OAuthUrlResponse,
 };
-use crate::http::ApiError;
+use super::params::{CallbackQuery, StoreQuery};
+use crate::http::error::ApiError;
+use crate::http::json::JsonBody;
 use crate::startup::AppState;
-
-impl From<OnboardingError> for ApiError {
-    fn from(e: OnboardingError) -> Self {
-        let code = e.code();
-        let status = match &e {
-            OnboardingError::MetaNotConfigured
-            | OnboardingError::RedirectUriMissing
-            | OnboardingError::MetaUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            OnboardingError::NumberTaken => StatusCode::CONFLICT,
-            OnboardingError::Meta(_) => StatusCode::BAD_GATEWAY,
-            OnboardingError::Secret | OnboardingError::Repo(_) => return Self::internal(&e),
-            _ => StatusCode::BAD_REQUEST,
-        };
-        if status.is_server_error() {
-            tracing::warn!(error = %e, code, "onboarding failed");
-        }
-        Self::new(status, code, e.to_string())
-    }
-}
 
 /// `GET /api/owner/whatsapp/oauth-url`.
 #[utoipa::path(
     get, path = "/api/owner/whatsapp/oauth-url", tag = "onboarding",
-    security(("bearer" = [])),
-    params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(StoreQuery),
     responses(
         (status = 200, description = "Meta's dialog URL with a fresh signed state", body = OAuthUrlResponse),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 404, description = "`not_found` or `no_store`", body = ErrorBody),
         (status = 503, description = "`meta_not_configured` or `redirect_uri_not_configured`", body = ErrorBody),
     )
 )]
@@ -80,22 +58,10 @@ pub(super) async fn oauth_url(
 pub const BINDING_COOKIE: &str = "omni_oauth";
 const CALLBACK_PATH: &str = "/api/whatsapp/callback";
 
-/// Meta's redirect.
-#[derive(Deserialize)]
-pub(super) struct CallbackQuery {
-    state: Option<String>,
-    code: Option<String>,
-    error: Option<String>,
-}
-
 /// `GET /api/whatsapp/callback`.
 #[utoipa::path(
     get, path = "/api/whatsapp/callback", tag = "onboarding",
-    params(
-        ("state" = Option<String>, Query, description = "The signed state from oauth-url"),
-        ("code" = Option<String>, Query, description = "Meta's authorization code"),
-        ("error" = Option<String>, Query, description = "`access_denied` when the owner cancelled"),
-    ),
+    params(CallbackQuery),
     responses(
         (status = 302, description = "To the owner frontend: `?whatsapp=connected&accounts=N[&taken=M]` or `?whatsapp=error&code=` one of `state_invalid`, `state_expired`, `state_used`, `browser_mismatch` (no `omni_oauth` cookie from oauth-url in this browser), `access_denied`, `code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `number_taken`, `meta_unavailable`, `meta_error`, `meta_not_configured`, `redirect_uri_not_configured`, `internal`"),
     )
@@ -166,14 +132,11 @@ fn connected(outcome: &ConnectOutcome, default: Option<omni_domain::AccountId>) 
 /// `POST /api/owner/whatsapp/embedded-signup`.
 #[utoipa::path(
     post, path = "/api/owner/whatsapp/embedded-signup", tag = "onboarding",
-    security(("bearer" = [])),
-    params(("store_id" = Option<String>, Query, description = "One of the owner's stores; default the oldest")),
+    params(StoreQuery),
     request_body = EmbeddedSignupBody,
     responses(
         (status = 201, description = "Numbers connected", body = ConnectResponse),
         (status = 400, description = "`code_exchange_failed`, `token_invalid`, `permissions_missing`, `no_whatsapp_assets`, `asset_not_granted`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`", body = ErrorBody),
-        (status = 404, description = "`not_found` or `no_store`", body = ErrorBody),
         (status = 409, description = "`number_taken`: connected to another store", body = ErrorBody),
         (status = 502, description = "`meta_error`", body = ErrorBody),
         (status = 503, description = "`meta_unavailable` or `meta_not_configured`", body = ErrorBody),
@@ -182,18 +145,10 @@ fn connected(outcome: &ConnectOutcome, default: Option<omni_domain::AccountId>) 
 pub(super) async fn embedded_signup(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    body: JsonBody<EmbeddedSignupBody>,
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
-    // Read as bytes and parsed here, after the owner and store checks: actix polls a
-    // handler's extractors together, so a `Json` extractor could answer 400 to a caller
-    // that should get 401 or 404.
-    let body: EmbeddedSignupBody = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::bad_request(
-            "bad_request",
-            "the body must be JSON: {\"code\": \"...\", \"waba_id\"?, \"phone_number_id\"?}",
-        )
-    })?;
+    let body = body.parse()?;
     if body.code.trim().is_empty() || body.code.len() > 2048 {
         return Err(ApiError::bad_request(
             "code_exchange_failed",

@@ -3,7 +3,9 @@
 //! webhook routes, whose handlers live elsewhere, through the doc-only stubs below.
 
 use actix_web::HttpResponse;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::dto::{
@@ -24,41 +26,11 @@ use super::dto::{
         super::accounts::list, super::accounts::disconnect, super::accounts::set_default,
         super::accounts::toggle_status, super::accounts::refresh,
         super::oauth::oauth_url, super::oauth::callback, super::oauth::embedded_signup,
-        super::commerce::menu_list,
-        super::commerce::menu_create,
-        super::commerce::menu_update,
-        super::commerce::menu_delete,
-        super::commerce::methods_list,
-        super::commerce::methods_create,
-        super::commerce::methods_update,
-        super::commerce::methods_delete,
-        super::commerce::settings_get,
-        super::commerce::settings_put,
-        super::commerce::orders_list,
-        super::commerce::order_get,
-        super::commerce::order_status,
-        super::commerce::order_rider,
-        super::commerce::payments_pending,
-        super::commerce::payment_proof,
-        super::commerce::payment_approve,
-        super::commerce::payment_reject,
-        super::commerce::conversations_list,
-        super::commerce::conversation_pause,
-        super::commerce::conversation_resume,
-        openapi_json,
+        openapi_json, metrics_doc,
     ),
     components(schemas(
         ErrorBody, LoginBody, LoginResponse, StoreSummary, AccountResponse, AccountList,
         DisconnectResponse, OAuthUrlResponse, EmbeddedSignupBody, ConnectResponse, HealthBody,
-        super::commerce::Amount, super::commerce::VariantBody, super::commerce::MenuItemBody,
-        super::commerce::MenuItemResponse, super::commerce::PaymentMethodBody,
-        super::commerce::PaymentMethodResponse, super::commerce::TemplateBody,
-        super::commerce::SettingsBody, super::commerce::OrderLine, super::commerce::PinBody,
-        super::commerce::RiderBody, super::commerce::OrderResponse,
-        super::commerce::OrderListItem,
-        super::commerce::MessageResponse, super::commerce::OrderDetailResponse,
-        super::commerce::OrderUpdateResponse, super::commerce::ConversationResponse,
-        super::commerce::StatusBody, super::commerce::RejectBody,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -88,11 +60,71 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation that takes `?store_id=` ([`StoreQuery`](super::params::StoreQuery)) is an
+/// owner route: [`OwnerCtx`](super::OwnerCtx) checks the bearer token and the store before the
+/// handler runs. This says so once for all of them instead of on each handler: the `bearer`
+/// requirement, a 401, and a 404 unless the route describes its own.
+#[derive(Debug)]
+struct OwnerRoutes;
+
+impl Modify for OwnerRoutes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let takes_store =
+                    op.parameters.iter().flatten().any(|p| {
+                        p.name == "store_id" && matches!(p.parameter_in, ParameterIn::Query)
+                    });
+                if !takes_store {
+                    continue;
+                }
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| error("`unauthorized`: no valid bearer token"));
+                responses.entry("404".to_owned()).or_insert_with(|| {
+                    error(
+                        "`not_found`: not one of the owner's stores, or no such id in the store; \
+                         `no_store`: the owner has none yet",
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// An error response in the one error shape.
+fn error(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 /// The document as pretty JSON (what `docs/openapi.json` holds).
 #[must_use]
 pub fn json() -> String {
     let mut doc = ApiDoc::openapi();
+    doc.merge(super::commerce::CommerceDoc::openapi());
     doc.merge(super::account_health::HealthDoc::openapi());
+    OwnerRoutes.modify(&mut doc);
     doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
@@ -154,3 +186,20 @@ fn webhook_verify() {}
     reason = "doc-only: the webhook handler lives in the webhook module"
 )]
 fn webhook_receive() {}
+
+/// `GET /metrics` (served by `crate::http::metrics`; documented here).
+#[utoipa::path(
+    get, path = "/metrics", tag = "ops",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format: webhooks received/rejected/duplicate, ingest latency, inbox and outbox depth, sends by result and code, rate-limit waits, agent latency per store, job runs. Labels never carry phone numbers or tokens", content_type = "text/plain"),
+        (status = 401, description = "`unauthorized`: the `health.metrics_token` bearer token was not sent", body = ErrorBody),
+        (status = 403, description = "`metrics_token_required`: no `health.metrics_token` is configured, so nothing is served", body = ErrorBody),
+        (status = 404, description = "`not_found`: `health.metrics_enabled` is false", body = ErrorBody),
+    )
+)]
+#[expect(
+    dead_code,
+    reason = "documents `crate::http::metrics::serve`; only its attribute is used"
+)]
+fn metrics_doc() {}
