@@ -8,7 +8,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, PhoneNumber, PhoneNumberId, StoreId, WabaId, text_enum};
+use crate::enums::text_enum;
+use crate::ids::{AccountId, PhoneNumberId, StoreId, WabaId};
+use crate::phone::PhoneNumber;
 
 text_enum!(
     /// Where an account is in its life.

@@ -3,10 +3,8 @@
 //! health worth telling the owner about (quality down, a lower limit, a restricted number,
 //! lost access). The use cases call these instead of setting `status` themselves.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::{AccountStatus, LimitTier, QualityRating, WhatsappAccount};
+use crate::account::{AccountStatus, LimitTier, QualityRating, WhatsappAccount};
+use crate::enums::text_enum;
 
 impl WhatsappAccount {
     /// Meta rejected the account's token (or the owner must reconnect ahead of its expiry):
@@ -102,96 +100,29 @@ impl WhatsappAccount {
     }
 }
 
-/// What kind of drop of an account's health (stored as its string form).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DropKind {
-    /// The quality rating went down (`quality_drop`).
-    Quality,
-    /// The messaging limit was lowered (`limit_drop`).
-    Limit,
-    /// Meta restricted the number (`account_restricted`).
-    Restricted,
-    /// Access lost: the owner must reconnect (`reauth_required`).
-    ReauthRequired,
-}
-
-impl DropKind {
-    /// The stored form.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Quality => "quality_drop",
-            Self::Limit => "limit_drop",
-            Self::Restricted => "account_restricted",
-            Self::ReauthRequired => "reauth_required",
-        }
+text_enum! {
+    /// What kind of drop of an account's health (stored as its string form).
+    DropKind, "drop kind" {
+        /// The quality rating went down.
+        Quality => "quality_drop",
+        /// The messaging limit was lowered.
+        Limit => "limit_drop",
+        /// Meta restricted the number.
+        Restricted => "account_restricted",
+        /// Access lost: the owner must reconnect.
+        ReauthRequired => "reauth_required",
     }
 }
 
-impl fmt::Display for DropKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A string that names no [`DropKind`] or [`Severity`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value: {0}")]
-pub struct UnknownValue(pub String);
-
-impl FromStr for DropKind {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Self::Quality,
-            Self::Limit,
-            Self::Restricted,
-            Self::ReauthRequired,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| UnknownValue(s.to_owned()))
-    }
-}
-
-/// How urgent an owner notification is (stored as its string form).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    /// For the record (`info`): no WhatsApp alert.
-    Info,
-    /// Worth a look (`warning`).
-    Warning,
-    /// Act now (`critical`).
-    Critical,
-}
-
-impl Severity {
-    /// The stored form.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Info, Self::Warning, Self::Critical]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownValue(s.to_owned()))
+text_enum! {
+    /// How urgent an owner notification is (stored as its string form).
+    Severity, "severity" {
+        /// For the record: no WhatsApp alert.
+        Info => "info",
+        /// Worth a look.
+        Warning => "warning",
+        /// Act now.
+        Critical => "critical",
     }
 }
 
@@ -282,8 +213,9 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
+    use crate::account::LimitTier;
     use crate::account::tests::account;
-    use crate::{LimitTier, StoreId};
+    use crate::ids::StoreId;
 
     fn verified() -> WhatsappAccount {
         let mut a = account(StoreId::new(), "1", 0);

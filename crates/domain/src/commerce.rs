@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Currency, Money, PhoneNumber};
+use crate::money::{Currency, Money};
+use crate::phone::PhoneNumber;
 
 /// A location pin (WGS 84).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    AccountId, ConversationId, Currency, CustomerId, GeoPoint, MenuItemId, Money, MoneyError,
-    OrderId, PaymentMethodId, Rider, text_enum,
-};
+use crate::commerce::{GeoPoint, Rider};
+use crate::enums::text_enum;
+use crate::ids::{AccountId, ConversationId, CustomerId, MenuItemId, OrderId, PaymentMethodId};
+use crate::money::{Currency, Money, MoneyError};
 
 text_enum!(
     /// Payment status of an order.

@@ -6,7 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{OwnerId, PhoneNumber};
+use crate::ids::OwnerId;
+use crate::phone::PhoneNumber;
 
 /// An email address, lower-cased: something@domain with a dot in the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, Currency, OwnerId, StoreId, WhatsappAccount, text_enum};
+use crate::account::WhatsappAccount;
+use crate::enums::text_enum;
+use crate::ids::{AccountId, OwnerId, StoreId};
+use crate::money::Currency;
 
 text_enum!(
     /// What kind of business a store is.
@@ -160,7 +163,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AccountStatus;
+    use crate::account::AccountStatus;
     use crate::account::tests::account;
     use chrono::Utc;
 

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    AccountId, ConversationId, CustomerId, MenuItemId, MenuVariant, MessageId, Money,
-    PaymentMethodId, PhoneNumber, text_enum,
-};
+use crate::commerce::MenuVariant;
+use crate::enums::text_enum;
+use crate::ids::{AccountId, ConversationId, CustomerId, MenuItemId, MessageId, PaymentMethodId};
+use crate::money::Money;
+use crate::phone::PhoneNumber;
 
 /// A customer who wrote to one of the store's numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
