@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, Scope, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -79,8 +79,18 @@ fn ok() -> HttpResponse {
 
 /// Registers the `/_sim` scope.
 pub(crate) fn register(cfg: &mut web::ServiceConfig, handle: &SimHandle) {
+    let scope = inspection_routes(web::scope("/_sim"), handle);
+    let scope = fault_routes(scope, handle);
+    let scope = seed_routes(scope, handle);
+    let scope = crate::webhook::register_routes(scope, handle);
+    cfg.service(scope);
+}
+
+/// What the simulator saw: its state, the messages sent (and clearing them), read receipts,
+/// every request.
+fn inspection_routes(scope: Scope, handle: &SimHandle) -> Scope {
     let h = handle.clone();
-    let mut scope = web::scope("/_sim").route(
+    let mut scope = scope.route(
         "/state",
         web::get().to(move || {
             let h = h.clone();
@@ -122,6 +132,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, handle: &SimHandle) {
             async move { HttpResponse::Ok().json(h.requests()) }
         }),
     );
+    scope
+}
+
+/// Fault injection: add a rule, clear them all.
+fn fault_routes(mut scope: Scope, handle: &SimHandle) -> Scope {
     let h = handle.clone();
     scope = scope.route(
         "/faults",
@@ -144,6 +159,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, handle: &SimHandle) {
             }
         }),
     );
+    scope
+}
+
+/// Seeding and time: tokens, customer windows, the clock, WABAs and their templates.
+fn seed_routes(mut scope: Scope, handle: &SimHandle) -> Scope {
     let h = handle.clone();
     scope = scope.route(
         "/tokens",
@@ -201,6 +221,5 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, handle: &SimHandle) {
             }
         }),
     );
-    scope = crate::webhook::register_routes(scope, handle);
-    cfg.service(scope);
+    scope
 }

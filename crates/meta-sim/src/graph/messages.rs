@@ -88,6 +88,38 @@ fn read_receipt(
 }
 
 fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpResponse, GraphErr> {
+    let to = recipient(&body)?;
+    let kind = payload_kind(&body)?;
+    let number = st
+        .numbers
+        .get(id)
+        .cloned()
+        .ok_or_else(|| GraphErr::no_object("post", id))?;
+    if kind == "template" {
+        template(
+            st,
+            &number.waba_id,
+            body.get("template").unwrap_or(&Value::Null),
+        )?;
+    }
+    deliverable(st, id, number.seed.registered, &kind, &to.key)?;
+    let now = st.now();
+    throttle(st, id, &to.key, now)?;
+    Ok(accept(st, id, to, kind, body, now))
+}
+
+/// Who a send is addressed to: `to` (a phone number) or `recipient` (a BSUID).
+struct To {
+    /// As sent.
+    input: String,
+    /// `recipient` was used.
+    is_bsuid: bool,
+    /// The normalized key of the customer.
+    key: String,
+}
+
+/// Reads and checks `to` / `recipient`.
+fn recipient(body: &Map<String, Value>) -> Result<To, GraphErr> {
     let (input, is_bsuid) = match (
         body.get("to").and_then(Value::as_str),
         body.get("recipient").and_then(Value::as_str),
@@ -111,6 +143,16 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
             "Param recipient must not be empty.",
         ));
     }
+    let key = recipient_key(&input);
+    Ok(To {
+        input,
+        is_bsuid,
+        key,
+    })
+}
+
+/// Checks the callback data, the `type` and its content object; the type.
+fn payload_kind(body: &Map<String, Value>) -> Result<String, GraphErr> {
     if let Some(cb) = body.get("biz_opaque_callback_data")
         && cb.as_str().is_none_or(|s| s.len() > 512)
     {
@@ -128,20 +170,19 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
             "Param type '{kind}' is not a valid message type."
         )));
     }
-    validate::content(&kind, &body)?;
-    let number = st
-        .numbers
-        .get(id)
-        .cloned()
-        .ok_or_else(|| GraphErr::no_object("post", id))?;
-    if kind == "template" {
-        template(
-            st,
-            &number.waba_id,
-            body.get("template").unwrap_or(&Value::Null),
-        )?;
-    }
-    if !number.seed.registered {
+    validate::content(&kind, body)?;
+    Ok(kind)
+}
+
+/// Registration, deliverability and (for non-templates) the 24-hour window.
+fn deliverable(
+    st: &SimState,
+    id: &str,
+    registered: bool,
+    kind: &str,
+    key: &str,
+) -> Result<(), GraphErr> {
+    if !registered {
         return Err(GraphErr::wa(
             400,
             133_010,
@@ -149,8 +190,7 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
             "The phone number is not registered on the WhatsApp Business Platform.",
         ));
     }
-    let key = recipient_key(&input);
-    if st.undeliverable.contains(&key) {
+    if st.undeliverable.contains(key) {
         return Err(GraphErr::wa(
             400,
             131_026,
@@ -159,7 +199,7 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
              accepted the latest Terms of Service, or is using an old WhatsApp version.",
         ));
     }
-    if kind != "template" && !st.window_open(id, &key) {
+    if kind != "template" && !st.window_open(id, key) {
         return Err(GraphErr::wa(
             400,
             131_047,
@@ -169,7 +209,16 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
         )
         .subcode(2_494_055));
     }
-    let now = st.now();
+    Ok(())
+}
+
+/// The number's messages per second and the pair rate; counts the send when both allow it.
+fn throttle(
+    st: &mut SimState,
+    id: &str,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), GraphErr> {
     if let Some(n) = st.numbers.get_mut(id) {
         while n
             .recent_sends
@@ -182,15 +231,27 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
             return Err(GraphErr::throughput());
         }
     }
-    pair_rate(st, id, &key, now)?;
+    pair_rate(st, id, key, now)?;
     if let Some(n) = st.numbers.get_mut(id) {
         n.recent_sends.push_back(now);
     }
-    let wamid = wamid(&key);
-    let contact = if is_bsuid {
-        json!({ "input": input, "user_id": input })
+    Ok(())
+}
+
+/// Records the accepted send and answers with its wamid.
+fn accept(
+    st: &mut SimState,
+    id: &str,
+    to: To,
+    kind: String,
+    body: Map<String, Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> HttpResponse {
+    let wamid = wamid(&to.key);
+    let contact = if to.is_bsuid {
+        json!({ "input": to.input, "user_id": to.input })
     } else {
-        json!({ "input": input, "wa_id": key })
+        json!({ "input": to.input, "wa_id": to.key })
     };
     let mut message = json!({ "id": wamid });
     if kind == "template" {
@@ -201,17 +262,17 @@ fn send(st: &mut SimState, id: &str, body: Map<String, Value>) -> Result<HttpRes
         SentRecord {
             wamid,
             phone_number_id: id.to_owned(),
-            to: input,
+            to: to.input,
             kind,
             body: Value::Object(body),
             at: now,
         },
     );
-    Ok(HttpResponse::Ok().json(json!({
+    HttpResponse::Ok().json(json!({
         "messaging_product": "whatsapp",
         "contacts": [contact],
         "messages": [message],
-    })))
+    }))
 }
 
 fn template(st: &SimState, waba_id: &str, t: &Value) -> Result<(), GraphErr> {
