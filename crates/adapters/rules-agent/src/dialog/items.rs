@@ -112,77 +112,54 @@ impl<'a> Turn<'a> {
                 &self.input.payment_methods,
             )));
         }
-        let menu = &self.input.menu;
-        let mut added = Vec::new();
-        let mut updated = Vec::new();
-        let mut notes: Vec<String> = Vec::new();
-        let mut asks = Vec::new();
+        let mut done = Ordered::default();
         for want in wants {
-            let quantity = want.quantity.unwrap_or(1);
-            if !(1..=99).contains(&quantity) {
-                notes.push(replies::QUANTITY_RANGE.to_owned());
-                continue;
-            }
-            let available: Vec<usize> = want
-                .candidates
-                .iter()
-                .copied()
-                .filter(|&i| menu[i].available)
-                .collect();
-            let pos = match (want.candidates.as_slice(), available.as_slice()) {
-                ([only], _) if !menu[*only].available => {
-                    notes.push(format!(
-                        "Sorry, {} is not available right now.",
-                        menu[*only].name
-                    ));
-                    continue;
-                }
-                (_, []) => {
-                    notes.push(format!("Sorry, {} is not available right now.", want.words));
-                    continue;
-                }
-                (_, [one]) => *one,
-                (_, many) => {
-                    asks.push(Ask::Item {
-                        candidates: many.iter().map(|&i| menu[i].id.to_string()).collect(),
-                        quantity,
-                        variant: want.variant.map(|v| v.join(" ")),
-                        words: want.words,
-                    });
-                    continue;
-                }
-            };
-            let item = &menu[pos];
-            let variant = if item.variants.is_empty() {
-                None
-            } else if let Some(v) = want
-                .variant
-                .as_deref()
-                .and_then(|v| Index::variant_of(item, v))
-            {
-                Some(item.variants[v].name.clone())
-            } else if let [only] = item.variants.as_slice() {
-                Some(only.name.clone())
-            } else {
-                asks.push(Ask::Variant {
-                    item: item.id.to_string(),
-                    quantity,
-                });
-                continue;
-            };
-            let id = item.id.to_string();
-            if set_mode && want.quantity.is_some() && self.cart.quantity_of(item) > 0 {
-                self.act(AgentAction::SetQuantity { item: id, quantity });
-                updated.push(label(quantity, &item.name, variant.as_deref()));
-            } else {
-                self.act(AgentAction::AddItem {
-                    item: id,
-                    quantity,
-                    variant: variant.clone(),
-                });
-                added.push(label(quantity, &item.name, variant.as_deref()));
-            }
+            self.order_one(want, set_mode, &mut done);
         }
+        self.reply_ordered(done, rest);
+    }
+
+    /// One wanted item: added or set when it is clear, else a note (out of range, not
+    /// available) or a question (which item, which variant) in `done`.
+    fn order_one(&mut self, want: Want, set_mode: bool, done: &mut Ordered) {
+        let quantity = want.quantity.unwrap_or(1);
+        if !(1..=99).contains(&quantity) {
+            done.notes.push(replies::QUANTITY_RANGE.to_owned());
+            return;
+        }
+        let menu = &self.input.menu;
+        let Some(pos) = pick_item(menu, &want, quantity, done) else {
+            return;
+        };
+        let item = &menu[pos];
+        let Some(variant) = pick_variant(item, &want, quantity, done) else {
+            return;
+        };
+        let id = item.id.to_string();
+        if set_mode && want.quantity.is_some() && self.cart.quantity_of(item) > 0 {
+            self.act(AgentAction::SetQuantity { item: id, quantity });
+            done.updated
+                .push(label(quantity, &item.name, variant.as_deref()));
+        } else {
+            self.act(AgentAction::AddItem {
+                item: id,
+                quantity,
+                variant: variant.clone(),
+            });
+            done.added
+                .push(label(quantity, &item.name, variant.as_deref()));
+        }
+    }
+
+    /// The reply to a round of wanted items: what was added and updated, the notes, then the
+    /// first open question, or else the cart.
+    fn reply_ordered(&mut self, done: Ordered, rest: Vec<Ask>) {
+        let Ordered {
+            added,
+            updated,
+            notes,
+            mut asks,
+        } = done;
         if !added.is_empty() {
             self.new_order = false;
         }
@@ -206,21 +183,7 @@ impl<'a> Turn<'a> {
             if !text.is_empty() {
                 self.replies.push(AgentReply::text(text));
             }
-            let question = match ask {
-                Ask::Item {
-                    candidates, words, ..
-                } => {
-                    let items: Vec<&MenuItem> = candidates
-                        .iter()
-                        .filter_map(|c| find_item(&self.input.menu, c))
-                        .collect();
-                    replies::which_item(&words, &items)
-                }
-                Ask::Variant { item, .. } => match find_item(&self.input.menu, &item) {
-                    Some(m) => replies::which_variant(m),
-                    None => AgentReply::text(replies::NOT_UNDERSTOOD),
-                },
-            };
+            let question = self.question(ask);
             return self.reply(question, state::CHOOSING);
         }
         if changed {
@@ -229,6 +192,25 @@ impl<'a> Turn<'a> {
         }
         let s = self.idle_state();
         self.reply(replies::with_menu_button(text), s);
+    }
+
+    /// The question an open [`Ask`] puts to the customer.
+    fn question(&self, ask: Ask) -> AgentReply {
+        match ask {
+            Ask::Item {
+                candidates, words, ..
+            } => {
+                let items: Vec<&MenuItem> = candidates
+                    .iter()
+                    .filter_map(|c| find_item(&self.input.menu, c))
+                    .collect();
+                replies::which_item(&words, &items)
+            }
+            Ask::Variant { item, .. } => match find_item(&self.input.menu, &item) {
+                Some(m) => replies::which_variant(m),
+                None => AgentReply::text(replies::NOT_UNDERSTOOD),
+            },
+        }
     }
 
     /// "How much is a zinger?": the prices of the items named, nothing added.
@@ -305,5 +287,76 @@ impl<'a> Turn<'a> {
         }
         let text = format!("{text}\n\n{}", self.cart.text());
         self.reply(replies::cart_buttons(text), state::ORDERING);
+    }
+}
+
+/// What a round of wanted items did: labels added and updated, notes, new questions.
+#[derive(Default)]
+struct Ordered {
+    added: Vec<String>,
+    updated: Vec<String>,
+    notes: Vec<String>,
+    asks: Vec<Ask>,
+}
+
+/// The menu position of the wanted item when exactly one available item fits; otherwise a
+/// note (not available) or a question (which of these) in `done`, and `None`.
+fn pick_item(menu: &[MenuItem], want: &Want, quantity: u32, done: &mut Ordered) -> Option<usize> {
+    let available: Vec<usize> = want
+        .candidates
+        .iter()
+        .copied()
+        .filter(|&i| menu[i].available)
+        .collect();
+    match (want.candidates.as_slice(), available.as_slice()) {
+        ([only], _) if !menu[*only].available => {
+            done.notes.push(format!(
+                "Sorry, {} is not available right now.",
+                menu[*only].name
+            ));
+            None
+        }
+        (_, []) => {
+            done.notes
+                .push(format!("Sorry, {} is not available right now.", want.words));
+            None
+        }
+        (_, [one]) => Some(*one),
+        (_, many) => {
+            done.asks.push(Ask::Item {
+                candidates: many.iter().map(|&i| menu[i].id.to_string()).collect(),
+                quantity,
+                variant: want.variant.as_ref().map(|v| v.join(" ")),
+                words: want.words.clone(),
+            });
+            None
+        }
+    }
+}
+
+/// The variant to order: none for an item without variants, the named one, or the only one;
+/// otherwise a question (which variant) in `done`, and `None`.
+fn pick_variant(
+    item: &MenuItem,
+    want: &Want,
+    quantity: u32,
+    done: &mut Ordered,
+) -> Option<Option<String>> {
+    if item.variants.is_empty() {
+        Some(None)
+    } else if let Some(v) = want
+        .variant
+        .as_deref()
+        .and_then(|v| Index::variant_of(item, v))
+    {
+        Some(Some(item.variants[v].name.clone()))
+    } else if let [only] = item.variants.as_slice() {
+        Some(Some(only.name.clone()))
+    } else {
+        done.asks.push(Ask::Variant {
+            item: item.id.to_string(),
+            quantity,
+        });
+        None
     }
 }
