@@ -20,6 +20,7 @@
 
 mod config;
 mod control;
+mod delivery_log;
 mod fault;
 mod graph;
 mod handle;

@@ -7,14 +7,12 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::config::SimConfig;
+use crate::delivery_log::WebhookLog;
 use crate::fault::FaultRule;
 use crate::model::{
     ReadReceipt, RequestRecord, SeedNumber, SeedTemplate, SentRecord, Subscription,
 };
-use crate::webhook::WebhookLog;
-
-/// Logs keep at most this many entries (oldest dropped), so a long sandbox run stays bounded.
-pub(crate) const LOG_CAP: usize = 10_000;
+use crate::util::push_capped;
 
 /// Everything the simulator knows.
 #[derive(Debug)]
@@ -217,12 +215,4 @@ impl SimState {
     pub(crate) fn log_request(&mut self, record: RequestRecord) {
         push_capped(&mut self.requests, record);
     }
-}
-
-/// Pushes to a capped log.
-pub(crate) fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
-    if log.len() >= LOG_CAP {
-        log.pop_front();
-    }
-    log.push_back(item);
 }

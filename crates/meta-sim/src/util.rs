@@ -1,6 +1,8 @@
 //! Small helpers shared by the routes: random identifiers shaped like Meta's, URL encoding,
 //! cursor paging and hashing. Kept dependency-free (uuid randomness, ring digests).
 
+use std::collections::VecDeque;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
@@ -114,4 +116,15 @@ pub(crate) fn parse_cursor(c: &str) -> Option<usize> {
         .strip_prefix("sim-cursor:")?
         .parse()
         .ok()
+}
+
+/// Logs keep at most this many entries (oldest dropped), so a long sandbox run stays bounded.
+pub(crate) const LOG_CAP: usize = 10_000;
+
+/// Pushes to a capped log.
+pub(crate) fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
+    if log.len() >= LOG_CAP {
+        log.pop_front();
+    }
+    log.push_back(item);
 }

@@ -11,7 +11,8 @@ use super::error::GraphErr;
 use super::validate;
 use crate::SimHandle;
 use crate::model::{ReadReceipt, SentRecord};
-use crate::state::{SimState, push_capped};
+use crate::state::SimState;
+use crate::util::push_capped;
 use crate::util::{digits, recipient_key, wamid};
 
 const MESSAGING: &str = "whatsapp_business_messaging";

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::model::{OpenAiRequest, ScriptedChat};
-use crate::state::push_capped;
+use crate::util::push_capped;
 
 /// The API key the simulator accepts until told otherwise.
 pub const DEFAULT_API_KEY: &str = "sk-sim-openai-key";

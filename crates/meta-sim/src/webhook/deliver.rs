@@ -15,54 +15,18 @@
 //! Every delivery is logged as a [`WebhookDelivery`] with its body and each HTTP attempt,
 //! updated live while retries happen ([`crate::SimHandle::webhook_deliveries`]).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::payload::{SimNumber, SimStatus, WebhookPayload};
 use super::sender::{DeliveryRecord, RetrySchedule, WebhookSender, http_client};
 use crate::SimHandle;
-use crate::state::{SimState, push_capped};
+pub use crate::delivery_log::{DeliveryOutcome, WebhookDelivery};
+use crate::state::SimState;
 use crate::util::digits;
-
-/// How a logged delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryOutcome {
-    /// Attempts are still being made (or the first has not ended yet).
-    Pending,
-    /// The receiver answered 200.
-    Delivered,
-    /// Every attempt failed (or the single attempt of a forged-signature delivery did).
-    Failed,
-}
-
-/// One webhook the simulator sent on its own (all its attempts).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WebhookDelivery {
-    /// Delivery id, counting from 1 per simulator (the `delivery` of control API answers).
-    pub id: u64,
-    /// `status` (automatic status of a send), `message` (injected customer message) or `raw`.
-    pub kind: String,
-    /// The callback URL.
-    pub url: String,
-    /// The JSON body sent (its bytes are Meta's escaped-Unicode form of it).
-    pub body: Value,
-    /// The wamid concerned: the sent message's for statuses, the inbound one's for messages.
-    pub wamid: Option<String>,
-    /// For statuses: `sent`, `delivered` or `read`.
-    pub status: Option<String>,
-    /// Where it stands.
-    pub outcome: DeliveryOutcome,
-    /// Every HTTP attempt so far (`delivery` = [`Self::id`]).
-    pub attempts: Vec<DeliveryRecord>,
-    /// When it was queued.
-    pub created_at: DateTime<Utc>,
-}
+use crate::util::push_capped;
 
 /// Why a webhook could not be queued.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,21 +50,6 @@ pub enum WebhookError {
     /// sandbox): deliveries go to it alone, and it cannot be changed.
     #[error("webhook deliveries go only to the configured target here")]
     TargetLocked,
-}
-
-/// The delivery log and the shared HTTP client (part of [`SimState`]).
-#[derive(Debug, Default)]
-pub(crate) struct WebhookLog {
-    client: Option<reqwest::Client>,
-    log: VecDeque<WebhookDelivery>,
-    next_id: u64,
-}
-
-impl WebhookLog {
-    /// Deliveries logged.
-    pub(crate) fn len(&self) -> usize {
-        self.log.len()
-    }
 }
 
 /// Where and how one delivery goes, captured when it is queued.

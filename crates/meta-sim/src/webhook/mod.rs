@@ -14,8 +14,8 @@ pub mod sender;
 
 pub(crate) use customer::register as register_routes;
 pub use customer::{CustomerMessage, InjectedMessage};
+pub(crate) use deliver::status_job;
 pub use deliver::{DeliveryOutcome, WebhookDelivery, WebhookError};
-pub(crate) use deliver::{WebhookLog, status_job};
 
 pub use payload::{
     BodyEncoding, SimChange, SimCustomer, SimEntry, SimMessage, SimNumber, SimStatus,

@@ -16,10 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use ring::hmac;
 
 use super::payload::WebhookPayload;
+pub use crate::delivery_log::DeliveryRecord;
 
 /// Called with `(phone_number_id, wa_id or BSUID)` for each inbound message before delivery.
 pub type InboundHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
@@ -76,26 +77,6 @@ impl RetrySchedule {
             .saturating_mul(growth)
             .min(self.max_delay)
     }
-}
-
-/// One HTTP attempt.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DeliveryRecord {
-    /// Which delivery (one `send*` call, or one copy of a concurrent send) it belongs to,
-    /// counting from 1 per sender.
-    pub delivery: u64,
-    /// 1 for the first attempt of that delivery.
-    pub attempt: u32,
-    /// The receiver's status, `None` on a transport failure.
-    pub status: Option<u16>,
-    /// The transport error, if any.
-    pub error: Option<String>,
-    /// When the attempt started.
-    pub at: DateTime<Utc>,
-    /// Bytes sent.
-    pub body_len: usize,
-    /// The `X-Hub-Signature-256` value sent (`None` when omitted).
-    pub signature: Option<String>,
 }
 
 /// How a delivery ended.
