@@ -4,16 +4,12 @@
 
 use std::ops::{Deref, DerefMut};
 
-use chrono::Utc;
-use omni_domain::{
-    Email, PhoneNumber, PhoneNumberId, Store, StoreKind, StoreName, WabaId, WhatsappAccount,
-};
-use omni_meta_sim::{SeedNumber, SeedWaba, TokenSeed};
-use secrecy::SecretString;
+use omni_domain::{Store, WhatsappAccount};
+use omni_meta_sim::TokenSeed;
 
 pub use super::Backend as Engine;
-use super::{BUSINESS, TestApp, VERIFY_TOKEN};
 pub use super::{PASSWORD, eventually};
+use super::{TestApp, VERIFY_TOKEN};
 
 /// The WABA the suites' numbers belong to.
 pub const WABA_A: &str = "102290129340398";
@@ -67,34 +63,7 @@ impl Harness {
 
     /// An owner with a store (auto-reply set when given), logged in.
     pub async fn owner(&self, name: &str, auto_reply: Option<&str>) -> Owner {
-        let email = format!("{}@example.pk", uuid::Uuid::new_v4().simple());
-        let owner = self
-            .registry
-            .create_owner(
-                Email::parse(&email).unwrap(),
-                &SecretString::from(PASSWORD.to_owned()),
-                None,
-            )
-            .await
-            .unwrap();
-        let store = self
-            .registry
-            .create_store(
-                owner.id,
-                StoreName::parse(name).unwrap(),
-                StoreKind::Restaurant,
-            )
-            .await
-            .unwrap();
-        if let Some(text) = auto_reply {
-            self.state
-                .services
-                .ports
-                .tenants
-                .set_auto_reply(store.id, Some(text), Utc::now())
-                .await
-                .unwrap();
-        }
+        let (email, store) = self.owner_with_store(name, auto_reply).await;
         let token = self.login(&email, PASSWORD).await;
         Owner {
             email,
@@ -112,28 +81,9 @@ impl Harness {
         phone: &str,
         seed: Option<TokenSeed>,
     ) -> (WhatsappAccount, String) {
-        let waba = WABA_A;
-        let sim = self.sim();
-        if sim.waba_of(phone_number_id).is_none() {
-            let n = SeedNumber::new(phone_number_id, phone).registered(true);
-            if !sim.add_number(waba, n.clone()) {
-                sim.seed_waba(SeedWaba::new(waba, BUSINESS).number(n));
-            }
-        }
-        let token = sim.issue_token(seed.unwrap_or_else(|| TokenSeed::business(&[waba])));
-        let ports = &self.state.services.ports;
-        let account = omni_usecases::sealed_account(
-            ports.cipher.as_ref(),
-            store.id,
-            PhoneNumber::parse(phone).unwrap(),
-            PhoneNumberId::parse(phone_number_id).unwrap(),
-            WabaId::parse(waba).unwrap(),
-            &SecretString::from(token.clone()),
-            Utc::now(),
-        )
-        .unwrap();
-        ports.central.insert_account(&account).await.unwrap();
-        (account, token)
+        let seed = seed.unwrap_or_else(|| TokenSeed::business(&[WABA_A]));
+        self.connect_number(store, WABA_A, phone_number_id, phone, seed)
+            .await
     }
 
     /// The account as stored now.

@@ -38,11 +38,15 @@ use omni_app::pipeline::PipelineHandle;
 use omni_app::settings::Settings;
 use omni_app::startup::{AppState, Ports, Services};
 use omni_crypto::Argon2PasswordHasher;
+use omni_domain::{
+    Email, PhoneNumber, PhoneNumberId, Store, StoreKind, StoreName, WabaId, WhatsappAccount,
+};
 use omni_memory::ManualClock;
 use omni_meta_sim::webhook::WebhookSender;
-use omni_meta_sim::{MetaSim, SeedNumber, SeedTemplate, SeedWaba, SimConfig, SimHandle};
+use omni_meta_sim::{MetaSim, SeedNumber, SeedTemplate, SeedWaba, SimConfig, SimHandle, TokenSeed};
 use omni_testkit::db::PgTestDb;
 use omni_usecases::Registry;
+use secrecy::SecretString;
 
 pub use owner::{TestOwner, callback_in, location, meta_dialog_in};
 
@@ -376,6 +380,77 @@ impl TestApp {
         self.sim()
             .webhook_sender(&self.webhook_url())
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// An owner (a fresh email, [`PASSWORD`]) with a store `name`, its auto-reply set when
+    /// given: the owner's email and the store.
+    pub async fn owner_with_store(&self, name: &str, auto_reply: Option<&str>) -> (String, Store) {
+        let email = format!("{}@example.pk", uuid::Uuid::new_v4().simple());
+        let owner = self
+            .registry
+            .create_owner(
+                Email::parse(&email).unwrap_or_else(|e| panic!("{e}")),
+                &SecretString::from(PASSWORD.to_owned()),
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("create owner: {e}"));
+        let store = self
+            .registry
+            .create_store(
+                owner.id,
+                StoreName::parse(name).unwrap_or_else(|e| panic!("{e}")),
+                StoreKind::Restaurant,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("create store: {e}"));
+        if let Some(text) = auto_reply {
+            self.state
+                .services
+                .ports
+                .tenants
+                .set_auto_reply(store.id, Some(text), Utc::now())
+                .await
+                .unwrap_or_else(|e| panic!("auto-reply: {e}"));
+        }
+        (email, store)
+    }
+
+    /// A connected, active number of `store` in `waba`, known to the simulator (registered),
+    /// with a token the simulator issued from `seed`: the account and the token.
+    pub async fn connect_number(
+        &self,
+        store: &Store,
+        waba: &str,
+        phone_number_id: &str,
+        phone: &str,
+        seed: TokenSeed,
+    ) -> (WhatsappAccount, String) {
+        let sim = self.sim();
+        if sim.waba_of(phone_number_id).is_none() {
+            let number = SeedNumber::new(phone_number_id, phone).registered(true);
+            if !sim.add_number(waba, number.clone()) {
+                sim.seed_waba(SeedWaba::new(waba, BUSINESS).number(number));
+            }
+        }
+        let token = sim.issue_token(seed);
+        let ports = &self.state.services.ports;
+        let account = omni_usecases::sealed_account(
+            ports.cipher.as_ref(),
+            store.id,
+            PhoneNumber::parse(phone).unwrap_or_else(|e| panic!("{e}")),
+            PhoneNumberId::parse(phone_number_id).unwrap_or_else(|e| panic!("{e}")),
+            WabaId::parse(waba).unwrap_or_else(|e| panic!("{e}")),
+            &SecretString::from(token.clone()),
+            Utc::now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        ports
+            .central
+            .insert_account(&account)
+            .await
+            .unwrap_or_else(|e| panic!("insert account: {e}"));
+        (account, token)
     }
 
     /// Stops the workers, the server and the simulator, drops the test databases.

@@ -3,15 +3,11 @@
 
 use std::ops::{Deref, DerefMut};
 
-use chrono::Utc;
-use omni_domain::{
-    Email, PhoneNumber, PhoneNumberId, Store, StoreKind, StoreName, WabaId, WhatsappAccount,
-};
+use omni_domain::{Store, WhatsappAccount};
 use omni_meta_sim::{MetaSim, SeedNumber, SeedWaba, SimConfig, TokenSeed};
-use secrecy::SecretString;
 
 pub use super::Backend as Engine;
-use super::{BUSINESS, PASSWORD, TestApp, TestAppBuilder, VERIFY_TOKEN};
+use super::{BUSINESS, TestApp, TestAppBuilder, VERIFY_TOKEN};
 pub use super::{eventually, signed};
 
 /// A running service with its pipeline.
@@ -99,35 +95,7 @@ impl Harness {
 
     /// A store with its tenant database, and `auto_reply` set when given.
     pub async fn store(&self, name: &str, auto_reply: Option<&str>) -> Store {
-        let email = format!("{}@example.pk", uuid::Uuid::new_v4().simple());
-        let owner = self
-            .registry
-            .create_owner(
-                Email::parse(&email).unwrap(),
-                &SecretString::from(PASSWORD.to_owned()),
-                None,
-            )
-            .await
-            .unwrap();
-        let store = self
-            .registry
-            .create_store(
-                owner.id,
-                StoreName::parse(name).unwrap(),
-                StoreKind::Restaurant,
-            )
-            .await
-            .unwrap();
-        if let Some(text) = auto_reply {
-            self.state
-                .services
-                .ports
-                .tenants
-                .set_auto_reply(store.id, Some(text), Utc::now())
-                .await
-                .unwrap();
-        }
-        store
+        self.owner_with_store(name, auto_reply).await.1
     }
 
     /// A connected, active number of `store`, known to the simulator with its own token.
@@ -138,26 +106,15 @@ impl Harness {
         phone_number_id: &str,
         phone: &str,
     ) -> Number {
-        let sim = self.sim();
-        if sim.waba_of(phone_number_id).is_none() {
-            let seed = SeedNumber::new(phone_number_id, phone).registered(true);
-            if !sim.add_number(waba, seed.clone()) {
-                sim.seed_waba(SeedWaba::new(waba, BUSINESS).number(seed));
-            }
-        }
-        let token = sim.issue_token(TokenSeed::business(&[waba]));
-        let ports = &self.state.services.ports;
-        let account = omni_usecases::sealed_account(
-            ports.cipher.as_ref(),
-            store.id,
-            PhoneNumber::parse(phone).unwrap(),
-            PhoneNumberId::parse(phone_number_id).unwrap(),
-            WabaId::parse(waba).unwrap(),
-            &SecretString::from(token.clone()),
-            Utc::now(),
-        )
-        .unwrap();
-        ports.central.insert_account(&account).await.unwrap();
+        let (account, token) = self
+            .connect_number(
+                store,
+                waba,
+                phone_number_id,
+                phone,
+                TokenSeed::business(&[waba]),
+            )
+            .await;
         Number { account, token }
     }
 
