@@ -1,7 +1,7 @@
 //! The cart rules against a small menu: items, variants, quantities, confirming and
 //! cancelling.
 
-use omni_domain::{MenuItemId, MenuVariant, Money, PaymentMethodId, PaymentMethodKind};
+use omni_domain::{GeoPoint, MenuItemId, MenuVariant, Money, PaymentMethodId, PaymentMethodKind};
 
 use super::*;
 
