@@ -4,6 +4,7 @@
 //! (extractors run together, so parsing one earlier could answer 404 to someone owed a 401); a
 //! malformed id is then the same plain 404 as another store's.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use actix_web::web;
@@ -209,13 +210,26 @@ impl OrderQuery {
     }
 }
 
+/// A query string read as name to value, the last of a repeated name winning (as these
+/// routes have always read it: a repeated `limit` is not refused, unlike `store_id`).
+type Pairs = HashMap<String, String>;
+
 /// `GET .../accounts/{id}/health` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(from = "Pairs")]
 #[into_params(parameter_in = Query)]
 pub struct HealthQuery {
     /// History entries (default 100, at most 500)
     #[param(value_type = Option<u32>, nullable = false)]
     pub history_limit: Option<String>,
+}
+
+impl From<Pairs> for HealthQuery {
+    fn from(mut q: Pairs) -> Self {
+        Self {
+            history_limit: q.remove("history_limit"),
+        }
+    }
 }
 
 impl HealthQuery {
@@ -228,6 +242,7 @@ impl HealthQuery {
 
 /// `GET .../accounts/{id}/analytics` parameters: both are required.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(from = "Pairs")]
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// First day, YYYY-MM-DD (UTC)
@@ -236,6 +251,15 @@ pub struct AnalyticsQuery {
     /// Last day, YYYY-MM-DD (UTC, inclusive; at most 366 days after `from`)
     #[param(value_type = String, required = true)]
     pub to: Option<String>,
+}
+
+impl From<Pairs> for AnalyticsQuery {
+    fn from(mut q: Pairs) -> Self {
+        Self {
+            from: q.remove("from"),
+            to: q.remove("to"),
+        }
+    }
 }
 
 impl AnalyticsQuery {
@@ -270,6 +294,7 @@ fn day(raw: Option<&str>, name: &str) -> Result<NaiveDate, ApiError> {
 
 /// `GET /api/owner/notifications` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(from = "Pairs")]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// Only unread ones
@@ -278,6 +303,15 @@ pub struct NotificationQuery {
     /// At most this many (default 50, at most 500)
     #[param(value_type = Option<u32>, nullable = false)]
     pub limit: Option<String>,
+}
+
+impl From<Pairs> for NotificationQuery {
+    fn from(mut q: Pairs) -> Self {
+        Self {
+            unread: q.remove("unread"),
+            limit: q.remove("limit"),
+        }
+    }
 }
 
 impl NotificationQuery {
@@ -328,6 +362,14 @@ mod tests {
         assert!(StoreQuery::from_query("").is_ok_and(|q| q.store_id.is_none()));
         let e = StoreQuery::from_query("store_id=a&store_id=b").err();
         assert_eq!(e.map(|e| e.code), Some("duplicate_parameter"));
+    }
+
+    #[test]
+    fn a_repeated_limit_is_read_as_its_last_value() {
+        let q = web::Query::<NotificationQuery>::from_query("limit=5&limit=7&unread=1").ok();
+        assert_eq!(q.map(|q| (q.limit(), q.unread_only())), Some((7, true)));
+        let q = web::Query::<HealthQuery>::from_query("history_limit=1&history_limit=x").ok();
+        assert_eq!(q.map(|q| q.history_limit()), Some(100));
     }
 
     #[test]
