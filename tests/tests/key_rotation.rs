@@ -3,7 +3,7 @@
 //! key can be dropped. A ciphertext copied to another account's row does not open.
 
 use omni_crypto::{AesGcmTokenCipher, DataKey, Keyring};
-use omni_ports::{CentralRepo, TokenCipher, secret_aad};
+use omni_ports::{AccountRepo, OwnerRepo, StoreRepo, TokenCipher, secret_aad};
 use omni_testkit::db::sqlite_repos;
 use omni_testkit::fixtures;
 use omni_usecases::rotate_secrets;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use omni_ports::CentralRepo;
+use omni_ports::StoreRepo;
 use omni_sql::{DbPool, DbTarget, Schema, SqlCentralRepo, revert_all_migrations, run_migrations};
 use omni_testkit::db::PgTestDb;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use omni_crypto::Argon2PasswordHasher;
 use omni_domain::{OwnerId, StoreKind, StoreName};
-use omni_memory::{InMemoryCentralRepo, InMemoryTenantRepo, SystemClock};
+use omni_memory::{InMemoryCentralRepo, InMemoryTenantRepo, ManualClock};
 use omni_ports::{CentralRepo, TenantRepoPort};
 use omni_testkit::db::sqlite_repos;
 use omni_testkit::fixtures;
@@ -18,7 +18,7 @@ async fn check(central: Arc<dyn CentralRepo>, tenants: Arc<dyn TenantRepoPort>) 
         central.clone(),
         tenants.clone(),
         Arc::new(Argon2PasswordHasher::fast_for_tests()),
-        Arc::new(SystemClock),
+        Arc::new(ManualClock::new(fixtures::now())),
     );
     let name = || StoreName::parse("Lahore Tikka").unwrap_or_else(|e| panic!("{e}"));
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use omni_domain::{StoreId, StoreKind, StoreName};
-use omni_ports::{CentralRepo, TenantRepoPort};
+use omni_ports::{MenuRepo, OrderRepo, OwnerRepo, StoreRepo, TenantDbRepo};
 use omni_testkit::db::PgTestDb;
 use omni_testkit::fixtures;
 

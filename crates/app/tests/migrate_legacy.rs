@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use omni_crypto::{AesGcmTokenCipher, DataKey, Keyring};
 use omni_domain::{AccountStatus, StoreId};
-use omni_ports::{CentralRepo, TokenCipher, secret_aad};
+use omni_ports::{TokenCipher, secret_aad};
 use omni_sql::{DbPool, DbTarget, SqlCentralRepo, SqlLegacyStoreRepo};
 use omni_testkit::db::PgTestDb;
 use secrecy::ExposeSecret;

@@ -1,6 +1,6 @@
 //! Read-only questions to a store's tenant database for account health: per-day message and
-//! order figures, and when a given WhatsApp user last wrote to a number. Its own trait so the
-//! conversation side (`TenantRepoPort`) stays as it is.
+//! order figures, and when a given WhatsApp user last wrote to a number. Its own port: a read
+//! model over several aggregates, not one of them.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +37,7 @@ pub struct DailyFigures {
 
 /// Analytics queries on a tenant database.
 #[async_trait]
-pub trait TenantAnalyticsPort: Send + Sync {
+pub trait AnalyticsRepo: Send + Sync {
     /// Figures per day of `account` from `from` to `to` (inclusive, UTC days); days with no
     /// activity are absent.
     ///
@@ -63,3 +63,9 @@ pub trait TenantAnalyticsPort: Send + Sync {
         wa_id: &str,
     ) -> Result<Option<DateTime<Utc>>, RepoError>;
 }
+
+/// The name the use cases held before the storage ports were named `*Repo`; implemented for
+/// every [`AnalyticsRepo`].
+pub trait TenantAnalyticsPort: AnalyticsRepo {}
+
+impl<T: AnalyticsRepo + ?Sized> TenantAnalyticsPort for T {}

@@ -1,14 +1,23 @@
 //! Ports: the async traits the core needs from the world, in domain language. Adapters
 //! implement them; use cases hold them as `Arc<dyn Port>`. Errors are port-level enums that say
 //! what the caller can do about a failure, never driver types.
+//!
+//! Naming rule: a port that stores something is named `<Aggregate>Repo` and holds one
+//! aggregate (`MenuRepo`, `OrderRepo`, `TemplateRepo`, ...), each method one transaction where
+//! its contract says so; every other port has a plain name for what it does (`Clock`,
+//! `TokenCipher`, `SecretTokens`) or the legacy `*Port` suffix (`MetaGraphPort`,
+//! `AiAgentPort`, `SpeechPort`, `MediaStorePort`, `PasswordHasherPort`). The bundles
+//! [`TenantRepoPort`], [`CommerceRepo`], [`HealthRepo`], [`CentralRepo`] and
+//! [`TenantAnalyticsPort`] are the names callers held before the cut by aggregate: each is a
+//! supertrait of its parts with a blanket implementation, so adapters implement only the
+//! per-aggregate traits and new code should ask for those.
 
 mod account_events;
 mod agent;
 mod analytics;
-mod central_repo;
+mod central;
 mod cipher;
 mod clock;
-mod commerce;
 mod error;
 mod health;
 mod inbox;
@@ -18,20 +27,22 @@ mod outbox;
 mod owner_auth;
 mod password;
 mod secret_tokens;
-mod tenant_repo;
+mod tenant;
 
 pub use account_events::{AccountEvent, AccountEventRepo};
 pub use agent::{
     ActionRejected, AgentAction, AgentError, AgentInput, AgentOutput, AgentReply, AiAgentPort,
     Button, CustomerInput, ListRow, RejectReason, SpeechPort, StoreProfile,
 };
-pub use analytics::{DailyFigures, TenantAnalyticsPort};
-pub use central_repo::{AccountSecrets, CentralRepo};
+pub use analytics::{AnalyticsRepo, DailyFigures, TenantAnalyticsPort};
+pub use central::{AccountRepo, AccountSecrets, CentralDbRepo, CentralRepo, OwnerRepo, StoreRepo};
 pub use cipher::{ACCESS_TOKEN_FIELD, CipherError, TokenCipher, VERIFY_TOKEN_FIELD, secret_aad};
 pub use clock::Clock;
-pub use commerce::{CommerceRepo, OrderFilter};
 pub use error::{BoxError, RepoError, error_chain};
-pub use health::{HealthRepo, JobRun, Notification, StoredTemplate};
+pub use health::{
+    AlertNumberRepo, HealthRepo, JobRepo, JobRun, Notification, NotificationRepo, StoredTemplate,
+    TemplateRepo,
+};
 pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
@@ -43,6 +54,8 @@ pub use owner_auth::{
 };
 pub use password::{PasswordError, PasswordHasherPort};
 pub use secret_tokens::{RandomError, SecretTokens};
-pub use tenant_repo::{
-    Completion, InboundRecord, OrderWrite, RecordedInbound, StatusOutcome, TenantRepoPort,
+pub use tenant::{
+    AgentTokenRepo, CommerceRepo, Completion, ConversationRepo, CustomerRepo, InboundRecord,
+    MenuRepo, MessageRepo, OrderFilter, OrderRepo, OrderWrite, PaymentMethodRepo, RecordedInbound,
+    StatusOutcome, StoreSettingsRepo, TenantDbRepo, TenantRepoPort,
 };

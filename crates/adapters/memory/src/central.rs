@@ -1,4 +1,5 @@
-//! [`CentralRepo`] over plain maps. It mirrors the central schema's rules (unique owner email,
+//! The central registry ports ([`OwnerRepo`], [`StoreRepo`], [`AccountRepo`], [`CentralDbRepo`],
+//! so the `CentralRepo` bundle) over plain maps. It mirrors the central schema's rules (unique owner email,
 //! one live account per `phone_number_id`, soft deletes, the store's default account) so tests
 //! that run against it see the same errors the SQL adapters return.
 
@@ -10,7 +11,7 @@ use chrono::{DateTime, Utc};
 use omni_domain::{
     AccountId, Email, Owner, OwnerId, PhoneNumberId, Store, StoreId, WabaId, WhatsappAccount,
 };
-use omni_ports::{AccountSecrets, CentralRepo, RepoError};
+use omni_ports::{AccountRepo, AccountSecrets, CentralDbRepo, OwnerRepo, RepoError, StoreRepo};
 
 use crate::lock;
 
@@ -75,11 +76,14 @@ fn secrets_of(account: &WhatsappAccount) -> AccountSecrets {
 }
 
 #[async_trait]
-impl CentralRepo for InMemoryCentralRepo {
+impl CentralDbRepo for InMemoryCentralRepo {
     async fn ping(&self) -> Result<(), RepoError> {
         Ok(())
     }
+}
 
+#[async_trait]
+impl OwnerRepo for InMemoryCentralRepo {
     async fn insert_owner(&self, owner: &Owner) -> Result<(), RepoError> {
         let mut state = lock(&self.state);
         if state.owners.values().any(|o| o.email == owner.email) {
@@ -103,7 +107,10 @@ impl CentralRepo for InMemoryCentralRepo {
             .find(|o| o.email == *email)
             .cloned())
     }
+}
 
+#[async_trait]
+impl StoreRepo for InMemoryCentralRepo {
     /// The store's `default_account_id` is not taken from `store`: a store has no accounts
     /// before it exists, so it starts without a default (set it with `set_default_account`).
     async fn insert_store(&self, store: &Store) -> Result<(), RepoError> {
@@ -162,7 +169,10 @@ impl CentralRepo for InMemoryCentralRepo {
         row.default_account_id = account;
         Ok(())
     }
+}
 
+#[async_trait]
+impl AccountRepo for InMemoryCentralRepo {
     async fn insert_account(&self, account: &WhatsappAccount) -> Result<(), RepoError> {
         let mut state = lock(&self.state);
         if !state.stores.contains_key(&account.store_id) {

@@ -1,5 +1,5 @@
-//! Clocks: the real one for production wiring, and a manual one tests set and advance so
-//! time-dependent rules (24-hour windows, expiries) are checked deterministically.
+//! A manual clock tests set and advance so time-dependent rules (24-hour windows, expiries)
+//! are checked deterministically. The production clock lives with the app's wiring.
 
 use std::sync::Mutex;
 
@@ -7,16 +7,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use omni_ports::Clock;
 
 use crate::lock;
-
-/// The system clock: [`Utc::now`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
 
 /// A clock that only moves when told to. Share it as `Arc<ManualClock>` (it holds no `Arc`
 /// itself) and keep a handle to set or advance it from the test.
@@ -88,12 +78,5 @@ mod tests {
             DateTime::<Utc>::MIN_UTC,
             "saturates instead of overflowing"
         );
-    }
-
-    #[test]
-    fn the_system_clock_is_close_to_now() {
-        let before = Utc::now();
-        let now = SystemClock.now();
-        assert!(now >= before && now - before < TimeDelta::seconds(5));
     }
 }

@@ -1,4 +1,4 @@
-//! In-memory adapters of the repository and clock ports.
+//! In-memory fakes of the repository ports, and a manual clock.
 //!
 //! They exist so use-case and HTTP tests run in microseconds without a database, and so the
 //! port contract suite in `omni-testkit` has a reference implementation that is simple enough
@@ -11,7 +11,7 @@ mod clock;
 mod tenant;
 
 pub use central::InMemoryCentralRepo;
-pub use clock::{ManualClock, SystemClock};
+pub use clock::ManualClock;
 pub use tenant::InMemoryTenantRepo;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,4 @@
-//! `TenantAnalyticsPort` on a store's tenant database. The rows of the range are read once
+//! `AnalyticsRepo` on a store's tenant database. The rows of the range are read once
 //! (messages of the number's conversations, its orders) and folded per UTC day in Rust, so
 //! the same code serves both engines and the figures do not depend on SQL date functions.
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
 use omni_domain::{AccountId, StoreId};
-use omni_ports::{DailyFigures, RepoError, TenantAnalyticsPort};
+use omni_ports::{AnalyticsRepo, DailyFigures, RepoError};
 
 use crate::convert::utc;
 use crate::db::{db_run, diesel_error};
@@ -44,7 +44,7 @@ fn day_start(d: NaiveDate) -> NaiveDateTime {
 }
 
 #[async_trait]
-impl TenantAnalyticsPort for SqlTenantRepo {
+impl AnalyticsRepo for SqlTenantRepo {
     async fn daily_figures(
         &self,
         store: StoreId,

@@ -6,7 +6,6 @@ mod account_events;
 mod admin;
 mod analytics;
 mod central;
-mod commerce;
 mod convert;
 pub mod db;
 mod health;
@@ -17,7 +16,7 @@ mod outbox;
 mod owner_auth;
 mod schema;
 pub mod tenant;
-mod tenant_queries;
+mod tenant_data;
 pub mod tls;
 
 pub use account_events::SqlAccountEventRepo;

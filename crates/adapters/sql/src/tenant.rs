@@ -40,7 +40,7 @@ pub struct TenantConfig {
     pub timeout: Duration,
 }
 
-/// `TenantRepoPort` on SQL (queries in `tenant_queries`).
+/// `TenantRepoPort` on SQL (queries in `tenant_data`, one file per port).
 pub struct SqlTenantRepo {
     pub(crate) central: DbPool,
     config: TenantConfig,

@@ -1,14 +1,8 @@
-//! The central registry: owners, stores, WhatsApp accounts. The webhook inbox, the outbox and
-//! the OAuth state also belong to the central database (DESIGN.md), but they arrive with the
-//! webhook and onboarding issues as their own ports, not as more methods here: this trait
-//! stays the registry, and none of those tables exists yet.
+//! WhatsApp accounts (numbers) of the stores, their webhook times and sealed secrets.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use omni_domain::{
-    AccountId, Email, Owner, OwnerId, PhoneNumberId, SealedSecret, Store, StoreId, WabaId,
-    WhatsappAccount,
-};
+use omni_domain::{AccountId, PhoneNumberId, SealedSecret, StoreId, WabaId, WhatsappAccount};
 
 use crate::RepoError;
 
@@ -23,76 +17,9 @@ pub struct AccountSecrets {
     pub webhook_verification_token: Option<SealedSecret>,
 }
 
-/// Owners, stores and accounts in the central database.
+/// WhatsApp accounts in the central database.
 #[async_trait]
-pub trait CentralRepo: Send + Sync {
-    /// Checks the database answers.
-    ///
-    /// # Errors
-    /// `Unavailable` when it does not.
-    async fn ping(&self) -> Result<(), RepoError>;
-
-    /// Adds an owner.
-    ///
-    /// # Errors
-    /// MUST return `Conflict` when the email is taken.
-    async fn insert_owner(&self, owner: &Owner) -> Result<(), RepoError>;
-
-    /// An owner by id.
-    ///
-    /// # Errors
-    /// Only on storage failure.
-    async fn find_owner(&self, id: OwnerId) -> Result<Option<Owner>, RepoError>;
-
-    /// An owner by login email.
-    ///
-    /// # Errors
-    /// Only on storage failure.
-    async fn find_owner_by_email(&self, email: &Email) -> Result<Option<Owner>, RepoError>;
-
-    /// Adds a store. Its `default_account_id` is not stored (a new store has no accounts);
-    /// set it with [`CentralRepo::set_default_account`].
-    ///
-    /// # Errors
-    /// `Conflict` when the id exists; `NotFound` when the owner does not.
-    async fn insert_store(&self, store: &Store) -> Result<(), RepoError>;
-
-    /// A store by id.
-    ///
-    /// # Errors
-    /// Only on storage failure.
-    async fn find_store(&self, id: StoreId) -> Result<Option<Store>, RepoError>;
-
-    /// Every store, oldest first.
-    ///
-    /// # Errors
-    /// Only on storage failure.
-    async fn list_stores(&self) -> Result<Vec<Store>, RepoError>;
-
-    /// The stores of one owner, oldest first.
-    ///
-    /// # Errors
-    /// Only on storage failure.
-    async fn list_stores_of_owner(&self, owner: OwnerId) -> Result<Vec<Store>, RepoError>;
-
-    /// Saves a store's settings (name, kind, currency, timezone, flags). The default account
-    /// changes only through [`CentralRepo::set_default_account`].
-    ///
-    /// # Errors
-    /// `NotFound` when the store does not exist.
-    async fn update_store(&self, store: &Store) -> Result<(), RepoError>;
-
-    /// Sets or clears the store's default account.
-    ///
-    /// # Errors
-    /// MUST return `NotFound` when the store does not exist or the account is not a live
-    /// (not soft-deleted) account of that store; nothing changes then.
-    async fn set_default_account(
-        &self,
-        store: StoreId,
-        account: Option<AccountId>,
-    ) -> Result<(), RepoError>;
-
+pub trait AccountRepo: Send + Sync {
     /// Adds an account.
     ///
     /// # Errors
