@@ -15,7 +15,7 @@ fn settings(vars: &[(&str, &str)]) -> Settings {
     Settings::load_from(None, &vars).unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn get(state: omni_app::startup::AppState, path: &str) -> (u16, serde_json::Value) {
+async fn get(state: omni_app::http::AppState, path: &str) -> (u16, serde_json::Value) {
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(state))
@@ -36,7 +36,7 @@ async fn readyz_is_200_when_the_sqlite_database_answers() {
         "OMNI_DATABASE__DATA_DIR",
         data_dir.to_str().unwrap_or_default(),
     )]);
-    let state = omni_app::startup::build(&s)
+    let state = omni_app::http::AppState::build(&s)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
@@ -64,7 +64,7 @@ async fn readyz_is_503_within_the_pool_timeout_when_postgres_is_unreachable() {
             data_dir.to_str().unwrap_or_default(),
         ),
     ]);
-    let state = omni_app::startup::build(&s)
+    let state = omni_app::http::AppState::build(&s)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 

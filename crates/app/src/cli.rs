@@ -57,7 +57,7 @@ pub enum Command {
     Outbox(crate::ops::OutboxCommand),
     /// Scheduled account health jobs: their runs, or run one now.
     #[command(subcommand)]
-    Jobs(crate::account_health::cli::JobsCommand),
+    Jobs(crate::ops::jobs::JobsCommand),
 }
 
 /// `serve` options.
@@ -240,6 +240,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let kind: StoreKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
             let services = crate::startup::services(&settings).await?;
             let owner = services
+                .ports
                 .central
                 .find_owner_by_email(&email)
                 .await?
@@ -271,7 +272,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Jobs(cmd) => {
             let services = crate::startup::services(&settings).await?;
-            crate::account_health::cli::jobs(&services, cmd).await
+            crate::ops::jobs::jobs(&services, cmd).await
         }
         Command::Keys(KeysCommand::Rotate) => {
             let services = crate::startup::services(&settings).await?;
@@ -382,7 +383,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         format!("http://{addr}")
     };
     let sandbox = crate::sandbox::Sandbox::prepare(&mut settings, &local)?;
-    let mut state = crate::startup::build(&settings).await?;
+    let mut state = crate::http::AppState::build(&settings).await?;
     if let Some(sandbox) = &sandbox {
         state.sandbox = Some(sandbox.clone());
         let login_url = format!(
@@ -396,7 +397,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         );
         sandbox.seed(&state.services, &login_url).await?;
     }
-    let pipeline = crate::pipeline::start(&state.services, &settings).await?;
+    let pipeline = crate::startup::start_pipeline(&state.services, &settings).await?;
     tracing::info!(
         address = %addr,
         database = if matches!(settings.central_database()?, crate::settings::CentralDatabase::Postgres(_)) { "postgres" } else { "sqlite" },

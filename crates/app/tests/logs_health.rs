@@ -62,12 +62,14 @@ async fn no_token_appears_in_logs_or_bodies_of_the_health_flows() {
     let token = h.login(&o.email, PASSWORD).await;
     let t = Some(token.as_str());
     assert_eq!(
-        h.state.health.run_job(JOB_CHECK_TOKENS).await,
+        h.state.services.health.run_job(JOB_CHECK_TOKENS).await,
         "ok=2 failed=0 skipped=0"
     );
     let renewed = h.account(&sys).await;
     let fresh = h
         .state
+        .services
+        .ports
         .cipher
         .open(
             &renewed.access_token,
@@ -75,7 +77,7 @@ async fn no_token_appears_in_logs_or_bodies_of_the_health_flows() {
         )
         .unwrap();
     assert_ne!(fresh.expose_secret(), sys_token);
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     eventually("the owner's alert", Duration::from_secs(15), || async {
         h.sim()
             .sent_messages()

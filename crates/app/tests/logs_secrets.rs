@@ -68,6 +68,8 @@ async fn no_token_code_password_or_app_secret_appears_in_any_log_line_or_respons
     bodies.push(text);
     let stored = app
         .state
+        .services
+        .ports
         .central
         .list_accounts(a.store.id)
         .await

@@ -96,13 +96,21 @@ async fn round_trip(backend: Backend) {
     // The stored token is the long-lived one, sealed.
     let stored = app
         .state
+        .services
+        .ports
         .central
         .list_accounts(a.store.id)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let token = app.stored_token(&stored[0]);
     assert!(!stored[0].access_token.as_str().contains(&token));
-    let graph = app.state.graph.clone().unwrap_or_else(|| panic!("graph"));
+    let graph = app
+        .state
+        .services
+        .ports
+        .graph
+        .clone()
+        .unwrap_or_else(|| panic!("graph"));
     let info = graph
         .debug_token(&secrecy::SecretString::from(token))
         .await
@@ -110,7 +118,7 @@ async fn round_trip(backend: Backend) {
     assert!(info.is_valid);
     assert!(
         info.expires_at
-            .is_some_and(|t| t > app.state.clock.now() + chrono::Duration::days(30)),
+            .is_some_and(|t| t > app.state.services.ports.clock.now() + chrono::Duration::days(30)),
         "long-lived: {:?}",
         info.expires_at
     );
@@ -201,8 +209,8 @@ async fn every_state_attack_is_refused_before_the_code_is_exchanged() {
     let edited = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(&edited));
     let unsigned = URL_SAFE_NO_PAD.encode(&raw); // base64 only, no signature
     let other_tag = format!("{payload}.{}", URL_SAFE_NO_PAD.encode([0_u8; 32]));
-    let onboarding = &app.state.onboarding;
-    let now = app.state.clock.now();
+    let onboarding = &app.state.services.onboarding;
+    let now = app.state.services.ports.clock.now();
     // Validly signed, but already expired.
     let expired = onboarding.sign_state(
         nonce,
@@ -403,6 +411,8 @@ async fn embedded_signup_connects_the_numbers_the_token_can_see_and_checks_the_i
     assert_eq!(app.sim().subscribed_apps(WABA).len(), 1);
     let stored = app
         .state
+        .services
+        .ports
         .central
         .list_accounts(a.store.id)
         .await

@@ -348,6 +348,8 @@ async fn set_default_needs_an_active_account_and_toggle_switches_it_off_and_on()
 
     let stored = app
         .state
+        .services
+        .ports
         .central
         .find_store(a.store.id)
         .await
@@ -412,6 +414,8 @@ async fn refresh_rereads_meta_and_a_rejected_token_marks_the_account_reauth_requ
     assert_error(&body, "reauth_required");
     let stored = app
         .state
+        .services
+        .ports
         .central
         .find_account(a.store.id, account.id)
         .await
@@ -438,7 +442,13 @@ async fn disconnect_soft_deletes_clears_the_default_and_unsubscribes_the_last_us
     let two = app
         .connect_direct(&a.store, WABA, "106540352242923", "+92 300 1112234", true)
         .await;
-    let graph = app.state.graph.clone().unwrap_or_else(|| panic!("graph"));
+    let graph = app
+        .state
+        .services
+        .ports
+        .graph
+        .clone()
+        .unwrap_or_else(|| panic!("graph"));
     let token = secrecy::SecretString::from(app.stored_token(&one));
     let waba = omni_domain::WabaId::parse(WABA).unwrap_or_else(|e| panic!("{e}"));
     graph
@@ -574,6 +584,8 @@ async fn snapshot(app: &TestApp, a: &crate::support::TestOwner) -> String {
     let (_, list) = app.get(&accounts_path(None), Some(&a.token)).await;
     let store = app
         .state
+        .services
+        .ports
         .central
         .find_store(a.store.id)
         .await

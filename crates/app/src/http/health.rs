@@ -5,14 +5,14 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::http::AppState;
 
 pub(super) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.central.ping().await {
+    match state.services.ports.central.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

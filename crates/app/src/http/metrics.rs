@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 
 use crate::account_health::metrics;
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 fn same(a: &[u8], b: &[u8]) -> bool {
     // Constant time for equal lengths; a length mismatch says only the length.
@@ -46,7 +46,7 @@ pub async fn serve(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         ));
     }
     if let Some(m) = metrics::get() {
-        match state.inbox.counts().await {
+        match state.services.ports.inbox.counts().await {
             Ok(counts) => {
                 m.inbox_depth.reset();
                 for (s, n) in counts {
@@ -57,7 +57,7 @@ pub async fn serve(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
             }
             Err(e) => tracing::warn!(error = %e, "inbox depth unavailable for /metrics"),
         }
-        match state.outbox.counts().await {
+        match state.services.ports.outbox.counts().await {
             Ok(counts) => {
                 m.outbox_depth.reset();
                 for (s, n) in counts {

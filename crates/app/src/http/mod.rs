@@ -8,10 +8,13 @@ pub mod json;
 pub mod metrics;
 pub mod owner;
 pub mod request_span;
+mod sandbox;
+mod state;
 mod webhook;
 
 pub use error::ApiError;
 pub use json::{JsonBody, MAX_JSON_BODY};
+pub use state::{AppState, WebhookState};
 pub use webhook::VerifyTokenIndex;
 
 use std::net::TcpListener;
@@ -19,8 +22,6 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
-
-use crate::startup::AppState;
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -80,7 +81,7 @@ pub fn server_with(
             .app_data(json.clone())
             .app_data(deadline)
             .configure(routes)
-            .configure(|cfg| crate::sandbox::http::configure(cfg, sandbox.as_ref()))
+            .configure(|cfg| sandbox::configure(cfg, sandbox.as_ref()))
             .default_service(web::to(error::not_found))
     })
     .shutdown_timeout(shutdown_timeout.as_secs())

@@ -12,8 +12,8 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::pipeline::ingest::IngestError;
-use crate::startup::AppState;
 
 /// The subscription check's query.
 #[derive(Debug, Deserialize)]
@@ -142,7 +142,12 @@ impl VerifyTokenIndex {
         let mut digests = std::collections::HashSet::new();
         let mut after = None;
         loop {
-            let page = state.central.list_account_secrets(after, 200).await?;
+            let page = state
+                .services
+                .ports
+                .central
+                .list_account_secrets(after, 200)
+                .await?;
             let Some(last) = page.last() else {
                 return Ok(digests);
             };
@@ -153,7 +158,7 @@ impl VerifyTokenIndex {
                 };
                 let aad =
                     omni_ports::secret_aad(secrets.account_id, omni_ports::VERIFY_TOKEN_FIELD);
-                if let Ok(open) = state.cipher.open(sealed, &aad) {
+                if let Ok(open) = state.services.ports.cipher.open(sealed, &aad) {
                     digests.insert(Self::digest(open.expose_secret()));
                 }
             }
@@ -251,7 +256,7 @@ async fn receive_inner(
             "X-Hub-Signature-256 is missing or does not match the body",
         ));
     }
-    let received = state.clock.now();
+    let received = state.services.ports.clock.now();
     let events: Vec<NewInboxEvent> = match parse_webhook(body) {
         Ok(batch) => {
             if batch.skipped > 0 {

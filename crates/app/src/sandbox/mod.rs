@@ -2,7 +2,7 @@
 //! simulator inside the process, at [`PREFIX`] on the service's own listener, and points the
 //! Graph adapter, the OAuth dialog, the webhook sender and the speech service at it. A demo
 //! owner and restaurant are created on first start and their login is printed in the log. The
-//! owner page then shows a customer panel ([`http`]) that plays a customer through the real,
+//! owner page then shows a customer panel (`crate::http::sandbox`) that plays a customer through the real,
 //! signed `/api/webhooks/whatsapp`.
 //!
 //! Why in-process and on the same listener: the README's one command must give a newcomer the
@@ -13,8 +13,6 @@
 //! The simulator keeps nothing on disk. What the service stored (accounts and their sealed
 //! tokens) survives a restart, so [`Sandbox::seed`] gives the stored tokens back to the new
 //! simulator; customers' 24-hour windows start closed again.
-
-pub mod http;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

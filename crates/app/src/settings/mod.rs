@@ -4,13 +4,17 @@
 //! at start with one line naming it.
 //!
 //! The parts: [`sections`] holds one struct per `[section]` of the file, `validate` checks
-//! them all at load, [`proxies`] parses `server.trusted_proxies`.
+//! them all at load, [`proxies`] parses `server.trusted_proxies`, [`health`] is the
+//! `[health]` section (number quality, jobs, metrics).
 
+mod health;
 mod proxies;
 mod sections;
 #[cfg(test)]
 mod tests;
 mod validate;
+
+pub use health::HealthSettings;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -61,7 +65,7 @@ pub struct Settings {
     pub owner: OwnerSettings,
     /// Account health, scheduled jobs, metrics (`[health]`, all optional).
     #[serde(default)]
-    pub health: crate::account_health::settings::HealthSettings,
+    pub health: HealthSettings,
     /// The ordering agent, its model and speech services.
     pub agent: AgentSettings,
     /// Where media (payment screenshots) is kept.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use omni_domain::PhoneNumberId;
 use omni_usecases::agent::{AgentConfig, AgentHandler, AgentPorts, ModelAgent};
-use omni_usecases::health::{Health, HealthPorts};
+use omni_usecases::health::{Health, HealthConfig, HealthPorts};
 use omni_usecases::inbound::{
     AutoReply, ConversationHandler, InboxPorts, InboxProcessor, LegacyRoute,
 };
@@ -65,16 +65,6 @@ impl std::fmt::Debug for Services {
     }
 }
 
-/// Transitional: field access such as `services.central` reaches the ports until every
-/// caller names `services.ports` (removed when the HTTP layer's sweep lands).
-impl std::ops::Deref for Services {
-    type Target = Ports;
-
-    fn deref(&self) -> &Ports {
-        &self.ports
-    }
-}
-
 impl Services {
     /// Builds every use case over `ports`; starts the ingest's committers (call inside a
     /// Tokio runtime).
@@ -124,7 +114,7 @@ impl Services {
                 p.media.clone(),
                 p.clock.clone(),
             ),
-            health: Health::new(health_ports, crate::account_health::config(settings)),
+            health: Health::new(health_ports, health_config(settings)),
             templates: Templates::new(
                 p.central.clone(),
                 p.health_repo.clone(),
@@ -268,5 +258,21 @@ fn pipeline_config(settings: &Settings) -> PipelineConfig {
             rate_limited_max_age: Duration::from_secs(p.outbox_rate_limited_max_age_secs),
         },
         legacy_token: settings.whatsapp.token.clone(),
+    }
+}
+
+/// The health use-case settings from `[health]`, `[meta]` and `[owner]`.
+#[must_use]
+fn health_config(settings: &Settings) -> HealthConfig {
+    let h = &settings.health;
+    let hours = |n: u64| chrono::Duration::hours(i64::try_from(n).unwrap_or(i64::MAX / 4_000_000));
+    HealthConfig {
+        app_id: settings.meta.app_id.clone(),
+        reconnect_url: settings.owner_frontend_url(),
+        renew_before: hours(h.token_renew_before_days.saturating_mul(24)),
+        webhook_recent: hours(h.webhook_recent_hours),
+        alert_template: (h.alert_template.clone(), h.alert_template_language.clone()),
+        refresh_every: hours(h.refresh_every_hours.max(1)),
+        token_check_every: hours(h.token_check_every_hours.max(1)),
     }
 }

@@ -83,6 +83,7 @@ pub async fn restaurant(
     let email = format!("{}@example.pk", uuid::Uuid::new_v4().simple());
     let owner = h
         .state
+        .services
         .registry
         .create_owner(
             Email::parse(&email).unwrap(),
@@ -93,6 +94,7 @@ pub async fn restaurant(
         .unwrap();
     let store = h
         .state
+        .services
         .registry
         .create_store(
             owner.id,
@@ -103,10 +105,18 @@ pub async fn restaurant(
         .unwrap();
     let menu: Vec<MenuItem> = menu.iter().map(|(n, c, r, a)| item(n, c, *r, *a)).collect();
     for m in &menu {
-        h.state.tenants.insert_menu_item(store.id, m).await.unwrap();
+        h.state
+            .services
+            .ports
+            .tenants
+            .insert_menu_item(store.id, m)
+            .await
+            .unwrap();
     }
     for m in &methods {
         h.state
+            .services
+            .ports
             .tenants
             .insert_payment_method(store.id, m)
             .await
@@ -223,7 +233,7 @@ impl<'a> Customer<'a> {
         assert_eq!(report.final_status, Some(200));
         let store = self.r.store.id;
         let replies = eventually("the message handled", Duration::from_secs(20), || {
-            let tenants = self.h.state.tenants.clone();
+            let tenants = self.h.state.services.ports.tenants.clone();
             let wamid = wamid.clone();
             async move {
                 let m = tenants
@@ -264,6 +274,8 @@ impl<'a> Customer<'a> {
     pub async fn stored(&self, wamid: &str) -> Message {
         self.h
             .state
+            .services
+            .ports
             .tenants
             .find_message_by_wamid(self.r.store.id, wamid)
             .await
@@ -274,10 +286,20 @@ impl<'a> Customer<'a> {
     /// This customer's open order in the store's own database.
     pub async fn order(&self) -> Option<Order> {
         let store = self.r.store.id;
-        let orders = self.h.state.tenants.list_orders(store, 50).await.unwrap();
+        let orders = self
+            .h
+            .state
+            .services
+            .ports
+            .tenants
+            .list_orders(store, 50)
+            .await
+            .unwrap();
         let customer = self
             .h
             .state
+            .services
+            .ports
             .commerce_repo
             .find_customer_by_wa_id(store, &self.wa_id)
             .await

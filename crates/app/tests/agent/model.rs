@@ -85,6 +85,8 @@ async fn the_models_tool_calls_change_the_order_and_its_words_are_sent() {
     let today = chrono::Utc::now().date_naive();
     let spent = h
         .state
+        .services
+        .ports
         .commerce_repo
         .agent_tokens(r.store.id, today)
         .await

@@ -39,6 +39,8 @@ async fn i_want_to_order_a_burger_creates_an_order_and_saves_the_conversation() 
     // The conversation state was saved with the turn.
     let conversation = h
         .state
+        .services
+        .ports
         .commerce_repo
         .find_conversation_by_id(r.store.id, order.conversation_id.unwrap())
         .await
@@ -276,6 +278,8 @@ async fn a_delivery_order_with_a_location_pin_goes_from_cart_to_the_door() {
     }
     let done = h
         .state
+        .services
+        .ports
         .tenants
         .find_order(r.store.id, order.id)
         .await
@@ -392,6 +396,8 @@ async fn two_stores_with_different_menus_never_mix() {
     assert_eq!(status, 404);
     let still = h
         .state
+        .services
+        .ports
         .tenants
         .find_order(biryani.store.id, order.id)
         .await

@@ -117,6 +117,8 @@ async fn a_transfer_is_proven_by_screenshot_and_the_owner_rejects_then_approves(
     );
     let pending = h
         .state
+        .services
+        .ports
         .tenants
         .find_order(r.store.id, order.id)
         .await
@@ -198,6 +200,8 @@ async fn a_transfer_is_proven_by_screenshot_and_the_owner_rejects_then_approves(
     send_photo(&h, &ali, b"\xff\xd8\xff\xe0 the right screenshot").await;
     let again = h
         .state
+        .services
+        .ports
         .tenants
         .find_order(r.store.id, order.id)
         .await

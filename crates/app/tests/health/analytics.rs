@@ -58,6 +58,8 @@ async fn conversation(
 ) -> (CustomerId, ConversationId) {
     let customer = h
         .state
+        .services
+        .ports
         .tenants
         .upsert_customer(
             store,
@@ -83,6 +85,8 @@ async fn conversation(
         updated_at: at(1, 0, 0, 0),
     };
     h.state
+        .services
+        .ports
         .tenants
         .insert_conversation(store, &c)
         .await
@@ -108,7 +112,13 @@ async fn order(
         quantity: 1,
         variant: None,
     }];
-    h.state.tenants.insert_order(store, &o).await.unwrap();
+    h.state
+        .services
+        .ports
+        .tenants
+        .insert_order(store, &o)
+        .await
+        .unwrap();
 }
 
 async fn figures(engine: Engine) {
@@ -119,7 +129,7 @@ async fn figures(engine: Engine) {
     let store = o.store.id;
     let (customer, conv) = conversation(&h, store, acc.id, "923001234567").await;
     let s = Seeder {
-        tenants: h.state.tenants.as_ref(),
+        tenants: h.state.services.ports.tenants.as_ref(),
         store,
         conversation: conv,
     };
@@ -195,7 +205,7 @@ async fn figures(engine: Engine) {
     // Another number of the store does not count.
     let (_, conv_b) = conversation(&h, store, other.id, "923001234568").await;
     Seeder {
-        tenants: h.state.tenants.as_ref(),
+        tenants: h.state.services.ports.tenants.as_ref(),
         store,
         conversation: conv_b,
     }

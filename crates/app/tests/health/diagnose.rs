@@ -61,13 +61,21 @@ async fn set_token(h: &Harness, acc: &WhatsappAccount, token: &str) {
     let mut a = h.account(acc).await;
     a.access_token = h
         .state
+        .services
+        .ports
         .cipher
         .seal(
             &SecretString::from(token.to_owned()),
             &secret_aad(a.id, ACCESS_TOKEN_FIELD),
         )
         .unwrap();
-    h.state.central.update_account(&a).await.unwrap();
+    h.state
+        .services
+        .ports
+        .central
+        .update_account(&a)
+        .await
+        .unwrap();
 }
 
 #[actix_web::test]
@@ -76,7 +84,7 @@ async fn diagnose_passes_a_healthy_number_and_names_each_failing_check() {
     let o = h.owner("Diagnosed", Some("ok")).await;
     let (acc, token) = h.number(&o.store, NUMBER_A, PHONE_A, None).await;
     let t = o.token.as_str();
-    let graph = h.state.graph.clone().unwrap();
+    let graph = h.state.services.ports.graph.clone().unwrap();
     let secret = SecretString::from(token.clone());
 
     // Not subscribed yet, and no webhook ever.
@@ -101,9 +109,17 @@ async fn diagnose_passes_a_healthy_number_and_names_each_failing_check() {
     let long_ago = chrono::Utc::now() - chrono::Duration::days(3);
     let mut stale = h.account(&acc).await;
     stale.last_webhook_at = Some(long_ago);
-    h.state.central.update_account(&stale).await.unwrap();
+    h.state
+        .services
+        .ports
+        .central
+        .update_account(&stale)
+        .await
+        .unwrap();
     expect_failing(&h, t, &acc, &["webhook_recent"]).await;
     h.state
+        .services
+        .ports
         .central
         .touch_account_webhook(acc.id, chrono::Utc::now())
         .await

@@ -236,7 +236,7 @@ async fn an_owner_who_wrote_recently_gets_the_alert_as_text() {
         "the owner's message stored",
         Duration::from_secs(10),
         || async {
-            let c = h.state.inbox.counts().await.unwrap();
+            let c = h.state.services.ports.inbox.counts().await.unwrap();
             (c.get(&omni_ports::InboxState::Done) == Some(&1)).then_some(())
         },
     )

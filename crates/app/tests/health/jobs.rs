@@ -16,8 +16,8 @@ use crate::support::health::{Engine, Harness};
 fn scheduler(h: &Harness, owner: &str, clock: &Arc<ManualClock>) -> Scheduler {
     Scheduler {
         owner: owner.to_owned(),
-        health: h.state.health.clone(),
-        repo: h.state.health_repo.clone(),
+        health: h.state.services.health.clone(),
+        repo: h.state.services.ports.health_repo.clone(),
         clock: clock.clone(),
         poll: std::time::Duration::from_millis(10),
         lease: Duration::minutes(30),
@@ -29,7 +29,7 @@ async fn race(engine: Engine) {
     let o = h.owner("Scheduled", None).await;
     h.number(&o.store, NUMBER_A, PHONE_A, None).await;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let repo = h.state.health_repo.clone();
+    let repo = h.state.services.ports.health_repo.clone();
     for job in Health::jobs() {
         repo.ensure_job(job, clock.now()).await.unwrap();
         // A second registration keeps the schedule.

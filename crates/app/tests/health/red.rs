@@ -39,14 +39,18 @@ async fn quality_red_slows_business_initiated_sends_and_not_replies() {
     let (acc, _) = h.number(&o.store, NUMBER_A, PHONE_A, None).await;
     h.sim()
         .seed_template(WABA_A, SeedTemplate::new("promo", "en", "Deals today"));
-    let service =
-        WhatsAppService::for_account(h.state.outbox.clone(), h.state.clock.clone(), &acc).unwrap();
+    let service = WhatsAppService::for_account(
+        h.state.services.ports.outbox.clone(),
+        h.state.services.ports.clock.clone(),
+        &acc,
+    )
+    .unwrap();
 
     // GREEN (unrated): five business messages leave together.
     for i in 0..5 {
         promo(&service, &format!("+9230077700{i:02}")).await;
     }
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let sent = eventually("five promos", Duration::from_secs(15), || async {
         let s = h.sim().sent_messages();
         (s.len() == 5).then_some(s)
@@ -61,7 +65,13 @@ async fn quality_red_slows_business_initiated_sends_and_not_replies() {
     // Quality goes RED.
     let mut red = h.account(&acc).await;
     red.quality_rating = QualityRating::Red;
-    h.state.central.update_account(&red).await.unwrap();
+    h.state
+        .services
+        .ports
+        .central
+        .update_account(&red)
+        .await
+        .unwrap();
     h.sim().clear_sent();
     for i in 0..8 {
         promo(&service, &format!("+9230088800{i:02}")).await;
@@ -77,7 +87,7 @@ async fn quality_red_slows_business_initiated_sends_and_not_replies() {
         );
         assert_eq!(sender.send(&payload).await.unwrap().final_status, Some(200));
     }
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let sent = eventually(
         "eight promos and five replies",
         Duration::from_secs(40),

@@ -110,7 +110,7 @@ async fn a_template_round_trip_create_approve_by_webhook_send_checked_sync_and_d
         )
         .await;
     assert_eq!(status, 202, "{body}");
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let sent = eventually("the template at Meta", Duration::from_secs(15), || async {
         h.sim()
             .sent_messages()
@@ -125,8 +125,12 @@ async fn a_template_round_trip_create_approve_by_webhook_send_checked_sync_and_d
     );
 
     // Something queued around the API check is checked again before Meta.
-    let service =
-        WhatsAppService::for_account(h.state.outbox.clone(), h.state.clock.clone(), &acc).unwrap();
+    let service = WhatsAppService::for_account(
+        h.state.services.ports.outbox.clone(),
+        h.state.services.ports.clock.clone(),
+        &acc,
+    )
+    .unwrap();
     let queued = service
         .send(
             Recipient::Phone(
@@ -150,9 +154,11 @@ async fn a_template_round_trip_create_approve_by_webhook_send_checked_sync_and_d
         )
         .await
         .unwrap();
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let row = eventually("parked", Duration::from_secs(15), || async {
         h.state
+            .services
+            .ports
             .outbox
             .find_by_key(&queued.idempotency_key)
             .await

@@ -43,7 +43,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     assert!(h.sim().revoke_token(&dead_token));
 
     // Day 0: 30 days left on both; the revoked one needs the owner now.
-    let summary = h.state.health.run_job(JOB_CHECK_TOKENS).await;
+    let summary = h.state.services.health.run_job(JOB_CHECK_TOKENS).await;
     assert_eq!(summary, "ok=3 failed=0 skipped=0");
     let a = h.account(&sys).await;
     assert_eq!(a.status, AccountStatus::Active);
@@ -70,7 +70,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     clock.advance(TimeDelta::days(25));
     let token = h.login(&o.email, PASSWORD).await;
     let t = Some(token.as_str());
-    let summary = h.state.health.run_job(JOB_CHECK_TOKENS).await;
+    let summary = h.state.services.health.run_job(JOB_CHECK_TOKENS).await;
     assert_eq!(summary, "ok=2 failed=0 skipped=1");
 
     // The system-user token was exchanged for a fresh 60-day one, and the account kept on.
@@ -78,12 +78,16 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     assert_eq!(a.status, AccountStatus::Active);
     let fresh = h
         .state
+        .services
+        .ports
         .cipher
         .open(&a.access_token, &secret_aad(a.id, ACCESS_TOKEN_FIELD))
         .unwrap();
     assert_ne!(fresh.expose_secret(), sys_token);
     let info = h
         .state
+        .services
+        .ports
         .graph
         .as_ref()
         .unwrap()
@@ -96,12 +100,21 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
         left > chrono::Duration::days(59),
         "fresh token lasts {left}"
     );
-    let history = h.state.history.list_for_account(sys.id, 10).await.unwrap();
+    let history = h
+        .state
+        .services
+        .ports
+        .history
+        .list_for_account(sys.id, 10)
+        .await
+        .unwrap();
     assert_eq!(history[0].kind, "token_renewed");
     // The old token still works until its own expiry (Meta's rule): nothing else to do.
     let old = SecretString::from(sys_token.clone());
     assert!(
         h.state
+            .services
+            .ports
             .graph
             .as_ref()
             .unwrap()
@@ -132,7 +145,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     // Neither the weekly refresh nor the owner's refresh lifts it while the old token still
     // reads: only reconnecting does.
     assert_eq!(
-        h.state.health.run_job(JOB_REFRESH_ACCOUNTS).await,
+        h.state.services.health.run_job(JOB_REFRESH_ACCOUNTS).await,
         "ok=1 failed=0 skipped=2"
     );
     let (status, _) = h

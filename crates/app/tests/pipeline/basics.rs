@@ -10,7 +10,15 @@ use super::{CUSTOMER, NUMBER_A, WABA_A};
 use crate::support::pipeline::{Engine, Harness, eventually, signed};
 
 async fn inbox_total(h: &Harness) -> u64 {
-    h.state.inbox.counts().await.unwrap().values().sum()
+    h.state
+        .services
+        .ports
+        .inbox
+        .counts()
+        .await
+        .unwrap()
+        .values()
+        .sum()
 }
 
 #[actix_web::test]
@@ -94,7 +102,7 @@ async fn non_ascii_bodies_are_verified_on_their_raw_bytes_and_stored() {
         "the Urdu message in the store",
         Duration::from_secs(10),
         || {
-            let (tenants, wamid) = (h.state.tenants.clone(), wamid.clone());
+            let (tenants, wamid) = (h.state.services.ports.tenants.clone(), wamid.clone());
             async move {
                 tenants
                     .find_message_by_wamid(store.id, &wamid)
@@ -155,6 +163,8 @@ async fn an_accounts_own_verify_token_also_answers_the_challenge() {
     let mut number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     number.account.webhook_verification_token = Some(
         h.state
+            .services
+            .ports
             .cipher
             .seal(
                 &secrecy::SecretString::from("store-own-token".to_owned()),
@@ -163,6 +173,8 @@ async fn an_accounts_own_verify_token_also_answers_the_challenge() {
             .unwrap(),
     );
     h.state
+        .services
+        .ports
         .central
         .update_account(&number.account)
         .await
@@ -252,6 +264,8 @@ async fn reply_loop(engine: Engine) {
     // simulator's automatic status webhooks move to delivered.
     let inbound = h
         .state
+        .services
+        .ports
         .tenants
         .find_message_by_wamid(store.id, &wamid)
         .await
@@ -260,7 +274,7 @@ async fn reply_loop(engine: Engine) {
     assert_eq!(inbound.direction, Direction::Inbound);
     assert!(inbound.handled_at.is_some());
     let reply = eventually("the reply delivered", Duration::from_secs(10), || {
-        let (tenants, wamid) = (h.state.tenants.clone(), sent.wamid.clone());
+        let (tenants, wamid) = (h.state.services.ports.tenants.clone(), sent.wamid.clone());
         async move {
             tenants
                 .find_message_by_wamid(store.id, &wamid)
@@ -273,6 +287,8 @@ async fn reply_loop(engine: Engine) {
     assert_eq!(reply.in_reply_to, Some(inbound.id));
     let outbox = h
         .state
+        .services
+        .ports
         .outbox
         .find_by_key(&omni_usecases::inbound::reply_key(&wamid, 0))
         .await
@@ -282,6 +298,8 @@ async fn reply_loop(engine: Engine) {
     assert_eq!(outbox.account_id, Some(number.account.id));
     let account = h
         .state
+        .services
+        .ports
         .central
         .find_account(store.id, number.account.id)
         .await
@@ -291,7 +309,7 @@ async fn reply_loop(engine: Engine) {
         account.last_webhook_at.is_some(),
         "last_webhook_at recorded"
     );
-    let counts = h.state.inbox.counts().await.unwrap();
+    let counts = h.state.services.ports.inbox.counts().await.unwrap();
     assert_eq!(counts.get(&InboxState::Dead), None, "{counts:?}");
     h.stop().await;
 }
@@ -323,7 +341,14 @@ async fn a_signed_body_that_is_not_a_webhook_is_kept_dead_and_answered_200() {
         200,
         "Meta would retry a body that will never parse"
     );
-    let dead = h.state.inbox.list(InboxState::Dead, 10).await.unwrap();
+    let dead = h
+        .state
+        .services
+        .ports
+        .inbox
+        .list(InboxState::Dead, 10)
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].field, "malformed");
     assert_eq!(dead[0].payload.as_bytes(), body.as_slice());
@@ -367,7 +392,7 @@ async fn a_webhook_the_inbox_cannot_commit_gets_503_and_is_stored_on_metas_retry
     // Meta retries; now it is stored and processed.
     assert_eq!(h.sender().send_once(&payload).await.unwrap(), 200);
     eventually("stored after the retry", Duration::from_secs(10), || {
-        let (t, w) = (h.state.tenants.clone(), wamid.clone());
+        let (t, w) = (h.state.services.ports.tenants.clone(), wamid.clone());
         async move { t.find_message_by_wamid(store.id, &w).await.unwrap() }
     })
     .await;

@@ -26,7 +26,7 @@ async fn quality_and_account_updates_change_the_account_and_are_recorded_with_th
         Some(200)
     );
     let account = eventually("quality recorded", Duration::from_secs(10), || {
-        let (c, id) = (h.state.central.clone(), number.account.id);
+        let (c, id) = (h.state.services.ports.central.clone(), number.account.id);
         async move {
             c.find_account(store.id, id)
                 .await
@@ -41,6 +41,8 @@ async fn quality_and_account_updates_change_the_account_and_are_recorded_with_th
     );
     let history = h
         .state
+        .services
+        .ports
         .history
         .list_for_account(number.account.id, 10)
         .await
@@ -61,7 +63,7 @@ async fn quality_and_account_updates_change_the_account_and_are_recorded_with_th
     );
     h.sender().send(&uninstalled).await.unwrap();
     eventually("reauth_required", Duration::from_secs(10), || {
-        let (c, id) = (h.state.central.clone(), number.account.id);
+        let (c, id) = (h.state.services.ports.central.clone(), number.account.id);
         async move {
             c.find_account(store.id, id)
                 .await
@@ -72,6 +74,8 @@ async fn quality_and_account_updates_change_the_account_and_are_recorded_with_th
     .await;
     assert_eq!(
         h.state
+            .services
+            .ports
             .history
             .list_for_account(number.account.id, 10)
             .await
@@ -99,14 +103,14 @@ async fn an_unknown_field_is_stored_and_finished_not_an_error() {
         Some(200)
     );
     eventually("done", Duration::from_secs(10), || {
-        let inbox = h.state.inbox.clone();
+        let inbox = h.state.services.ports.inbox.clone();
         async move {
             let c = inbox.counts().await.unwrap();
             (c.get(&InboxState::Done) == Some(&1)).then_some(())
         }
     })
     .await;
-    let counts = h.state.inbox.counts().await.unwrap();
+    let counts = h.state.services.ports.inbox.counts().await.unwrap();
     assert_eq!(counts.get(&InboxState::Dead), None);
     h.stop().await;
 }
@@ -188,7 +192,7 @@ async fn one_stores_broken_database_does_not_stop_another_store_and_its_events_p
         "the broken store's event dead after 2 attempts",
         Duration::from_secs(20),
         || {
-            let inbox = h.state.inbox.clone();
+            let inbox = h.state.services.ports.inbox.clone();
             async move {
                 inbox
                     .list(InboxState::Dead, 10)

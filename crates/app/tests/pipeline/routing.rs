@@ -43,6 +43,8 @@ async fn twenty_concurrent_copies_make_one_message_and_one_reply() {
     assert_eq!(h.sim().sent_messages().len(), 1, "exactly one reply");
     let inbound = h
         .state
+        .services
+        .ports
         .tenants
         .find_message_by_wamid(store.id, &wamid)
         .await
@@ -50,6 +52,8 @@ async fn twenty_concurrent_copies_make_one_message_and_one_reply() {
         .unwrap();
     let all = h
         .state
+        .services
+        .ports
         .tenants
         .list_messages(store.id, inbound.conversation_id, 100)
         .await
@@ -66,7 +70,7 @@ async fn twenty_concurrent_copies_make_one_message_and_one_reply() {
             .count(),
         1
     );
-    let counts = h.state.inbox.counts().await.unwrap();
+    let counts = h.state.services.ports.inbox.counts().await.unwrap();
     assert_eq!(counts.values().sum::<u64>(), 1, "one inbox row: {counts:?}");
     h.stop().await;
 }
@@ -115,7 +119,11 @@ async fn a_batch_with_several_entries_changes_and_messages_reaches_both_stores()
             "every message in its store",
             Duration::from_secs(10),
             || {
-                let (t, w, s) = (h.state.tenants.clone(), wamid.clone(), store.id);
+                let (t, w, s) = (
+                    h.state.services.ports.tenants.clone(),
+                    wamid.clone(),
+                    store.id,
+                );
                 async move { t.find_message_by_wamid(s, &w).await.unwrap() }
             },
         )
@@ -124,6 +132,8 @@ async fn a_batch_with_several_entries_changes_and_messages_reaches_both_stores()
         let other = if store.id == a.id { &b } else { &a };
         assert!(
             h.state
+                .services
+                .ports
                 .tenants
                 .find_message_by_wamid(other.id, &wamid)
                 .await
@@ -171,7 +181,7 @@ async fn an_unknown_phone_number_id_is_kept_unroutable_and_reaches_no_store() {
         .unwrap();
     assert_eq!(res, 200, "answered 200 so Meta stops retrying");
     let row = eventually("the unroutable row", Duration::from_secs(10), || {
-        let inbox = h.state.inbox.clone();
+        let inbox = h.state.services.ports.inbox.clone();
         async move {
             inbox
                 .list(InboxState::Unroutable, 10)
@@ -187,6 +197,8 @@ async fn an_unknown_phone_number_id_is_kept_unroutable_and_reaches_no_store() {
     assert!(row.last_error.unwrap().contains("555000111222333"));
     assert!(
         h.state
+            .services
+            .ports
             .tenants
             .find_message_by_wamid(store.id, &wamid)
             .await
@@ -206,6 +218,8 @@ async fn an_inactive_accounts_traffic_is_kept_but_not_answered() {
     let mut number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     number.account.status = AccountStatus::Inactive;
     h.state
+        .services
+        .ports
         .central
         .update_account(&number.account)
         .await
@@ -221,7 +235,7 @@ async fn an_inactive_accounts_traffic_is_kept_but_not_answered() {
         .await
         .unwrap();
     let stored = eventually("the message kept", Duration::from_secs(10), || {
-        let (t, w) = (h.state.tenants.clone(), wamid.clone());
+        let (t, w) = (h.state.services.ports.tenants.clone(), wamid.clone());
         async move {
             t.find_message_by_wamid(store.id, &w)
                 .await
@@ -249,8 +263,18 @@ async fn the_legacy_number_routes_to_its_store_and_catches_no_other_number() {
     let Some(h) = Harness::start_legacy(NUMBER_B).await else {
         return;
     };
-    let store = h.state.central.list_stores().await.unwrap().remove(0);
+    let store = h
+        .state
+        .services
+        .ports
+        .central
+        .list_stores()
+        .await
+        .unwrap()
+        .remove(0);
     h.state
+        .services
+        .ports
         .tenants
         .set_auto_reply(store.id, Some("legacy says hi"), chrono::Utc::now())
         .await
@@ -280,7 +304,7 @@ async fn the_legacy_number_routes_to_its_store_and_catches_no_other_number() {
         "the legacy message in the store",
         Duration::from_secs(10),
         || {
-            let (t, w) = (h.state.tenants.clone(), w_legacy.clone());
+            let (t, w) = (h.state.services.ports.tenants.clone(), w_legacy.clone());
             async move { t.find_message_by_wamid(store.id, &w).await.unwrap() }
         },
     )
@@ -289,7 +313,7 @@ async fn the_legacy_number_routes_to_its_store_and_catches_no_other_number() {
         "the other number unroutable",
         Duration::from_secs(10),
         || {
-            let inbox = h.state.inbox.clone();
+            let inbox = h.state.services.ports.inbox.clone();
             async move {
                 let rows = inbox.list(InboxState::Unroutable, 10).await.unwrap();
                 (!rows.is_empty()).then_some(rows)
@@ -301,6 +325,8 @@ async fn the_legacy_number_routes_to_its_store_and_catches_no_other_number() {
     assert_eq!(unroutable[0].dedupe_key, w_other);
     assert!(
         h.state
+            .services
+            .ports
             .tenants
             .find_message_by_wamid(store.id, &w_other)
             .await
@@ -331,7 +357,10 @@ async fn one_customers_messages_are_processed_in_metas_timestamp_order() {
         "all six stored and handled",
         Duration::from_secs(15),
         || {
-            let (t, w) = (h.state.tenants.clone(), msgs[5].wamid().to_owned());
+            let (t, w) = (
+                h.state.services.ports.tenants.clone(),
+                msgs[5].wamid().to_owned(),
+            );
             async move {
                 t.find_message_by_wamid(store.id, &w)
                     .await
@@ -344,6 +373,8 @@ async fn one_customers_messages_are_processed_in_metas_timestamp_order() {
     .conversation_id;
     let stored = h
         .state
+        .services
+        .ports
         .tenants
         .list_messages(store.id, conversation, 100)
         .await
@@ -376,7 +407,7 @@ async fn one_customers_messages_are_processed_in_metas_timestamp_order() {
     .await;
     // The last wamid may reach the outbox row a moment after Meta answered: wait for all six.
     let replied_to: Vec<String> = eventually("six wamids kept", Duration::from_secs(15), || {
-        let (outbox, sent) = (h.state.outbox.clone(), sent.clone());
+        let (outbox, sent) = (h.state.services.ports.outbox.clone(), sent.clone());
         async move {
             let rows = outbox.list(None, None, 100).await.unwrap();
             sent.iter()
@@ -425,7 +456,7 @@ async fn statuses_out_of_order_never_move_a_message_backwards() {
     })
     .await;
     eventually("the wamid recorded", Duration::from_secs(10), || {
-        let (t, w) = (h.state.tenants.clone(), sent.wamid.clone());
+        let (t, w) = (h.state.services.ports.tenants.clone(), sent.wamid.clone());
         async move { t.find_message_by_wamid(store.id, &w).await.unwrap() }
     })
     .await;
@@ -444,6 +475,8 @@ async fn statuses_out_of_order_never_move_a_message_backwards() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let m = h
         .state
+        .services
+        .ports
         .tenants
         .find_message_by_wamid(store.id, &sent.wamid)
         .await
@@ -465,6 +498,8 @@ async fn statuses_out_of_order_never_move_a_message_backwards() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let m = h
         .state
+        .services
+        .ports
         .tenants
         .find_message_by_wamid(store.id, &sent.wamid)
         .await

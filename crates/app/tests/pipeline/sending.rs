@@ -77,8 +77,8 @@ async fn free_form_outside_the_window_is_refused_before_anything_is_queued() {
     let store = h.store("Window Shop", None).await;
     let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     let service = WhatsAppService::for_account(
-        h.state.outbox.clone(),
-        h.state.clock.clone(),
+        h.state.services.ports.outbox.clone(),
+        h.state.services.ports.clock.clone(),
         &number.account,
     )
     .unwrap();
@@ -99,6 +99,8 @@ async fn free_form_outside_the_window_is_refused_before_anything_is_queued() {
     }
     assert!(
         h.state
+            .services
+            .ports
             .outbox
             .list(None, None, 10)
             .await
@@ -121,7 +123,7 @@ async fn free_form_outside_the_window_is_refused_before_anything_is_queued() {
         .await
         .unwrap();
     assert!(first.new && !again.new);
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let sent = eventually("the message at Meta", Duration::from_secs(10), || {
         let sim = h.sim();
         async move { sim.sent_messages().into_iter().next() }
@@ -140,6 +142,8 @@ async fn a_window_that_closed_while_queued_fails_without_calling_meta() {
     let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     // Queued while the window was open, but it closed before the sender got to it.
     h.state
+        .services
+        .ports
         .outbox
         .enqueue(&[omni_ports::NewOutboxMessage {
             idempotency_key: "late".into(),
@@ -157,9 +161,9 @@ async fn a_window_that_closed_while_queued_fails_without_calling_meta() {
         }])
         .await
         .unwrap();
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let failed = eventually("parked as failed", Duration::from_secs(10), || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         async move {
             outbox
                 .find_by_key("late")
@@ -187,8 +191,8 @@ async fn metas_131047_is_parked_at_once_and_never_retried() {
     let store = h.store("Closed Window", None).await;
     let number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     let service = WhatsAppService::for_account(
-        h.state.outbox.clone(),
-        h.state.clock.clone(),
+        h.state.services.ports.outbox.clone(),
+        h.state.services.ports.clock.clone(),
         &number.account,
     )
     .unwrap();
@@ -206,9 +210,9 @@ async fn metas_131047_is_parked_at_once_and_never_retried() {
         )
         .await
         .unwrap();
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     let failed = eventually("parked as failed", Duration::from_secs(10), || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         async move {
             outbox
                 .find_by_key("stale-window")
@@ -240,7 +244,7 @@ async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sendin
         .await
         .unwrap();
     let account = eventually("reauth_required", Duration::from_secs(10), || {
-        let (central, id) = (h.state.central.clone(), number.account.id);
+        let (central, id) = (h.state.services.ports.central.clone(), number.account.id);
         async move {
             central
                 .find_account(store.id, id)
@@ -302,7 +306,7 @@ async fn server_errors_are_retried_with_backoff_until_meta_accepts() {
         .await
         .unwrap();
     let sent = eventually("sent after two failures", Duration::from_secs(20), || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         let key = omni_usecases::inbound::reply_key(&wamid, 0);
         async move {
             outbox
@@ -336,6 +340,8 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
     let mut number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
     number.account.messaging_limits.portfolio_tier = Some(omni_domain::LimitTier::Tier50);
     h.state
+        .services
+        .ports
         .central
         .update_account(&number.account)
         .await
@@ -348,8 +354,8 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
         h.sim().open_window(NUMBER_A, &wa);
         rows.push(business_text(&store, &number, &format!("promo-{i}"), &wa));
     }
-    h.state.outbox.enqueue(&rows).await.unwrap();
-    h.state.wake.notify_waiters();
+    h.state.services.ports.outbox.enqueue(&rows).await.unwrap();
+    h.state.services.wake.notify_waiters();
     let sent = eventually("fifty sent", Duration::from_secs(20), || {
         let sim = h.sim();
         async move {
@@ -362,6 +368,8 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
     assert_eq!(h.sim().sent_messages().len(), 50, "{}", sent.len());
     let waiting = h
         .state
+        .services
+        .ports
         .outbox
         .list(None, Some(OutboxState::Pending), 10)
         .await
@@ -379,11 +387,13 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
     // A known recipient is not a new one: it still goes.
     let first = sent[0].to.trim_start_matches('+').to_owned();
     h.state
+        .services
+        .ports
         .outbox
         .enqueue(&[business_text(&store, &number, "promo-again", &first)])
         .await
         .unwrap();
-    h.state.wake.notify_waiters();
+    h.state.services.wake.notify_waiters();
     eventually(
         "the repeat recipient served",
         Duration::from_secs(10),
@@ -433,6 +443,8 @@ async fn store_copy(
     id: omni_domain::MessageId,
 ) -> omni_domain::Message {
     h.state
+        .services
+        .ports
         .tenants
         .find_message(store, id)
         .await
@@ -452,7 +464,7 @@ async fn answered(h: &Harness, customer: &str, what: &str, timeout: Duration) {
 /// The parked (failed) outbox messages, once there is one.
 async fn parked(h: &Harness, timeout: Duration) -> Vec<omni_ports::OutboxMessage> {
     eventually("a reply parked", timeout, || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         async move {
             let failed = outbox
                 .list(None, Some(OutboxState::Failed), 10)
@@ -589,7 +601,7 @@ async fn a_stalled_send_times_out_and_is_tried_once_more_not_in_a_storm() {
         return;
     };
     let key = eventually("the reply recorded sent", Duration::from_secs(30), || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         async move {
             let sent = outbox
                 .list(None, Some(OutboxState::Sent), 10)
@@ -637,6 +649,8 @@ async fn short_retry_afters_are_waited_out_and_never_use_up_the_attempts() {
     assert_eq!(sent_to(&h, CUSTOMER), 1);
     let parked = h
         .state
+        .services
+        .ports
         .outbox
         .list(None, Some(OutboxState::Failed), 10)
         .await
@@ -682,7 +696,7 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
         since: None,
         all: false,
     };
-    omni_app::ops::outbox(&h.state, requeue(Some("130429")))
+    omni_app::ops::outbox(&h.state.services, requeue(Some("130429")))
         .await
         .unwrap();
     answered(
@@ -693,7 +707,7 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
     )
     .await;
     let sent = eventually("the outbox row sent", Duration::from_secs(10), || {
-        let outbox = h.state.outbox.clone();
+        let outbox = h.state.services.ports.outbox.clone();
         let key = msg.idempotency_key.clone();
         async move {
             let m = outbox.find_by_key(&key).await.unwrap().unwrap();
@@ -711,11 +725,11 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
         "one call after the requeue"
     );
     // Nothing parked is left: a second requeue changes nothing, and no filter is an error.
-    omni_app::ops::outbox(&h.state, requeue(Some("130429")))
+    omni_app::ops::outbox(&h.state.services, requeue(Some("130429")))
         .await
         .unwrap();
     assert!(
-        omni_app::ops::outbox(&h.state, requeue(None))
+        omni_app::ops::outbox(&h.state.services, requeue(None))
             .await
             .is_err()
     );

@@ -34,9 +34,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use omni_app::http::AppState;
 use omni_app::pipeline::PipelineHandle;
 use omni_app::settings::Settings;
-use omni_app::startup::{AppState, Ports, Services};
+use omni_app::startup::{Ports, Services};
 use omni_crypto::Argon2PasswordHasher;
 use omni_domain::{
     Email, PhoneNumber, PhoneNumberId, Store, StoreKind, StoreName, WabaId, WhatsappAccount,
@@ -357,7 +358,7 @@ impl TestApp {
     /// Starts the pipeline workers, if they do not run yet.
     pub async fn start_pipeline(&mut self) {
         if self.pipeline.is_none() {
-            let handle = omni_app::pipeline::start(&self.state.services, &self.settings)
+            let handle = omni_app::startup::start_pipeline(&self.state.services, &self.settings)
                 .await
                 .unwrap_or_else(|e| panic!("pipeline: {e}"));
             self.pipeline = Some(handle);

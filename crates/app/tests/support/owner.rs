@@ -127,10 +127,12 @@ impl TestApp {
             PhoneNumberId::parse(phone_id).unwrap_or_else(|e| panic!("{e}")),
             WabaId::parse(waba).unwrap_or_else(|e| panic!("{e}")),
             SealedSecret::from_ciphertext(String::new()),
-            self.state.clock.now(),
+            self.state.services.ports.clock.now(),
         );
         account.access_token = self
             .state
+            .services
+            .ports
             .cipher
             .seal(
                 &SecretString::from(token),
@@ -138,10 +140,12 @@ impl TestApp {
             )
             .unwrap_or_else(|e| panic!("{e}"));
         if active {
-            account.mark_verified(self.state.clock.now());
+            account.mark_verified(self.state.services.ports.clock.now());
             assert_eq!(account.status, AccountStatus::Active);
         }
         self.state
+            .services
+            .ports
             .central
             .insert_account(&account)
             .await
@@ -153,6 +157,8 @@ impl TestApp {
     pub fn stored_token(&self, account: &WhatsappAccount) -> String {
         let t = self
             .state
+            .services
+            .ports
             .cipher
             .open(
                 &account.access_token,

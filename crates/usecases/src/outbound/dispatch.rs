@@ -88,7 +88,7 @@ pub struct OutboxDispatcher {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) legacy: Option<(PhoneNumberId, SecretString)>,
     pub(super) policy: RetryPolicy,
-    pub(super) templates: Option<Arc<dyn omni_ports::HealthRepo>>,
+    pub(super) templates: Option<Arc<dyn omni_ports::TemplateRepo>>,
 }
 
 impl std::fmt::Debug for OutboxDispatcher {
@@ -147,7 +147,7 @@ impl OutboxDispatcher {
     /// before calling Meta; a mismatch fails with `template_not_approved` or
     /// `template_parameters_mismatch` instead of Meta's 132000.
     #[must_use]
-    pub fn with_template_check(mut self, templates: Arc<dyn omni_ports::HealthRepo>) -> Self {
+    pub fn with_template_check(mut self, templates: Arc<dyn omni_ports::TemplateRepo>) -> Self {
         self.templates = Some(templates);
         self
     }

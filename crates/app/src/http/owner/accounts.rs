@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, web};
 use super::auth::OwnerCtx;
 use super::dto::{AccountList, AccountResponse, DisconnectResponse, ErrorBody};
 use super::params::{AccountPath, StoreQuery};
+use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 /// The account after a change, with the default flag read fresh.
 async fn answer(
@@ -18,6 +18,8 @@ async fn answer(
     account: &omni_domain::WhatsappAccount,
 ) -> Result<HttpResponse, ApiError> {
     let default = state
+        .services
+        .ports
         .central
         .find_store(ctx.store()?.id)
         .await?
@@ -39,7 +41,7 @@ pub(super) async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
-    let accounts = state.accounts.list(store.id).await?;
+    let accounts = state.services.accounts.list(store.id).await?;
     Ok(HttpResponse::Ok().json(AccountList {
         store_id: store.id.to_string(),
         default_account_id: store.default_account_id.map(|a| a.to_string()),
@@ -65,7 +67,11 @@ pub(super) async fn disconnect(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let cleanup = state.accounts.disconnect(ctx.store()?.id, id).await?;
+    let cleanup = state
+        .services
+        .accounts
+        .disconnect(ctx.store()?.id, id)
+        .await?;
     Ok(HttpResponse::Ok().json(DisconnectResponse {
         id: id.to_string(),
         disconnected: true,
@@ -88,7 +94,11 @@ pub(super) async fn set_default(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let account = state.accounts.set_default(ctx.store()?.id, id).await?;
+    let account = state
+        .services
+        .accounts
+        .set_default(ctx.store()?.id, id)
+        .await?;
     answer(&state, &ctx, &account).await
 }
 
@@ -107,7 +117,11 @@ pub(super) async fn toggle_status(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let account = state.accounts.toggle_status(ctx.store()?.id, id).await?;
+    let account = state
+        .services
+        .accounts
+        .toggle_status(ctx.store()?.id, id)
+        .await?;
     answer(&state, &ctx, &account).await
 }
 
@@ -129,6 +143,6 @@ pub(super) async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
     // Through account health, so what changed is kept in the account's history.
-    let account = state.health.refresh(ctx.store()?.id, id).await?;
+    let account = state.services.health.refresh(ctx.store()?.id, id).await?;
     answer(&state, &ctx, &account).await
 }

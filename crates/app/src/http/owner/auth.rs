@@ -19,9 +19,9 @@ use secrecy::SecretString;
 use super::dto::{LoginBody, LoginResponse, StoreSummary};
 use super::limiter::DeviceCookie;
 use super::params::StoreQuery;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::startup::AppState;
 
 /// The longest email address (RFC 5321's path limit).
 const MAX_EMAIL_BYTES: usize = 254;
@@ -98,18 +98,20 @@ impl FromRequest for OwnerCtx {
             let state = state.ok_or_else(|| ApiError::internal(&"AppState is not registered"))?;
             let store_id = query?.store_id;
             let token = token.ok_or(Unauthorized)?;
-            let auth =
-                state
-                    .owner_auth
-                    .authenticate(&token)
-                    .await
-                    .map_err(|e| -> actix_web::Error {
-                        match e {
-                            AuthError::Unauthenticated => Unauthorized.into(),
-                            AuthError::Repo(e) => ApiError::from(e).into(),
-                        }
-                    })?;
+            let auth = state
+                .services
+                .owner_auth
+                .authenticate(&token)
+                .await
+                .map_err(|e| -> actix_web::Error {
+                    match e {
+                        AuthError::Unauthenticated => Unauthorized.into(),
+                        AuthError::Repo(e) => ApiError::from(e).into(),
+                    }
+                })?;
             let stores = state
+                .services
+                .ports
                 .central
                 .list_stores_of_owner(auth.owner.id)
                 .await
@@ -160,7 +162,7 @@ pub(super) async fn login(
             format!("an email address is at most {MAX_EMAIL_BYTES} characters"),
         ));
     }
-    let tokens = state.secret_tokens.as_ref();
+    let tokens = state.services.ports.secret_tokens.as_ref();
     let device = req
         .cookie(DeviceCookie::NAME)
         .and_then(|c| DeviceCookie::verify(tokens, &body.email, c.value()));
@@ -173,8 +175,14 @@ pub(super) async fn login(
         ));
     }
     let password = SecretString::from(body.password);
-    let grant = state.owner_auth.login(&body.email, &password).await?;
+    let grant = state
+        .services
+        .owner_auth
+        .login(&body.email, &password)
+        .await?;
     let stores = state
+        .services
+        .ports
         .central
         .list_stores_of_owner(grant.owner.id)
         .await?
@@ -221,6 +229,6 @@ pub(super) async fn logout(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.owner_auth.logout(&ctx.session).await?;
+    state.services.owner_auth.logout(&ctx.session).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -15,9 +15,9 @@ use super::dto::{
     AccountResponse, ConnectResponse, EmbeddedSignupBody, ErrorBody, OAuthUrlResponse,
 };
 use super::params::{CallbackQuery, StoreQuery};
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::startup::AppState;
 
 /// `GET /api/owner/whatsapp/oauth-url`.
 #[utoipa::path(
@@ -32,8 +32,12 @@ pub(super) async fn oauth_url(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let flow = state.onboarding.start(&ctx.owner, ctx.store()?).await?;
-    let ttl = state.onboarding.state_ttl();
+    let flow = state
+        .services
+        .onboarding
+        .start(&ctx.owner, ctx.store()?)
+        .await?;
+    let ttl = state.services.onboarding.state_ttl();
     // The callback is a top-level navigation back from Meta's site: SameSite=Lax is the
     // strictest setting that still sends the cookie there.
     let binding = Cookie::build(BINDING_COOKIE, flow.browser_binding)
@@ -81,7 +85,7 @@ pub(super) async fn callback(
         }
     });
     params.browser_binding = req.cookie(BINDING_COOKIE).map(|c| c.value().to_owned());
-    let query = match state.onboarding.callback(params).await {
+    let query = match state.services.onboarding.callback(params).await {
         Ok(outcome) => {
             let mut q = format!("whatsapp=connected&accounts={}", outcome.connected.len());
             if !outcome.taken.is_empty() {
@@ -166,10 +170,13 @@ pub(super) async fn embedded_signup(
         phone_number_id: body.phone_number_id,
     };
     let outcome = state
+        .services
         .onboarding
         .embedded_signup(&ctx.owner, store, &SecretString::from(body.code), &hints)
         .await?;
     let default = state
+        .services
+        .ports
         .central
         .find_store(store.id)
         .await?

@@ -3,10 +3,10 @@
 
 use omni_domain::WhatsappAccount;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::params::AccountPath;
-use crate::startup::AppState;
 
 /// The account of `path`, only within the caller's store.
 ///
@@ -19,6 +19,8 @@ pub(super) async fn owned(
 ) -> Result<WhatsappAccount, ApiError> {
     let id = path.id()?;
     state
+        .services
+        .ports
         .central
         .find_account(ctx.store()?.id, id)
         .await?

@@ -4,12 +4,12 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::StoreQuery;
-use crate::startup::AppState;
 
 /// The store's alert number (`GET`/`PUT /api/owner/store/alert-number`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -31,7 +31,7 @@ pub(in crate::http::owner) async fn get_alert_number(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
-    let number = state.health.alert_number(store.id).await?;
+    let number = state.services.health.alert_number(store.id).await?;
     Ok(HttpResponse::Ok().json(AlertNumberBody {
         owner_whatsapp: number,
     }))
@@ -55,6 +55,7 @@ pub(in crate::http::owner) async fn set_alert_number(
     let store = ctx.store()?;
     let b = raw.parse()?;
     let number = state
+        .services
         .health
         .set_alert_number(store.id, b.owner_whatsapp.as_deref())
         .await?;

@@ -6,11 +6,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::account::owned;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{AccountPath, AnalyticsQuery, StoreQuery};
-use crate::startup::AppState;
 
 /// One day of analytics.
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,6 +109,7 @@ pub(in crate::http::owner) async fn analytics(
     let account = owned(&state, &ctx, &path).await?;
     let (from, to) = query.range()?;
     let days = state
+        .services
         .health
         .analytics(account.store_id, account.id, from, to)
         .await?;

@@ -7,11 +7,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::account::owned;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{AccountPath, HealthQuery, StoreQuery};
-use crate::startup::AppState;
 
 /// One change in an account's history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,6 +140,7 @@ pub(in crate::http::owner) async fn health(
 ) -> Result<HttpResponse, ApiError> {
     let account = owned(&state, &ctx, &path).await?;
     let view = state
+        .services
         .health
         .view(account.store_id, account.id, query.history_limit())
         .await?;
@@ -161,7 +162,11 @@ pub(in crate::http::owner) async fn diagnose(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let account = owned(&state, &ctx, &path).await?;
-    let checks = state.health.diagnose(account.store_id, account.id).await?;
+    let checks = state
+        .services
+        .health
+        .diagnose(account.store_id, account.id)
+        .await?;
     Ok(HttpResponse::Ok().json(
         checks
             .into_iter()

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{NotificationQuery, StoreQuery};
-use crate::startup::AppState;
 
 /// A notification.
 #[derive(Debug, Serialize, ToSchema)]
@@ -95,6 +95,7 @@ pub(in crate::http::owner) async fn notifications(
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
     let list = state
+        .services
         .health
         .notifications(store.id, query.unread_only(), query.limit())
         .await?;
@@ -122,6 +123,10 @@ pub(in crate::http::owner) async fn mark_read(
 ) -> Result<HttpResponse, ApiError> {
     let store = ctx.store()?;
     let b = raw.parse()?;
-    let marked = state.health.mark_read(store.id, b.ids.as_deref()).await?;
+    let marked = state
+        .services
+        .health
+        .mark_read(store.id, b.ids.as_deref())
+        .await?;
     Ok(HttpResponse::Ok().json(MarkReadResponse { marked }))
 }

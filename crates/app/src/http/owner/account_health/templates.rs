@@ -10,13 +10,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::account::owned;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{AccountPath, StoreQuery, TemplatePath};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// A stored template.
 #[derive(Debug, Serialize, ToSchema)]
@@ -126,7 +126,11 @@ pub(in crate::http::owner) async fn list_templates(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let account = owned(&state, &ctx, &path).await?;
-    let list = state.templates.list(account.store_id, account.id).await?;
+    let list = state
+        .services
+        .templates
+        .list(account.store_id, account.id)
+        .await?;
     Ok(reply::list::<TemplateResponse, _>(&list))
 }
 
@@ -146,7 +150,11 @@ pub(in crate::http::owner) async fn sync_templates(
     path: web::Path<AccountPath>,
 ) -> Result<HttpResponse, ApiError> {
     let account = owned(&state, &ctx, &path).await?;
-    let list = state.templates.sync(account.store_id, account.id).await?;
+    let list = state
+        .services
+        .templates
+        .sync(account.store_id, account.id)
+        .await?;
     Ok(reply::list::<TemplateResponse, _>(&list))
 }
 
@@ -170,6 +178,7 @@ pub(in crate::http::owner) async fn create_template(
     let account = owned(&state, &ctx, &path).await?;
     let b = raw.parse()?;
     let created = state
+        .services
         .templates
         .create(
             account.store_id,
@@ -204,6 +213,7 @@ pub(in crate::http::owner) async fn delete_template(
     let TemplatePath { id, name } = path.into_inner();
     let account = owned(&state, &ctx, &AccountPath { id }).await?;
     let deleted = state
+        .services
         .templates
         .delete(account.store_id, account.id, &name)
         .await?;
@@ -251,6 +261,7 @@ pub(in crate::http::owner) async fn send_template(
         });
     }
     let queued = state
+        .services
         .templates
         .send(
             account.store_id,

@@ -6,11 +6,11 @@ use omni_domain::Conversation;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::params::{ConversationPath, StoreQuery};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// A conversation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +53,11 @@ pub(in crate::http::owner) async fn conversations_list(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = state.commerce.conversations(ctx.store()?.id, 100).await?;
+    let list = state
+        .services
+        .commerce
+        .conversations(ctx.store()?.id, 100)
+        .await?;
     Ok(reply::list::<ConversationResponse, _>(&list))
 }
 
@@ -66,6 +70,7 @@ async fn set_paused(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
     let c = state
+        .services
         .commerce
         .set_agent_paused(ctx.store()?.id, id, paused)
         .await?;

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::wire::{Amount, yes};
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{MenuItemPath, StoreQuery};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// A priced variant.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -109,7 +109,7 @@ pub(in crate::http::owner) async fn menu_list(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.commerce.menu(ctx.store()?.id).await?;
+    let items = state.services.commerce.menu(ctx.store()?.id).await?;
     Ok(reply::list::<MenuItemResponse, _>(&items))
 }
 
@@ -127,6 +127,7 @@ pub(in crate::http::owner) async fn menu_create(
     let store = ctx.store()?.id;
     let body = body.parse()?;
     let item = state
+        .services
         .commerce
         .add_menu_item(store, &menu_input(&body))
         .await?;
@@ -149,6 +150,7 @@ pub(in crate::http::owner) async fn menu_update(
     let body = body.parse()?;
     let id = path.id()?;
     let item = state
+        .services
         .commerce
         .update_menu_item(store, id, &menu_input(&body))
         .await?;
@@ -165,6 +167,10 @@ pub(in crate::http::owner) async fn menu_delete(
     path: web::Path<MenuItemPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    state.commerce.delete_menu_item(ctx.store()?.id, id).await?;
+    state
+        .services
+        .commerce
+        .delete_menu_item(ctx.store()?.id, id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,13 +7,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::order_views::{OrderDetailResponse, OrderListItem, OrderUpdateResponse, RiderBody};
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{OrderPath, OrderQuery, StoreQuery};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// `POST .../status` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,7 +33,11 @@ pub(in crate::http::owner) async fn orders_list(
     query: web::Query<OrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.filter()?;
-    let orders = state.commerce.orders(ctx.store()?.id, &filter).await?;
+    let orders = state
+        .services
+        .commerce
+        .orders(ctx.store()?.id, &filter)
+        .await?;
     Ok(reply::list::<OrderListItem, _>(&orders))
 }
 
@@ -47,7 +51,11 @@ pub(in crate::http::owner) async fn order_get(
     path: web::Path<OrderPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let d = state.commerce.order_detail(ctx.store()?.id, id).await?;
+    let d = state
+        .services
+        .commerce
+        .order_detail(ctx.store()?.id, id)
+        .await?;
     Ok(HttpResponse::Ok().json(OrderDetailResponse::from(&d)))
 }
 
@@ -73,7 +81,7 @@ pub(in crate::http::owner) async fn order_status(
             "status must be confirmed, preparing, out_for_delivery, delivered or cancelled",
         )
     })?;
-    let u = state.commerce.advance(store, id, to).await?;
+    let u = state.services.commerce.advance(store, id, to).await?;
     Ok(HttpResponse::Ok().json(OrderUpdateResponse::from(&u)))
 }
 
@@ -94,6 +102,7 @@ pub(in crate::http::owner) async fn order_rider(
     let body = body.parse()?;
     let id = path.id()?;
     let u = state
+        .services
         .commerce
         .assign_rider(store, id, &body.name, &body.phone)
         .await?;

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::wire::yes;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{MethodPath, StoreQuery};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// A payment method to create or replace.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -91,7 +91,11 @@ pub(in crate::http::owner) async fn methods_list(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let methods = state.commerce.payment_methods(ctx.store()?.id).await?;
+    let methods = state
+        .services
+        .commerce
+        .payment_methods(ctx.store()?.id)
+        .await?;
     Ok(reply::list::<PaymentMethodResponse, _>(&methods))
 }
 
@@ -109,6 +113,7 @@ pub(in crate::http::owner) async fn methods_create(
     let store = ctx.store()?.id;
     let body = body.parse()?;
     let m = state
+        .services
         .commerce
         .add_payment_method(store, &method_input(&body)?)
         .await?;
@@ -131,6 +136,7 @@ pub(in crate::http::owner) async fn methods_update(
     let body = body.parse()?;
     let id = path.id()?;
     let m = state
+        .services
         .commerce
         .update_payment_method(store, id, &method_input(&body)?)
         .await?;
@@ -148,6 +154,7 @@ pub(in crate::http::owner) async fn methods_delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
     state
+        .services
         .commerce
         .delete_payment_method(ctx.store()?.id, id)
         .await?;

@@ -7,13 +7,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::order_views::{OrderListItem, OrderUpdateResponse};
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::{OrderPath, StoreQuery};
 use crate::http::owner::reply;
-use crate::startup::AppState;
 
 /// `POST .../payment/reject` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,6 +31,7 @@ pub(in crate::http::owner) async fn payments_pending(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let orders = state
+        .services
         .commerce
         .pending_verifications(ctx.store()?.id)
         .await?;
@@ -49,7 +50,7 @@ pub(in crate::http::owner) async fn payment_proof(
     path: web::Path<OrderPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let object = state.commerce.proof(ctx.store()?.id, id).await?;
+    let object = state.services.commerce.proof(ctx.store()?.id, id).await?;
     Ok(HttpResponse::Ok()
         .content_type(object.content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -68,7 +69,11 @@ pub(in crate::http::owner) async fn payment_approve(
     path: web::Path<OrderPath>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.id()?;
-    let u = state.commerce.approve_payment(ctx.store()?.id, id).await?;
+    let u = state
+        .services
+        .commerce
+        .approve_payment(ctx.store()?.id, id)
+        .await?;
     Ok(HttpResponse::Ok().json(OrderUpdateResponse::from(&u)))
 }
 
@@ -89,6 +94,7 @@ pub(in crate::http::owner) async fn payment_reject(
     let body = body.parse()?;
     let id = path.id()?;
     let u = state
+        .services
         .commerce
         .reject_payment(store, id, &body.reason)
         .await?;

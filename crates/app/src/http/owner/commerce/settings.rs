@@ -6,12 +6,12 @@ use omni_domain::{StoreSettings, TemplateRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::owner::auth::OwnerCtx;
 use crate::http::owner::dto::ErrorBody;
 use crate::http::owner::params::StoreQuery;
-use crate::startup::AppState;
 
 /// A template reference.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -60,7 +60,7 @@ pub(in crate::http::owner) async fn settings_get(
     ctx: OwnerCtx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = state.commerce.settings(ctx.store()?.id).await?;
+    let s = state.services.commerce.settings(ctx.store()?.id).await?;
     Ok(HttpResponse::Ok().json(SettingsBody::from(&s)))
 }
 
@@ -78,6 +78,7 @@ pub(in crate::http::owner) async fn settings_put(
     let store = ctx.store()?.id;
     let body = body.parse()?;
     let s = state
+        .services
         .commerce
         .set_settings(
             store,

@@ -1,4 +1,4 @@
-//! The sandbox's routes: the simulator mounted at [`super::PREFIX`], and the customer panel's
+//! The sandbox's routes: the simulator mounted at [`crate::sandbox::PREFIX`], and the customer panel's
 //! API. They exist only while the sandbox runs; with a Meta app configured, `GET /api/sandbox`
 //! answers `{"enabled": false}` and nothing else here is mounted.
 //!
@@ -19,10 +19,10 @@ use omni_meta_sim::webhook::CustomerMessage;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{SAMPLE_SCREENSHOT, SAMPLE_VOICE_TEXT, Sandbox, Sent};
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::http::owner::OwnerCtx;
-use crate::startup::AppState;
+use crate::sandbox::{SAMPLE_SCREENSHOT, SAMPLE_VOICE_TEXT, Sandbox, Sent};
 
 /// Registers the sandbox routes (`/api/sandbox` always; the rest only with a sandbox).
 pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Sandbox>) {
@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Sandbox>) {
             web::get().to(conversation),
         )
         .service(
-            web::scope(super::PREFIX)
+            web::scope(crate::sandbox::PREFIX)
                 .wrap(actix_web::middleware::from_fn(control_needs_owner))
                 .configure(omni_meta_sim::configure(sandbox.sim().clone())),
         );
@@ -53,7 +53,7 @@ async fn control_needs_owner(
     use actix_web::FromRequest as _;
     let control = req
         .path()
-        .strip_prefix(super::PREFIX)
+        .strip_prefix(crate::sandbox::PREFIX)
         .is_some_and(|rest| rest == "/_sim" || rest.starts_with("/_sim/"));
     let req = if control {
         let (http, mut payload) = req.into_parts();
@@ -118,7 +118,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 fn customer_digits(raw: Option<&str>) -> Result<String, ApiError> {
     let raw = raw
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or(super::CUSTOMER_PHONE);
+        .unwrap_or(crate::sandbox::CUSTOMER_PHONE);
     let phone = PhoneNumber::parse(raw).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -143,6 +143,8 @@ async fn account_for(
     asked: Option<&str>,
 ) -> Result<WhatsappAccount, ApiError> {
     let accounts = state
+        .services
+        .ports
         .central
         .list_accounts(store.id)
         .await
@@ -343,6 +345,8 @@ async fn conversation(
     let store = ctx.store()?;
     let from = customer_digits(query.from.as_deref())?;
     let accounts = state
+        .services
+        .ports
         .central
         .list_accounts(store.id)
         .await

@@ -1,5 +1,8 @@
 //! Operator commands: connect a number by hand, set a store's auto-reply, and look into the
-//! inbox and outbox (the operator listing of unroutable and dead webhook events).
+//! inbox and outbox (the operator listing of unroutable and dead webhook events); [`jobs`]
+//! lists and runs the shared scheduled jobs.
+
+pub mod jobs;
 
 use std::io::BufRead;
 
