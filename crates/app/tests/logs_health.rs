@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use omni_meta_sim::{SeedTemplate, TokenSeed};
 use omni_ports::{ACCESS_TOKEN_FIELD, secret_aad};
-use omni_usecases::health::JOB_CHECK_TOKENS;
+use omni_usecases::account_health::JOB_CHECK_TOKENS;
 use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::json;

@@ -5,7 +5,6 @@ mod accounts;
 pub mod agent;
 mod commerce;
 pub mod conversation;
-pub mod health;
 pub mod inbound;
 mod legacy;
 mod onboarding;

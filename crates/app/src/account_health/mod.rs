@@ -1,5 +1,6 @@
-//! Account health (number quality) in the app: the scheduler loop that runs the shared jobs, the Prometheus metrics, and the conversation-handler wrapper
-//! that times the agent per store.
+//! Account health (number quality) in the app: the scheduler loop that runs the shared jobs,
+//! the Prometheus metrics, and the conversation-handler wrapper that times the agent per
+//! store.
 
 pub mod metrics;
 pub mod scheduler;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omni_ports::{Clock, HealthRepo};
-use omni_usecases::health::Health;
+use omni_usecases::account_health::Health;
 use tokio::sync::watch;
 
 use super::metrics;

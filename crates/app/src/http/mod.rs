@@ -3,7 +3,7 @@
 mod dashboard;
 pub mod edge;
 pub mod error;
-mod health;
+mod liveness;
 pub mod json;
 pub mod metrics;
 pub mod owner;
@@ -25,8 +25,8 @@ use tracing_actix_web::TracingLogger;
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+    cfg.route("/healthz", web::get().to(liveness::healthz))
+        .route("/readyz", web::get().to(liveness::readyz))
         .route("/metrics", web::get().to(metrics::serve))
         .service(
             web::resource("/api/webhooks/whatsapp")

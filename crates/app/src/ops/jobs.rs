@@ -1,7 +1,7 @@
 //! `omniportal jobs ...`: what the shared scheduler ran, and running a job by hand.
 
 use clap::Subcommand;
-use omni_usecases::health::Health;
+use omni_usecases::account_health::Health;
 
 use crate::startup::Services;
 

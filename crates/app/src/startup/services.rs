@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use omni_domain::PhoneNumberId;
 use omni_usecases::agent::{AgentConfig, AgentHandler, AgentPorts, ModelAgent};
-use omni_usecases::health::{Health, HealthConfig, HealthPorts};
+use omni_usecases::account_health::{Health, HealthConfig, HealthPorts};
 use omni_usecases::inbound::{
     AutoReply, ConversationHandler, InboxPorts, InboxProcessor, LegacyRoute,
 };

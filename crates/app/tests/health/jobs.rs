@@ -8,7 +8,7 @@ use chrono::{Duration, TimeDelta};
 use omni_app::account_health::scheduler::Scheduler;
 use omni_memory::ManualClock;
 use omni_ports::Clock;
-use omni_usecases::health::{Health, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
+use omni_usecases::account_health::{Health, JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
 
 use super::{NUMBER_A, PHONE_A};
 use crate::support::health::{Engine, Harness};

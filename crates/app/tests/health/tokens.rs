@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use omni_domain::AccountStatus;
 use omni_meta_sim::TokenSeed;
 use omni_ports::{ACCESS_TOKEN_FIELD, secret_aad};
-use omni_usecases::health::{JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
+use omni_usecases::account_health::{JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;

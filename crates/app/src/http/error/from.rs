@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use omni_ports::RepoError;
-use omni_usecases::health::AlertNumberError;
+use omni_usecases::account_health::AlertNumberError;
 use omni_usecases::outbound::SendError;
 use omni_usecases::templates::TemplateError;
 use omni_usecases::{AccountError, CommerceError, LoginError, OnboardingError};

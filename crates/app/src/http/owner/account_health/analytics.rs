@@ -1,7 +1,7 @@
 //! `.../analytics`: per-day message, delivery, response-time and order figures of a number.
 
 use actix_web::{HttpResponse, web};
-use omni_usecases::health::DayAnalytics;
+use omni_usecases::account_health::DayAnalytics;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -1,7 +1,7 @@
 //! A number's health and history (`.../health`) and the diagnose checks (`.../diagnose`).
 
 use actix_web::{HttpResponse, web};
-use omni_usecases::health::{Check, HealthView};
+use omni_usecases::account_health::{Check, HealthView};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
