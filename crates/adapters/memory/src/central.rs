@@ -64,6 +64,12 @@ impl InMemoryCentralRepo {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Whether `store` is registered (soft-deleted or not), for the fakes whose SQL tables
+    /// reference `stores`.
+    pub(crate) fn has_store(&self, store: StoreId) -> bool {
+        lock(&self.state).stores.contains_key(&store)
+    }
 }
 
 /// The sealed secrets of `account`.

@@ -1,4 +1,4 @@
-//! In-memory fakes of the repository ports, and a manual clock.
+//! In-memory fakes of the repository ports (central, tenant, health), and a manual clock.
 //!
 //! They exist so use-case and HTTP tests run in microseconds without a database, and so the
 //! port contract suite in `omni-testkit` has a reference implementation that is simple enough
@@ -8,10 +8,12 @@
 
 mod central;
 mod clock;
+mod health;
 mod tenant;
 
 pub use central::InMemoryCentralRepo;
 pub use clock::ManualClock;
+pub use health::InMemoryHealthRepo;
 pub use tenant::InMemoryTenantRepo;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
