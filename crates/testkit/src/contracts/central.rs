@@ -9,28 +9,16 @@ use omni_domain::{
 use omni_ports::{AccountSecrets, CentralRepo};
 use uuid::Uuid;
 
-use super::{conflict, not_found, ok};
+use super::{Repos, conflict, not_found, ok};
 use crate::fixtures;
 
-/// Runs every central-repository assertion against `repo`, which may be fresh or shared with
-/// other tests (only rows created by this run are asserted about).
+/// The central repository of `r`, pinged first (the suite's one setup step).
 ///
 /// # Panics
-/// With a message naming the broken rule when the repository violates the contract.
-pub async fn central_repo(repo: &dyn CentralRepo) {
-    ok(repo.ping().await, "ping");
-    check_owners(repo).await;
-    check_stores(repo).await;
-    check_account_round_trip(repo).await;
-    check_account_listing_order(repo).await;
-    check_phone_number_id_is_unique_among_live_accounts(repo).await;
-    check_account_scoping(repo).await;
-    check_update_account(repo).await;
-    check_default_account(repo).await;
-    check_soft_delete(repo).await;
-    check_touch_webhook(repo).await;
-    check_secret_listing(repo).await;
-    check_secret_compare_and_swap(repo).await;
+/// When the ping fails.
+pub async fn ready(r: &Repos) -> &dyn CentralRepo {
+    ok(r.central.ping().await, "ping");
+    r.central.as_ref()
 }
 
 /// Inserts a fresh owner and one store of theirs.
@@ -98,7 +86,8 @@ fn full_account(store: StoreId, base: DateTime<Utc>) -> WhatsappAccount {
     a
 }
 
-async fn check_owners(repo: &dyn CentralRepo) {
+pub async fn owners(r: &Repos) {
+    let repo = ready(r).await;
     let owner = fixtures::owner();
     ok(repo.insert_owner(&owner).await, "insert_owner");
     assert_eq!(
@@ -154,7 +143,8 @@ async fn check_owners(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_stores(repo: &dyn CentralRepo) {
+pub async fn stores(r: &Repos) {
+    let repo = ready(r).await;
     let owner = fixtures::owner();
     ok(repo.insert_owner(&owner).await, "insert_owner");
     let base = fixtures::now();
@@ -269,7 +259,8 @@ async fn check_stores(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_account_round_trip(repo: &dyn CentralRepo) {
+pub async fn account_round_trip(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let full = full_account(store.id, fixtures::now());
     ok(repo.insert_account(&full).await, "insert_account (full)");
@@ -318,7 +309,8 @@ async fn check_account_round_trip(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_account_listing_order(repo: &dyn CentralRepo) {
+pub async fn account_listing_order(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let base = fixtures::now();
@@ -367,7 +359,8 @@ async fn check_account_listing_order(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_phone_number_id_is_unique_among_live_accounts(repo: &dyn CentralRepo) {
+pub async fn phone_number_id_is_unique_among_live_accounts(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let first = new_account(repo, store.id).await;
@@ -418,7 +411,8 @@ async fn check_phone_number_id_is_unique_among_live_accounts(repo: &dyn CentralR
     );
 }
 
-async fn check_account_scoping(repo: &dyn CentralRepo) {
+pub async fn account_scoping(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let account = new_account(repo, store.id).await;
@@ -453,7 +447,8 @@ async fn check_account_scoping(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_update_account(repo: &dyn CentralRepo) {
+pub async fn update_account(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let account = new_account(repo, store.id).await;
@@ -509,7 +504,8 @@ async fn check_update_account(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_default_account(repo: &dyn CentralRepo) {
+pub async fn default_account(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let first = new_account(repo, store.id).await;
@@ -619,7 +615,8 @@ async fn check_default_account(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_soft_delete(repo: &dyn CentralRepo) {
+pub async fn soft_delete(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let other = new_store(repo).await;
     let account = new_account(repo, store.id).await;
@@ -725,7 +722,8 @@ async fn check_soft_delete(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_touch_webhook(repo: &dyn CentralRepo) {
+pub async fn touch_webhook(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let account = new_account(repo, store.id).await;
     let t = account.created_at + TimeDelta::minutes(1);
@@ -784,7 +782,8 @@ fn secrets_of(account: &WhatsappAccount) -> AccountSecrets {
     }
 }
 
-async fn check_secret_listing(repo: &dyn CentralRepo) {
+pub async fn secret_listing(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let plain = new_account(repo, store.id).await;
     let mut with_verify = fixtures::account(store.id);
@@ -885,7 +884,8 @@ async fn check_secret_listing(repo: &dyn CentralRepo) {
     );
 }
 
-async fn check_secret_compare_and_swap(repo: &dyn CentralRepo) {
+pub async fn secret_compare_and_swap(r: &Repos) {
+    let repo = ready(r).await;
     let store = new_store(repo).await;
     let account = new_account(repo, store.id).await;
     let old = secrets_of(&account);

@@ -9,38 +9,17 @@ use omni_domain::{
     Direction, MenuVariant, Message, MessageBody, MessageId, MessageStatus, Money, OrderStatus,
     PaymentMethodKind, PaymentStatus, StoreSettings, TemplateRef,
 };
-use omni_ports::{CentralRepo, CommerceRepo, OrderFilter, OrderWrite, TenantRepoPort};
+use omni_ports::{OrderFilter, OrderWrite};
 
-use super::tenant::{Tenant, provisioned, record_new};
-use super::{conflict, not_found, ok};
+use super::tenant::{provisioned, record_new};
+use super::{Repos, conflict, not_found, ok};
 use crate::fixtures;
 
-/// Runs every commerce assertion against one adapter (`tenants` and `commerce` are the same
-/// SQL tenant repository seen through its two ports).
-///
-/// # Panics
-/// With a message naming the broken rule.
-pub async fn commerce_repo(
-    central: &dyn CentralRepo,
-    tenants: &dyn TenantRepoPort,
-    commerce: &dyn CommerceRepo,
-) {
-    let a = provisioned(central, tenants).await;
-    let b = provisioned(central, tenants).await;
-    check_menu(tenants, commerce, &a, &b).await;
-    check_payment_methods(tenants, commerce, &a).await;
-    check_settings(commerce, &a, &b).await;
-    check_orders(tenants, commerce, &a, &b).await;
-    check_turns(tenants, commerce, &a).await;
-    check_conversations_and_tokens(tenants, commerce, &a, &b).await;
-}
-
-async fn check_menu(
-    tenants: &dyn TenantRepoPort,
-    commerce: &dyn CommerceRepo,
-    a: &Tenant,
-    b: &Tenant,
-) {
+pub async fn menu(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let mut pizza = fixtures::menu_item("Tikka Pizza", Some("Pizza"), 90_000);
     pizza.variants = vec![
         MenuVariant {
@@ -114,11 +93,10 @@ async fn check_menu(
     );
 }
 
-async fn check_payment_methods(
-    tenants: &dyn TenantRepoPort,
-    commerce: &dyn CommerceRepo,
-    a: &Tenant,
-) {
+pub async fn payment_methods(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let m = fixtures::payment_method(PaymentMethodKind::Easypaisa);
     ok(
         tenants.insert_payment_method(a.id(), &m).await,
@@ -159,7 +137,10 @@ async fn check_payment_methods(
     );
 }
 
-async fn check_settings(commerce: &dyn CommerceRepo, a: &Tenant, b: &Tenant) {
+pub async fn settings(r: &Repos) {
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     assert_eq!(
         ok(commerce.settings(a.id()).await, "settings"),
         None,
@@ -198,12 +179,11 @@ async fn check_settings(commerce: &dyn CommerceRepo, a: &Tenant, b: &Tenant) {
     );
 }
 
-async fn check_orders(
-    tenants: &dyn TenantRepoPort,
-    commerce: &dyn CommerceRepo,
-    a: &Tenant,
-    b: &Tenant,
-) {
+pub async fn orders(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = a.id();
     let recorded = record_new(
         tenants,
@@ -432,7 +412,10 @@ async fn check_orders(
 
 /// One turn: the order change, the replies, the transcript, the media path and the pause
 /// flag are saved together, or nothing is.
-async fn check_turns(tenants: &dyn TenantRepoPort, commerce: &dyn CommerceRepo, a: &Tenant) {
+pub async fn turns(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = a.id();
     let at = fixtures::now();
     let recorded = record_new(
@@ -528,12 +511,11 @@ async fn check_turns(tenants: &dyn TenantRepoPort, commerce: &dyn CommerceRepo, 
     );
 }
 
-async fn check_conversations_and_tokens(
-    tenants: &dyn TenantRepoPort,
-    commerce: &dyn CommerceRepo,
-    a: &Tenant,
-    b: &Tenant,
-) {
+pub async fn conversations_and_tokens(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let commerce = r.commerce.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = a.id();
     let recorded = record_new(
         tenants,

@@ -15,22 +15,34 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use omni_domain::{
-    AccountId, ConversationId, Direction, Message, MessageId, MessageStatus, OrderStatus,
-    PaymentStatus, StoreId,
+    AccountId, Conversation, ConversationId, Customer, Direction, Message, MessageId,
+    MessageStatus, OrderStatus, PaymentStatus, StoreId,
 };
-use omni_ports::{CentralRepo, RepoError, StatusOutcome, TenantRepoPort};
+use omni_ports::{RepoError, StatusOutcome, TenantRepoPort};
 use tokio::task::JoinSet;
 
-use super::ok;
+use super::{Repos, ok};
 use crate::fixtures;
 
 const TASKS: usize = 16;
 
-/// Runs the concurrency contract against a tenant repo.
+/// One provisioned store with a customer and a conversation, the setup every rule shares.
+#[derive(Debug)]
+pub struct OneStore {
+    /// The store.
+    pub store: StoreId,
+    /// Its customer.
+    pub customer: Customer,
+    /// The customer's conversation.
+    pub conversation: Conversation,
+}
+
+/// Registers and provisions a store with one customer and one conversation.
 ///
 /// # Panics
-/// When a rule breaks.
-pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn TenantRepoPort>) {
+/// When a setup call fails.
+pub async fn one_store(r: &Repos) -> OneStore {
+    let (central, tenants) = (r.central.as_ref(), r.tenants.as_ref());
     let owner = fixtures::owner();
     ok(central.insert_owner(&owner).await, "insert owner");
     let store = StoreId::new();
@@ -55,7 +67,22 @@ pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn
         tenants.insert_conversation(store, &conversation).await,
         "conversation",
     );
+    OneStore {
+        store,
+        customer,
+        conversation,
+    }
+}
 
+/// The same wamid inserted by many tasks at once is stored once; many distinct messages at
+/// once are all stored.
+pub async fn concurrent_inserts(r: &Repos) {
+    let OneStore {
+        store,
+        conversation,
+        ..
+    } = one_store(r).await;
+    let tenants = r.tenants.clone();
     // The same wamid from many tasks at once.
     let wamid = fixtures::wamid();
     let mut set = JoinSet::new();
@@ -114,7 +141,15 @@ pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn
         "list messages",
     );
     assert_eq!(listed.len(), TASKS + 1, "every distinct message stored");
+}
 
+/// Approve and reject of one pending proof at once: exactly one wins, the rest get
+/// `Conflict`, and the stored order is the winner's.
+pub async fn concurrent_order_updates(r: &Repos) {
+    let OneStore {
+        store, customer, ..
+    } = one_store(r).await;
+    let tenants = r.tenants.clone();
     // Approve and reject the same pending proof at once: exactly one wins.
     let mut order = fixtures::order(customer.id);
     if let Err(e) = order
@@ -172,9 +207,22 @@ pub async fn tenant_repo_concurrency(central: &dyn CentralRepo, tenants: Arc<dyn
         winners[0],
         "the stored order is the winner's"
     );
+}
 
-    check_concurrent_inbound(tenants.as_ref(), &tenants, store).await;
-    check_concurrent_statuses(&tenants, store, conversation.id).await;
+/// `record_inbound` of one wamid, and of many messages of one new customer, from many tasks.
+pub async fn concurrent_inbound(r: &Repos) {
+    let OneStore { store, .. } = one_store(r).await;
+    check_concurrent_inbound(r.tenants.as_ref(), &r.tenants, store).await;
+}
+
+/// Delivery statuses racing each other and `record_sent` end at `read`.
+pub async fn concurrent_statuses(r: &Repos) {
+    let OneStore {
+        store,
+        conversation,
+        ..
+    } = one_store(r).await;
+    check_concurrent_statuses(&r.tenants, store, conversation.id).await;
 }
 
 /// The same wamid of a new customer through `record_inbound` from many tasks at once, then

@@ -1,22 +1,163 @@
-//! Port contract suites. Each entry point takes the adapter as a trait object and runs every
-//! assertion of one port's documented contract against it, panicking with a message naming the
-//! rule that broke. An adapter's test calls the entry point once; the suites only create rows
-//! with fresh random keys and only assert about those, so they also pass against a database
-//! shared with other tests running at the same time.
+//! Port contract suites. Every rule of a port's documented contract is one `pub async fn`
+//! taking the backend's [`Repos`], grouped by port in the modules below, and panicking with a
+//! message naming what broke. [`contract_tests!`](crate::contract_tests) turns each rule into
+//! its own `#[tokio::test]` per backend, on fresh repositories, so one rule can be run alone
+//! and one failure does not hide the rest. The rules only create rows with fresh random keys
+//! and only assert about those, so they also pass against a database shared with other tests.
 
-mod central;
-mod commerce;
-mod concurrency;
-mod tenant;
+pub mod central;
+pub mod commerce;
+pub mod concurrency;
+pub mod health;
+pub mod tenant;
 
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
+use std::future::Future;
+use std::sync::Arc;
 
-use omni_ports::RepoError;
+use omni_ports::{CentralRepo, CommerceRepo, HealthRepo, RepoError, TenantRepoPort};
 
-pub use central::central_repo;
-pub use commerce::commerce_repo;
-pub use concurrency::tenant_repo_concurrency;
-pub use tenant::tenant_repo;
+/// The repositories of one backend, as the rules see them. `tenants` and `commerce` are the
+/// same tenant adapter seen through its two bundles; `health` lives on the central database.
+#[derive(Clone)]
+pub struct Repos {
+    /// The central registry.
+    pub central: Arc<dyn CentralRepo>,
+    /// The per-store databases.
+    pub tenants: Arc<dyn TenantRepoPort>,
+    /// The same per-store databases through the commerce bundle.
+    pub commerce: Arc<dyn CommerceRepo>,
+    /// Notifications, alert numbers, templates and jobs.
+    pub health: Arc<dyn HealthRepo>,
+}
+
+impl Debug for Repos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Repos").finish_non_exhaustive()
+    }
+}
+
+/// A backend the contract suites run against: fresh repositories per rule, cleaned up after.
+pub trait Backend: Sized {
+    /// Builds fresh repositories; `None` (after saying why) when the backend is unavailable
+    /// and the test should pass as skipped (Postgres outside CI).
+    fn start() -> impl Future<Output = Option<Self>>;
+
+    /// The repositories the rule runs against.
+    fn repos(&self) -> Repos;
+
+    /// Closes pools and removes what `start` created.
+    fn finish(self) -> impl Future<Output = ()>;
+}
+
+/// Runs one rule against fresh repositories of `B` and cleans up, also when the rule panics
+/// (the panic is then resumed, so the test fails with the rule's message).
+///
+/// # Panics
+/// When the rule does, or when its task is cancelled.
+pub async fn run<B, F, Fut>(rule: F)
+where
+    B: Backend,
+    F: FnOnce(Repos) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(backend) = B::start().await else {
+        return;
+    };
+    let outcome = tokio::spawn(rule(backend.repos())).await;
+    backend.finish().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the rule's task did not finish: {e}"),
+        }
+    }
+}
+
+/// Emits one `#[tokio::test]` per contract rule for a backend, in one module per port:
+/// `contract_tests!(omni_testkit::backends::Sqlite => central, tenant)` defines
+/// `central::owners`, `central::stores`, ..., `tenant::customers`, ... in the calling module.
+/// The backend is a path that resolves from anywhere (start it with a crate name or `crate`)
+/// to a type implementing [`contracts::Backend`](crate::contracts::Backend). The groups are
+/// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads) and `health`; each
+/// group's rules are listed once, here, so every backend runs all of them.
+#[macro_export]
+macro_rules! contract_tests {
+    ($backend:path => $($group:ident),+ $(,)?) => {
+        $( $crate::contract_tests!(@group $backend, $group); )+
+    };
+    (@group $backend:path, central) => {
+        $crate::contract_tests!(@emit $backend, central, 2, [
+            owners,
+            stores,
+            account_round_trip,
+            account_listing_order,
+            phone_number_id_is_unique_among_live_accounts,
+            account_scoping,
+            update_account,
+            default_account,
+            soft_delete,
+            touch_webhook,
+            secret_listing,
+            secret_compare_and_swap,
+        ]);
+    };
+    (@group $backend:path, tenant) => {
+        $crate::contract_tests!(@emit $backend, tenant, 2, [
+            unprovisioned,
+            customers,
+            conversations,
+            messages,
+            message_fields,
+            record_inbound,
+            complete_inbound,
+            statuses,
+            send_records,
+            auto_reply,
+            orders_round_trip,
+            order_updates,
+            menu,
+            payment_methods,
+            list_orders,
+            isolation,
+        ]);
+    };
+    (@group $backend:path, commerce) => {
+        $crate::contract_tests!(@emit $backend, commerce, 2, [
+            menu,
+            payment_methods,
+            settings,
+            orders,
+            turns,
+            conversations_and_tokens,
+        ]);
+    };
+    (@group $backend:path, concurrency) => {
+        $crate::contract_tests!(@emit $backend, concurrency, 4, [
+            concurrent_inserts,
+            concurrent_order_updates,
+            concurrent_inbound,
+            concurrent_statuses,
+        ]);
+    };
+    (@group $backend:path, health) => {
+        $crate::contract_tests!(@emit $backend, health, 2, [
+        ]);
+    };
+    (@emit $backend:path, $group:ident, $threads:tt, [$($rule:ident),* $(,)?]) => {
+        mod $group {
+            $(
+                #[::tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+                async fn $rule() {
+                    $crate::contracts::run::<$backend, _, _>(|repos| async move {
+                        $crate::contracts::$group::$rule(&repos).await;
+                    })
+                    .await;
+                }
+            )*
+        }
+    };
+}
 
 /// The value of a call that must succeed.
 #[track_caller]

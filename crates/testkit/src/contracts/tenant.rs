@@ -11,7 +11,7 @@ use omni_domain::{
 };
 use omni_ports::{CentralRepo, InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};
 
-use super::{conflict, not_found, ok, tenant_not_found};
+use super::{Repos, conflict, not_found, ok, tenant_not_found};
 use crate::fixtures;
 
 /// A store registered in the central repository, provisioned, with one account.
@@ -24,33 +24,6 @@ impl Tenant {
     pub(super) fn id(&self) -> StoreId {
         self.store.id
     }
-}
-
-/// Runs every tenant-repository assertion. Stores are created in `central` with the location
-/// `tenants.new_location` gives, then provisioned (twice, to check idempotence); `central`
-/// may be shared with other tests.
-///
-/// # Panics
-/// With a message naming the broken rule when the repository violates the contract.
-pub async fn tenant_repo(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) {
-    check_unprovisioned(central, tenants).await;
-    let a = provisioned(central, tenants).await;
-    let b = provisioned(central, tenants).await;
-    check_customers(tenants, &a).await;
-    check_conversations(tenants, &a).await;
-    check_messages(tenants, &a).await;
-    check_message_fields(tenants, &a).await;
-    check_record_inbound(tenants, &a).await;
-    check_complete_inbound(tenants, &a).await;
-    check_statuses(tenants, &a).await;
-    check_send_records(tenants, &a).await;
-    check_auto_reply(tenants, &a, &b).await;
-    check_orders_round_trip(tenants, &a).await;
-    check_order_updates(tenants, &a).await;
-    check_menu(tenants, &b).await;
-    check_payment_methods(tenants, &b).await;
-    check_list_orders(tenants, &b).await;
-    check_isolation(tenants, &a, &b).await;
 }
 
 /// Registers an owner and a store in `central` without provisioning the tenant.
@@ -120,7 +93,9 @@ async fn stored_order(tenants: &dyn TenantRepoPort, store: StoreId, id: OrderId)
     }
 }
 
-async fn check_unprovisioned(central: &dyn CentralRepo, tenants: &dyn TenantRepoPort) {
+pub async fn unprovisioned(r: &Repos) {
+    let central = r.central.as_ref();
+    let tenants = r.tenants.as_ref();
     refuses_everything(tenants, StoreId::new(), "a store unknown everywhere").await;
     let registered = registered(central, tenants).await;
     refuses_everything(
@@ -283,7 +258,9 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
     );
 }
 
-async fn check_customers(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn customers(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let first = fixtures::customer();
     let stored = ok(
@@ -407,7 +384,9 @@ async fn check_customers(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_conversations(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn conversations(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let customer = new_customer(tenants, store).await;
     let conversation = new_conversation(tenants, store, customer.id, t.account.id).await;
@@ -522,7 +501,9 @@ fn bodies() -> Vec<MessageBody> {
     ]
 }
 
-async fn check_messages(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn messages(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let customer = new_customer(tenants, store).await;
     let conversation = new_conversation(tenants, store, customer.id, t.account.id).await;
@@ -638,7 +619,9 @@ async fn check_messages(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_menu(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn menu(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let mut zinger = fixtures::menu_item("Zinger Burger", Some("Burgers"), 55_050);
     zinger.description = Some("Crispy chicken, spicy mayo".into());
@@ -664,7 +647,9 @@ async fn check_menu(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_payment_methods(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn payment_methods(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let base = fixtures::now();
     let mut methods = Vec::new();
@@ -748,7 +733,9 @@ async fn placed_order(tenants: &dyn TenantRepoPort, t: &Tenant, at: DateTime<Utc
     order
 }
 
-async fn check_orders_round_trip(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn orders_round_trip(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let placed = placed_order(tenants, t, fixtures::now()).await;
     ok(tenants.insert_order(store, &placed).await, "insert_order");
@@ -796,7 +783,9 @@ async fn check_orders_round_trip(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn order_updates(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let at = fixtures::now();
     let placed = placed_order(tenants, t, at).await;
@@ -974,7 +963,9 @@ async fn check_order_updates(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_list_orders(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn list_orders(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let customer = new_customer(tenants, store).await;
     let base = fixtures::now();
@@ -1003,7 +994,10 @@ async fn check_list_orders(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_isolation(tenants: &dyn TenantRepoPort, a: &Tenant, b: &Tenant) {
+pub async fn isolation(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let order = placed_order(tenants, a, fixtures::now()).await;
     ok(tenants.insert_order(a.id(), &order).await, "insert_order");
     let conversation_id = order
@@ -1204,7 +1198,9 @@ fn as_stored(inbound: &InboundRecord, conversation: ConversationId) -> Message {
     m
 }
 
-async fn check_message_fields(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn message_fields(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let customer = new_customer(tenants, store).await;
     let conversation = new_conversation(tenants, store, customer.id, t.account.id).await;
@@ -1272,7 +1268,9 @@ async fn check_message_fields(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_record_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn record_inbound(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let at = fixtures::now();
     let first = fixtures::inbound(t.account.id, "menu please", at);
@@ -1482,7 +1480,9 @@ pub(super) fn completion(
     }
 }
 
-async fn check_complete_inbound(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn complete_inbound(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let at = fixtures::now();
     let record = fixtures::inbound(t.account.id, "menu", at);
@@ -1657,7 +1657,9 @@ fn status_time(base: DateTime<Utc>, status: MessageStatus) -> DateTime<Utc> {
     base + TimeDelta::seconds(i64::from(status.rank()))
 }
 
-async fn check_statuses(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn statuses(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let base = fixtures::now();
     let recorded = record_new(
@@ -1850,7 +1852,9 @@ async fn check_statuses(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_send_records(tenants: &dyn TenantRepoPort, t: &Tenant) {
+pub async fn send_records(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = t.id();
     let at = fixtures::now();
     let recorded = record_new(
@@ -1975,7 +1979,10 @@ async fn check_send_records(tenants: &dyn TenantRepoPort, t: &Tenant) {
     );
 }
 
-async fn check_auto_reply(tenants: &dyn TenantRepoPort, a: &Tenant, b: &Tenant) {
+pub async fn auto_reply(r: &Repos) {
+    let tenants = r.tenants.as_ref();
+    let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
+    let b = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
     let store = a.id();
     let read = async |store: StoreId| ok(tenants.auto_reply(store).await, "auto_reply");
     assert_eq!(read(store).await, None, "a new store has no auto-reply");

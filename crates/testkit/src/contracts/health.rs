@@ -1,0 +1,1 @@
+//! The [`HealthRepo`](omni_ports::HealthRepo) contract.
