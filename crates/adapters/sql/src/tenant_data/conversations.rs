@@ -2,7 +2,7 @@
 //! (recorded on arrival with the wamid dedupe, completed with its replies and order change).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{
     BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
 };
@@ -45,17 +45,9 @@ impl InboundRows {
 /// The state a conversation starts in (the same as a new order's `conversation_state`).
 const NEW_CONVERSATION_STATE: &str = "new";
 
-/// One attempt of `record_inbound` (see there).
-async fn record_inbound_once(
-    pool: &DbPool,
-    inbound: &InboundRecord,
-) -> Result<RecordedInbound, RepoError> {
-    let Some(wamid) = inbound.message.wamid.as_deref() else {
-        return Err(RepoError::Unexpected(
-            "record_inbound: the message has no wamid".into(),
-        ));
-    };
-    let new_customer = CustomerRow {
+/// The customer row an inbound message brings (stored unless its wa_id is known).
+fn new_customer_row(inbound: &InboundRecord) -> CustomerRow {
+    CustomerRow {
         id: inbound.customer.id.to_string(),
         wa_id: inbound.customer.wa_id.clone(),
         phone: inbound
@@ -65,28 +57,35 @@ async fn record_inbound_once(
             .map(|p| p.as_str().to_owned()),
         name: inbound.customer.name.clone(),
         created_at: ts(inbound.customer.created_at),
-    };
-    let account_id = inbound.account_id.to_string();
-    let at = ts(inbound.at);
-    let mut conn = pool.get().await?;
-    let rows = write_transaction!(conn => InboundRows, {
-        // A redelivery: read what the first delivery stored, write nothing.
-        let found: Option<MessageRow> = messages::table
-            .filter(messages::wamid.eq(wamid))
-            .select(MessageRow::as_select())
-            .first(conn)
-            .await
-            .optional()?;
-        if let Some(message) = found {
+    }
+}
+
+/// Step 1 of `record_inbound_once`, in its transaction on `$conn`: a redelivery. Reads what the
+/// first delivery of `$wamid` stored (its message, conversation, customer and, once handled,
+/// replies) and writes nothing. Evaluates to `Result<Option<InboundRows>, DbError>`: `None`
+/// when the wamid is new.
+macro_rules! stored_delivery {
+    ($conn:ident, $wamid:expr) => {{
+        let wamid: &str = $wamid;
+        let outcome: Result<Option<InboundRows>, DbError> = async {
+            let found: Option<MessageRow> = messages::table
+                .filter(messages::wamid.eq(wamid))
+                .select(MessageRow::as_select())
+                .first($conn)
+                .await
+                .optional()?;
+            let Some(message) = found else {
+                return Ok(None);
+            };
             let conversation: ConversationRow = conversations::table
                 .find(&message.conversation_id)
                 .select(ConversationRow::as_select())
-                .first(conn)
+                .first($conn)
                 .await?;
             let customer: CustomerRow = customers::table
                 .find(&conversation.customer_id)
                 .select(CustomerRow::as_select())
-                .first(conn)
+                .first($conn)
                 .await?;
             let replies: Vec<MessageRow> = if message.handled_at.is_some() {
                 messages::table
@@ -94,91 +93,171 @@ async fn record_inbound_once(
                     .filter(messages::direction.eq(Direction::Outbound.as_str()))
                     .order((messages::created_at, messages::id))
                     .select(MessageRow::as_select())
-                    .load(conn)
+                    .load($conn)
                     .await?
             } else {
                 Vec::new()
             };
-            return Ok(InboundRows { customer, conversation, message, duplicate: true, replies });
+            Ok(Some(InboundRows {
+                customer,
+                conversation,
+                message,
+                duplicate: true,
+                replies,
+            }))
         }
+        .await;
+        outcome
+    }};
+}
 
-        // The customer by wa_id: inserted unless known (a concurrent insert of the same wa_id
-        // makes this one do nothing), then the name and phone refreshed when given.
-        diesel::insert_into(customers::table)
-            .values(&new_customer)
-            .on_conflict(customers::wa_id)
-            .do_nothing()
-            .execute(conn)
-            .await?;
-        let mut customer: CustomerRow = customers::table
-            .filter(customers::wa_id.eq(&new_customer.wa_id))
-            .select(CustomerRow::as_select())
-            .first(conn)
-            .await?;
-        let name = new_customer.name.clone().or_else(|| customer.name.clone());
-        let phone = new_customer.phone.clone().or_else(|| customer.phone.clone());
-        if name != customer.name || phone != customer.phone {
-            diesel::update(customers::table.find(&customer.id))
-                .set((customers::name.eq(&name), customers::phone.eq(&phone)))
-                .execute(conn)
+/// Step 2, in the transaction on `$conn`: the customer by wa_id, inserted unless known (a
+/// concurrent insert of the same wa_id makes this one do nothing), then the name and phone
+/// refreshed when given. Evaluates to `Result<CustomerRow, DbError>`: the customer as stored.
+macro_rules! find_or_create_customer {
+    ($conn:ident, $new:expr) => {{
+        let new_customer: &CustomerRow = $new;
+        let outcome: Result<CustomerRow, DbError> = async {
+            diesel::insert_into(customers::table)
+                .values(new_customer)
+                .on_conflict(customers::wa_id)
+                .do_nothing()
+                .execute($conn)
                 .await?;
-            customer.name = name;
-            customer.phone = phone;
+            let mut customer: CustomerRow = customers::table
+                .filter(customers::wa_id.eq(&new_customer.wa_id))
+                .select(CustomerRow::as_select())
+                .first($conn)
+                .await?;
+            let name = new_customer.name.clone().or_else(|| customer.name.clone());
+            let phone = new_customer
+                .phone
+                .clone()
+                .or_else(|| customer.phone.clone());
+            if name != customer.name || phone != customer.phone {
+                diesel::update(customers::table.find(&customer.id))
+                    .set((customers::name.eq(&name), customers::phone.eq(&phone)))
+                    .execute($conn)
+                    .await?;
+                customer.name = name;
+                customer.phone = phone;
+            }
+            Ok(customer)
         }
+        .await;
+        outcome
+    }};
+}
 
-        // The conversation on this number, created the same way.
-        let fresh = ConversationRow {
-            id: ConversationId::new().to_string(),
-            customer_id: customer.id.clone(),
-            account_id: account_id.clone(),
-            state: NEW_CONVERSATION_STATE.to_owned(),
-            context: "{}".to_owned(),
-            last_inbound_at: Some(at),
-            agent_paused: false,
-            created_at: at,
-            updated_at: at,
-        };
-        diesel::insert_into(conversations::table)
-            .values(&fresh)
-            .on_conflict((conversations::customer_id, conversations::account_id))
-            .do_nothing()
-            .execute(conn)
-            .await?;
-        let conversation_id: String = conversations::table
-            .filter(conversations::customer_id.eq(&customer.id))
-            .filter(conversations::account_id.eq(&account_id))
-            .select(conversations::id)
-            .first(conn)
-            .await?;
-
-        let mut message = MessageRow::from_domain(&inbound.message);
-        message.conversation_id.clone_from(&conversation_id);
-        let inserted = diesel::insert_into(messages::table)
-            .values(&message)
-            .on_conflict(messages::wamid)
-            .do_nothing()
-            .execute(conn)
-            .await?;
-        if inserted == 0 {
-            // A concurrent copy committed after the redelivery check (Postgres only: SQLite's
-            // write lock serialises the whole transaction). Roll back and let the caller retry.
-            return Err(RepoError::conflict("messages.wamid").into());
+/// Step 3, in the transaction on `$conn`: the customer's conversation on the number
+/// `$account_id`, created the same way (inserted in state `new` unless there is one). Evaluates
+/// to `Result<String, DbError>`: the conversation's id.
+macro_rules! find_or_create_conversation {
+    ($conn:ident, $customer:expr, $account_id:expr, $at:expr) => {{
+        let customer: &CustomerRow = $customer;
+        let account_id: &String = $account_id;
+        let at: NaiveDateTime = $at;
+        let outcome: Result<String, DbError> = async {
+            let fresh = ConversationRow {
+                id: ConversationId::new().to_string(),
+                customer_id: customer.id.clone(),
+                account_id: account_id.clone(),
+                state: NEW_CONVERSATION_STATE.to_owned(),
+                context: "{}".to_owned(),
+                last_inbound_at: Some(at),
+                agent_paused: false,
+                created_at: at,
+                updated_at: at,
+            };
+            diesel::insert_into(conversations::table)
+                .values(&fresh)
+                .on_conflict((conversations::customer_id, conversations::account_id))
+                .do_nothing()
+                .execute($conn)
+                .await?;
+            let conversation_id: String = conversations::table
+                .filter(conversations::customer_id.eq(&customer.id))
+                .filter(conversations::account_id.eq(account_id))
+                .select(conversations::id)
+                .first($conn)
+                .await?;
+            Ok(conversation_id)
         }
-        diesel::update(
-            conversations::table.find(&conversation_id).filter(
-                conversations::last_inbound_at
-                    .is_null()
-                    .or(conversations::last_inbound_at.lt(at)),
-            ),
-        )
-        .set(conversations::last_inbound_at.eq(at))
-        .execute(conn)
-        .await?;
-        let conversation: ConversationRow = conversations::table
-            .find(&conversation_id)
-            .select(ConversationRow::as_select())
-            .first(conn)
+        .await;
+        outcome
+    }};
+}
+
+/// Step 4, in the transaction on `$conn`: the message inserted into conversation
+/// `$conversation_id`, and the conversation's `last_inbound_at` moved forward to `$at`. Errs
+/// with `Conflict` (the caller rolls back and retries) when a concurrent copy of the wamid
+/// committed after the redelivery check. Evaluates to
+/// `Result<(MessageRow, ConversationRow), DbError>`: the message and the conversation as stored.
+macro_rules! insert_inbound_message {
+    ($conn:ident, $message:expr, $conversation_id:expr, $at:expr) => {{
+        let conversation_id: &String = $conversation_id;
+        let at: NaiveDateTime = $at;
+        let outcome: Result<(MessageRow, ConversationRow), DbError> = async {
+            let mut message = MessageRow::from_domain($message);
+            message.conversation_id.clone_from(conversation_id);
+            let inserted = diesel::insert_into(messages::table)
+                .values(&message)
+                .on_conflict(messages::wamid)
+                .do_nothing()
+                .execute($conn)
+                .await?;
+            if inserted == 0 {
+                // A concurrent copy committed after the redelivery check (Postgres only:
+                // SQLite's write lock serialises the whole transaction). Roll back and let the
+                // caller retry.
+                return Err(RepoError::conflict("messages.wamid").into());
+            }
+            diesel::update(
+                conversations::table.find(conversation_id).filter(
+                    conversations::last_inbound_at
+                        .is_null()
+                        .or(conversations::last_inbound_at.lt(at)),
+                ),
+            )
+            .set(conversations::last_inbound_at.eq(at))
+            .execute($conn)
             .await?;
+            let conversation: ConversationRow = conversations::table
+                .find(conversation_id)
+                .select(ConversationRow::as_select())
+                .first($conn)
+                .await?;
+            Ok((message, conversation))
+        }
+        .await;
+        outcome
+    }};
+}
+
+/// One attempt of `record_inbound` (see there): one write transaction of the steps above, in
+/// order. A redelivery reads and writes nothing; a new wamid finds or creates its customer and
+/// conversation and inserts the message.
+async fn record_inbound_once(
+    pool: &DbPool,
+    inbound: &InboundRecord,
+) -> Result<RecordedInbound, RepoError> {
+    let Some(wamid) = inbound.message.wamid.as_deref() else {
+        return Err(RepoError::Unexpected(
+            "record_inbound: the message has no wamid".into(),
+        ));
+    };
+    let new_customer = new_customer_row(inbound);
+    let account_id = inbound.account_id.to_string();
+    let at = ts(inbound.at);
+    let mut conn = pool.get().await?;
+    let rows = write_transaction!(conn => InboundRows, {
+        if let Some(stored) = stored_delivery!(conn, wamid)? {
+            return Ok(stored);
+        }
+        let customer = find_or_create_customer!(conn, &new_customer)?;
+        let conversation_id = find_or_create_conversation!(conn, &customer, &account_id, at)?;
+        let (message, conversation) =
+            insert_inbound_message!(conn, &inbound.message, &conversation_id, at)?;
         Ok(InboundRows { customer, conversation, message, duplicate: false, replies: Vec::new() })
     })?;
     rows.into_domain()
