@@ -142,6 +142,31 @@ macro_rules! contract_tests {
     };
     (@group $backend:path, health) => {
         $crate::contract_tests!(@emit $backend, health, 2, [
+            notification_round_trip,
+            notification_added_read,
+            notifications_newest_first,
+            notifications_limit,
+            notifications_unread_only,
+            notifications_by_store,
+            mark_notifications_read_by_id,
+            mark_notifications_read_all,
+            duplicate_notification_id,
+            unknown_store,
+            alert_number,
+            template_round_trip,
+            template_upsert_replaces,
+            templates_by_name_and_language,
+            find_template_exact,
+            replace_templates,
+            delete_template,
+            set_template_status,
+            ensure_job_keeps_schedule,
+            claim_due_jobs_in_order,
+            claim_respects_lease,
+            finish_job_schedules_next,
+            finish_job_needs_the_lease,
+            job_runs_oldest_first,
+            concurrent_claims,
         ]);
     };
     (@emit $backend:path, $group:ident, $threads:tt, [$($rule:ident),* $(,)?]) => {
