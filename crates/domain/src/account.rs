@@ -8,6 +8,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::account_meta::AccountMeta;
 use crate::enums::text_enum;
 use crate::ids::{AccountId, PhoneNumberId, StoreId, WabaId};
 use crate::phone::PhoneNumber;
@@ -205,8 +206,8 @@ pub struct WhatsappAccount {
     pub last_webhook_at: Option<DateTime<Utc>>,
     /// Per-account webhook verify token, sealed.
     pub webhook_verification_token: Option<SealedSecret>,
-    /// Whatever else Meta told us (name status, health status, ...).
-    pub meta: serde_json::Value,
+    /// Whatever else Meta told us (number and name status, health status, the token check).
+    pub meta: AccountMeta,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -240,7 +241,7 @@ impl WhatsappAccount {
             verified_at: None,
             last_webhook_at: None,
             webhook_verification_token: None,
-            meta: serde_json::Value::Object(serde_json::Map::new()),
+            meta: AccountMeta::default(),
             created_at: now,
             updated_at: now,
             deleted_at: None,

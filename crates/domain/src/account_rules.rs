@@ -85,8 +85,8 @@ impl WhatsappAccount {
     #[must_use]
     pub fn number_status(&self) -> Option<String> {
         self.meta
-            .get("status")
-            .and_then(serde_json::Value::as_str)
+            .number_status
+            .as_deref()
             .map(str::to_ascii_uppercase)
     }
 
@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(health_drops(&before, &after)[0].kind, DropKind::Limit);
         after.messaging_limits.portfolio_tier = Some(LimitTier::Tier10K);
         assert!(health_drops(&before, &after).is_empty());
-        after.meta = serde_json::json!({"status": "flagged"});
+        after.meta.number_status = Some("flagged".into());
         assert_eq!(health_drops(&before, &after)[0].kind, DropKind::Restricted);
         let mut lost = before.clone();
         lost.lose_access();

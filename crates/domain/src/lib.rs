@@ -3,6 +3,7 @@
 //! (`parse`/`new` return errors), so code holding one never re-checks it.
 
 mod account;
+mod account_meta;
 mod account_rules;
 mod commerce;
 mod enums;
@@ -18,6 +19,7 @@ pub use account::{
     AccountStatus, LimitTier, MessagingLimits, QualityRating, SealedSecret, ThroughputLevel,
     WhatsappAccount,
 };
+pub use account_meta::AccountMeta;
 pub use account_rules::{DropKind, HealthDrop, Severity, health_drops};
 pub use commerce::{GeoPoint, InvalidGeoPoint, MenuVariant, Rider, StoreSettings, TemplateRef};
 pub use enums::UnknownVariant;

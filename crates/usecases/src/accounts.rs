@@ -13,7 +13,6 @@ use omni_ports::{
     TokenCipher, secret_aad,
 };
 use secrecy::SecretString;
-use serde_json::{Value, json};
 
 pub use omni_ports::ACCESS_TOKEN_FIELD;
 
@@ -122,28 +121,18 @@ pub(crate) fn apply_number_info(account: &mut WhatsappAccount, info: &PhoneNumbe
     }
     account.quality_rating = info.quality_rating;
     account.messaging_limits = info.limits;
-    let mut meta = match account.meta.take() {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    };
-    for (key, value) in [
-        ("status", &info.status),
-        ("name_status", &info.name_status),
-        ("code_verification_status", &info.code_verification_status),
-        ("platform_type", &info.platform_type),
-        ("account_mode", &info.account_mode),
-    ] {
-        meta.insert(key.to_owned(), json!(value));
-    }
-    meta.insert(
-        "display_phone_number".to_owned(),
-        json!(info.display_phone_number),
-    );
-    meta.insert(
-        "can_send_message".to_owned(),
-        json!(info.health.as_ref().map(|h| h.can_send_message.as_str())),
-    );
-    account.meta = Value::Object(meta);
+    let meta = &mut account.meta;
+    meta.number_status.clone_from(&info.status);
+    meta.name_status.clone_from(&info.name_status);
+    meta.code_verification_status
+        .clone_from(&info.code_verification_status);
+    meta.platform_type.clone_from(&info.platform_type);
+    meta.account_mode.clone_from(&info.account_mode);
+    meta.display_phone_number = Some(info.display_phone_number.clone());
+    meta.can_send_message = info
+        .health
+        .as_ref()
+        .map(|h| h.can_send_message.as_str().to_owned());
 }
 
 pub(crate) fn open_token(

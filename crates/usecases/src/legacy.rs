@@ -118,7 +118,7 @@ async fn migrate_one(
         now,
     )
     .map_err(|_| LegacyError::Seal)?;
-    account.meta = serde_json::json!({ "source": "legacy" });
+    account.meta.source = Some("legacy".to_owned());
     match central.insert_account(&account).await {
         Ok(()) => {}
         Err(RepoError::Conflict { .. }) => {

@@ -3,8 +3,8 @@
 mod dashboard;
 pub mod edge;
 pub mod error;
-mod liveness;
 pub mod json;
+mod liveness;
 pub mod metrics;
 pub mod owner;
 pub mod request_span;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omni_domain::PhoneNumberId;
-use omni_usecases::agent::{AgentConfig, AgentHandler, AgentPorts, ModelAgent};
 use omni_usecases::account_health::{Health, HealthConfig, HealthPorts};
+use omni_usecases::agent::{AgentConfig, AgentHandler, AgentPorts, ModelAgent};
 use omni_usecases::inbound::{
     AutoReply, ConversationHandler, InboxPorts, InboxProcessor, LegacyRoute,
 };

@@ -11,7 +11,6 @@ use omni_ports::{ACCESS_TOKEN_FIELD, secret_aad};
 use omni_usecases::account_health::{JOB_CHECK_TOKENS, JOB_REFRESH_ACCOUNTS};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 
 use super::{NUMBER_A, NUMBER_B, NUMBER_C, PHONE_A, PHONE_B, PHONE_C, WABA_A};
 use crate::support::health::{Engine, Harness, PASSWORD};
@@ -47,8 +46,8 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     assert_eq!(summary, "ok=3 failed=0 skipped=0");
     let a = h.account(&sys).await;
     assert_eq!(a.status, AccountStatus::Active);
-    assert_eq!(a.meta["token_type"], "SYSTEM_USER");
-    assert!(a.meta["token_expires_at"].is_string());
+    assert_eq!(a.meta.token_type.as_deref(), Some("SYSTEM_USER"));
+    assert!(a.meta.token_expires_at.is_some());
     assert_eq!(h.account(&usr).await.status, AccountStatus::Active);
     assert_eq!(h.account(&dead).await.status, AccountStatus::ReauthRequired);
     let (_, list) = h
@@ -127,7 +126,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     // The user token cannot be renewed: reauth_required now, with a reconnect link.
     let u = h.account(&usr).await;
     assert_eq!(u.status, AccountStatus::ReauthRequired);
-    assert_eq!(u.meta["reauth_ahead"], Value::Bool(true));
+    assert!(u.meta.reauth_ahead);
     let (_, list) = h
         .call(Method::GET, "/api/owner/notifications", t, None)
         .await;

@@ -76,11 +76,20 @@ fn full_account(store: StoreId, base: DateTime<Utc>) -> WhatsappAccount {
     a.verified_at = Some(base - TimeDelta::hours(1));
     a.last_webhook_at = Some(base - TimeDelta::minutes(1));
     a.webhook_verification_token = Some(fixtures::sealed("verify"));
-    a.meta = serde_json::json!({
-        "name_status": "APPROVED",
-        "health_status": { "can_send_message": "AVAILABLE", "entities": [1, 2.5, null, true] },
-        "note": "اردو text",
-    });
+    a.meta = omni_domain::AccountMeta {
+        name_status: Some("APPROVED".into()),
+        reauth_ahead: true,
+        verification: Some(serde_json::json!({ "method": "meta_status" })),
+        ..omni_domain::AccountMeta::default()
+    };
+    // Keys the code does not read are kept as stored, any JSON in them.
+    a.meta.other.insert(
+        "health_status".into(),
+        serde_json::json!({ "can_send_message": "AVAILABLE", "entities": [1, 2.5, null, true] }),
+    );
+    a.meta
+        .other
+        .insert("note".into(), serde_json::json!("اردو text"));
     a.created_at = base - TimeDelta::hours(2);
     a.updated_at = base;
     a
@@ -466,7 +475,10 @@ pub async fn update_account(r: &Repos) {
     };
     changed.last_webhook_at = Some(later);
     changed.webhook_verification_token = Some(fixtures::sealed("verify-2"));
-    changed.meta = serde_json::json!({ "name_status": "PENDING_REVIEW" });
+    changed.meta = omni_domain::AccountMeta {
+        name_status: Some("PENDING_REVIEW".into()),
+        ..omni_domain::AccountMeta::default()
+    };
     ok(repo.update_account(&changed).await, "update_account");
     assert_eq!(
         stored_account(repo, store.id, account.id, "find_account after update").await,

@@ -72,7 +72,7 @@ impl Health {
                 apply_number_info(&mut account, &info);
                 // An account marked ahead of an expiring user token stays so until the owner
                 // reconnects, even though the old token still reads.
-                let ahead = account.meta.get("reauth_ahead").is_some();
+                let ahead = account.meta.reauth_ahead;
                 if !ahead {
                     account.regain_access();
                 }

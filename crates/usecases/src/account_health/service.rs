@@ -9,7 +9,6 @@ use omni_ports::{
     AccountEventRepo, CentralRepo, Clock, HealthRepo, MetaGraphPort, OutboxRepo,
     TenantAnalyticsPort, TokenCipher,
 };
-use serde_json::Value;
 
 use crate::accounts::AccountError;
 
@@ -181,21 +180,6 @@ impl Health {
             "{base}{sep}whatsapp=reconnect&store_id={}&account_id={}",
             account.store_id, account.id
         )
-    }
-}
-
-pub(super) fn set_meta(account: &mut WhatsappAccount, key: &str, value: Value) {
-    if !account.meta.is_object() {
-        account.meta = Value::Object(serde_json::Map::new());
-    }
-    if let Value::Object(map) = &mut account.meta {
-        map.insert(key.to_owned(), value);
-    }
-}
-
-pub(super) fn remove_meta(account: &mut WhatsappAccount, key: &str) {
-    if let Value::Object(map) = &mut account.meta {
-        map.remove(key);
     }
 }
 

@@ -12,6 +12,6 @@ pub fn snapshot(a: &WhatsappAccount) -> Value {
         "quality_rating": a.quality_rating.as_str(),
         "messaging_limits": a.messaging_limits,
         "number_status": a.number_status(),
-        "can_send_message": a.meta.get("can_send_message"),
+        "can_send_message": a.meta.can_send_message,
     })
 }

@@ -7,7 +7,7 @@ use omni_domain::{Severity, WhatsappAccount};
 use omni_ports::{AccountEvent, secret_aad};
 use serde_json::json;
 
-use super::service::{Health, remove_meta, set_meta};
+use super::service::Health;
 use super::snapshot::snapshot;
 use crate::accounts::{ACCESS_TOKEN_FIELD, AccountError, open_token};
 
@@ -49,13 +49,9 @@ impl Health {
             return Ok(TokenOutcome::Valid(None));
         }
         let before = account.clone();
-        set_meta(&mut account, "token_type", json!(info.token_type));
-        set_meta(
-            &mut account,
-            "token_expires_at",
-            json!(info.expires_at.map(|t| t.to_rfc3339())),
-        );
-        set_meta(&mut account, "token_checked_at", json!(now.to_rfc3339()));
+        account.meta.token_type = info.token_type.clone();
+        account.meta.token_expires_at = info.expires_at.map(|t| t.to_rfc3339());
+        account.meta.token_checked_at = Some(now.to_rfc3339());
         let outcome = if !info.is_valid {
             self.require_reauth(
                 &before,
@@ -80,12 +76,8 @@ impl Health {
                                     .expires_in
                                     .and_then(|d| Duration::from_std(d).ok())
                                     .map(|d| now + d);
-                                set_meta(
-                                    &mut account,
-                                    "token_expires_at",
-                                    json!(until.map(|t| t.to_rfc3339())),
-                                );
-                                remove_meta(&mut account, "reauth_ahead");
+                                account.meta.token_expires_at = until.map(|t| t.to_rfc3339());
+                                account.meta.reauth_ahead = false;
                                 self.p
                                     .history
                                     .record(&AccountEvent {
@@ -126,7 +118,7 @@ impl Health {
                     }
                 }
                 other => {
-                    remove_meta(&mut account, "reauth_ahead");
+                    account.meta.reauth_ahead = false;
                     TokenOutcome::Valid(other)
                 }
             }
@@ -147,7 +139,7 @@ impl Health {
             return Ok(TokenOutcome::ReauthRequired(reason));
         }
         if reason == "token_expiring" {
-            set_meta(account, "reauth_ahead", json!(true));
+            account.meta.reauth_ahead = true;
         }
         let now = self.p.clock.now();
         self.p
@@ -160,7 +152,7 @@ impl Health {
                 detail: json!({
                     "before": snapshot(before),
                     "after": snapshot(account),
-                    "token_expires_at": account.meta.get("token_expires_at"),
+                    "token_expires_at": account.meta.token_expires_at,
                 }),
                 occurred_at: now,
                 recorded_at: now,
@@ -181,7 +173,7 @@ impl Health {
             json!({
                 "reason": reason,
                 "reconnect_url": link,
-                "token_expires_at": account.meta.get("token_expires_at"),
+                "token_expires_at": account.meta.token_expires_at,
             }),
         )
         .await?;

@@ -126,17 +126,15 @@ impl Onboarding {
             }
             _ => Err("number_not_connected".to_owned()),
         };
-        if let serde_json::Value::Object(meta) = &mut account.meta {
-            match result {
-                Ok(how) => {
-                    meta.remove("verification_error");
-                    meta.insert("verification".to_owned(), how);
-                    account.mark_verified(now);
-                }
-                Err(code) => {
-                    tracing::warn!(phone_number_id = %account.phone_number_id, reason = %code, "number not verified");
-                    meta.insert("verification_error".to_owned(), json!(code));
-                }
+        match result {
+            Ok(how) => {
+                account.meta.verification_error = None;
+                account.meta.verification = Some(how);
+                account.mark_verified(now);
+            }
+            Err(code) => {
+                tracing::warn!(phone_number_id = %account.phone_number_id, reason = %code, "number not verified");
+                account.meta.verification_error = Some(code);
             }
         }
     }

@@ -121,11 +121,15 @@ fn files_on_disk() -> BTreeSet<String> {
     fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
         let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
-            let path = entry.expect("a directory entry").path();
+            let path = entry
+                .unwrap_or_else(|e| panic!("a directory entry: {e}"))
+                .path();
             if path.is_dir() {
                 walk(&path, base, out);
             } else {
-                let rel = path.strip_prefix(base).expect("under the base");
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap_or_else(|e| panic!("under the base: {e}"));
                 out.insert(rel.to_string_lossy().replace('\\', "/"));
             }
         }

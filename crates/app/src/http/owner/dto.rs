@@ -133,14 +133,6 @@ fn pretty_phone(e164: &str) -> String {
     )
 }
 
-fn meta_str(account: &WhatsappAccount, key: &str) -> Option<String> {
-    account
-        .meta
-        .get(key)
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned)
-}
-
 impl AccountResponse {
     /// The account as shown to its owner; `default` is the store's default account id.
     #[must_use]
@@ -167,8 +159,8 @@ impl AccountResponse {
             messaging_limit: tier.map(|t| t.as_str().to_owned()),
             messaging_limit_daily_users: tier.and_then(|t| t.daily_unique_users()),
             throughput: a.messaging_limits.throughput.map(|t| t.as_str().to_owned()),
-            meta_status: meta_str(a, "status"),
-            name_status: meta_str(a, "name_status"),
+            meta_status: a.meta.number_status.clone(),
+            name_status: a.meta.name_status.clone(),
             verified_at: a.verified_at.map(|t| t.to_rfc3339()),
             last_webhook_at: a.last_webhook_at.map(|t| t.to_rfc3339()),
             created_at: a.created_at.to_rfc3339(),

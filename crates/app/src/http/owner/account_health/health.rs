@@ -68,7 +68,6 @@ pub struct HealthResponse {
 impl From<&HealthView> for HealthResponse {
     fn from(view: &HealthView) -> Self {
         let a = &view.account;
-        let meta_str = |k: &str| a.meta.get(k).and_then(Value::as_str).map(str::to_owned);
         let tier = a.messaging_limits.effective_tier();
         Self {
             account_id: a.id.to_string(),
@@ -77,12 +76,12 @@ impl From<&HealthView> for HealthResponse {
             messaging_limit: tier.map(|t| t.as_str().to_owned()),
             messaging_limit_daily_users: tier.and_then(|t| t.daily_unique_users()),
             throughput: a.messaging_limits.throughput.map(|t| t.as_str().to_owned()),
-            health_status: meta_str("can_send_message"),
-            number_status: meta_str("status"),
+            health_status: a.meta.can_send_message.clone(),
+            number_status: a.meta.number_status.clone(),
             business_sends_slowed: a.quality_rating == omni_domain::QualityRating::Red,
             last_webhook_at: a.last_webhook_at.map(|t| t.to_rfc3339()),
-            token_type: meta_str("token_type"),
-            token_expires_at: meta_str("token_expires_at"),
+            token_type: a.meta.token_type.clone(),
+            token_expires_at: a.meta.token_expires_at.clone(),
             history: view
                 .history
                 .iter()
