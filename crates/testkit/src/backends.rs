@@ -5,8 +5,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use omni_memory::{InMemoryCentralRepo, InMemoryHealthRepo, InMemoryTenantRepo};
-use omni_sql::{SqlCentralRepo, SqlHealthRepo, SqlTenantRepo};
+use omni_memory::{
+    InMemoryAccountEventRepo, InMemoryCentralRepo, InMemoryHealthRepo, InMemoryTenantRepo,
+};
+use omni_sql::{SqlAccountEventRepo, SqlCentralRepo, SqlHealthRepo, SqlTenantRepo};
 
 use crate::contracts::{Backend, Repos};
 use crate::db::{PgTestDb, sqlite_repos};
@@ -28,6 +30,7 @@ impl Backend for Memory {
                 tenants: tenants.clone(),
                 commerce: tenants,
                 health,
+                events: Arc::new(InMemoryAccountEventRepo::new()),
             },
         })
     }
@@ -46,6 +49,7 @@ fn sql_repos(central: &Arc<SqlCentralRepo>, tenants: &Arc<SqlTenantRepo>) -> Rep
         tenants: tenants.clone(),
         commerce: tenants.clone(),
         health: Arc::new(SqlHealthRepo::new(central.pool().clone())),
+        events: Arc::new(SqlAccountEventRepo::new(central.pool().clone())),
     }
 }
 

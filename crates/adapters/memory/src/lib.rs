@@ -1,4 +1,5 @@
-//! In-memory fakes of the repository ports (central, tenant, health), and a manual clock.
+//! In-memory fakes of the repository ports (central, tenant, health, account history), and a
+//! manual clock.
 //!
 //! They exist so use-case and HTTP tests run in microseconds without a database, and so the
 //! port contract suite in `omni-testkit` has a reference implementation that is simple enough
@@ -6,11 +7,13 @@
 //! port's `# Errors` sections checked explicitly. The lock is never held across an `.await`
 //! (no method awaits while holding it), so the adapters are safe on any Tokio runtime.
 
+mod account_events;
 mod central;
 mod clock;
 mod health;
 mod tenant;
 
+pub use account_events::InMemoryAccountEventRepo;
 pub use central::InMemoryCentralRepo;
 pub use clock::ManualClock;
 pub use health::InMemoryHealthRepo;

@@ -5,6 +5,7 @@
 //! and one failure does not hide the rest. The rules only create rows with fresh random keys
 //! and only assert about those, so they also pass against a database shared with other tests.
 
+pub mod account_events;
 pub mod central;
 pub mod commerce;
 pub mod concurrency;
@@ -15,7 +16,9 @@ use std::fmt::{self, Debug};
 use std::future::Future;
 use std::sync::Arc;
 
-use omni_ports::{CentralRepo, CommerceRepo, HealthRepo, RepoError, TenantRepoPort};
+use omni_ports::{
+    AccountEventRepo, CentralRepo, CommerceRepo, HealthRepo, RepoError, TenantRepoPort,
+};
 
 /// The repositories of one backend, as the rules see them. `tenants` and `commerce` are the
 /// same tenant adapter seen through its two bundles; `health` lives on the central database.
@@ -29,6 +32,8 @@ pub struct Repos {
     pub commerce: Arc<dyn CommerceRepo>,
     /// Notifications, alert numbers, templates and jobs.
     pub health: Arc<dyn HealthRepo>,
+    /// The account history, also on the central database.
+    pub events: Arc<dyn AccountEventRepo>,
 }
 
 impl Debug for Repos {
@@ -79,8 +84,9 @@ where
 /// `central::owners`, `central::stores`, ..., `tenant::customers`, ... in the calling module.
 /// The backend is a path that resolves from anywhere (start it with a crate name or `crate`)
 /// to a type implementing [`contracts::Backend`](crate::contracts::Backend). The groups are
-/// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads) and `health`; each
-/// group's rules are listed once, here, so every backend runs all of them.
+/// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads), `health` and
+/// `account_events`; each group's rules are listed once, here, so every backend runs all of
+/// them.
 #[macro_export]
 macro_rules! contract_tests {
     ($backend:path => $($group:ident),+ $(,)?) => {
@@ -138,6 +144,14 @@ macro_rules! contract_tests {
             concurrent_order_updates,
             concurrent_inbound,
             concurrent_statuses,
+        ]);
+    };
+    (@group $backend:path, account_events) => {
+        $crate::contract_tests!(@emit $backend, account_events, 2, [
+            event_round_trip,
+            events_newest_first,
+            events_limit,
+            events_by_account,
         ]);
     };
     (@group $backend:path, health) => {
