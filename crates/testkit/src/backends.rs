@@ -6,9 +6,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use omni_memory::{
-    InMemoryAccountEventRepo, InMemoryCentralRepo, InMemoryHealthRepo, InMemoryTenantRepo,
+    InMemoryAccountEventRepo, InMemoryCentralRepo, InMemoryHealthRepo, InMemoryOwnerAuthRepo,
+    InMemoryTenantRepo,
 };
-use omni_sql::{SqlAccountEventRepo, SqlCentralRepo, SqlHealthRepo, SqlTenantRepo};
+use omni_sql::{
+    SqlAccountEventRepo, SqlCentralRepo, SqlHealthRepo, SqlOwnerAuthRepo, SqlTenantRepo,
+};
 
 use crate::contracts::{Backend, Repos};
 use crate::db::{PgTestDb, sqlite_repos};
@@ -24,6 +27,7 @@ impl Backend for Memory {
         let central = Arc::new(InMemoryCentralRepo::new());
         let tenants = Arc::new(InMemoryTenantRepo::new());
         let health = Arc::new(InMemoryHealthRepo::over(central.clone()));
+        let auth = Arc::new(InMemoryOwnerAuthRepo::over(central.clone()));
         Some(Self {
             repos: Repos {
                 central,
@@ -31,6 +35,7 @@ impl Backend for Memory {
                 commerce: tenants,
                 health,
                 events: Arc::new(InMemoryAccountEventRepo::new()),
+                auth,
             },
         })
     }
@@ -50,6 +55,7 @@ fn sql_repos(central: &Arc<SqlCentralRepo>, tenants: &Arc<SqlTenantRepo>) -> Rep
         commerce: tenants.clone(),
         health: Arc::new(SqlHealthRepo::new(central.pool().clone())),
         events: Arc::new(SqlAccountEventRepo::new(central.pool().clone())),
+        auth: Arc::new(SqlOwnerAuthRepo::new(central.pool().clone())),
     }
 }
 

@@ -65,6 +65,11 @@ impl InMemoryCentralRepo {
         Self::default()
     }
 
+    /// Whether `owner` is registered, for the fakes whose SQL tables reference `owners`.
+    pub(crate) fn has_owner(&self, owner: OwnerId) -> bool {
+        lock(&self.state).owners.contains_key(&owner)
+    }
+
     /// Whether `store` is registered (soft-deleted or not), for the fakes whose SQL tables
     /// reference `stores`.
     pub(crate) fn has_store(&self, store: StoreId) -> bool {

@@ -1,5 +1,5 @@
-//! In-memory fakes of the repository ports (central, tenant, health, account history), and a
-//! manual clock.
+//! In-memory fakes of the repository ports (central, tenant, health, account history, owner
+//! sessions and OAuth states), and a manual clock.
 //!
 //! They exist so use-case and HTTP tests run in microseconds without a database, and so the
 //! port contract suite in `omni-testkit` has a reference implementation that is simple enough
@@ -11,12 +11,14 @@ mod account_events;
 mod central;
 mod clock;
 mod health;
+mod owner_auth;
 mod tenant;
 
 pub use account_events::InMemoryAccountEventRepo;
 pub use central::InMemoryCentralRepo;
 pub use clock::ManualClock;
 pub use health::InMemoryHealthRepo;
+pub use owner_auth::InMemoryOwnerAuthRepo;
 pub use tenant::InMemoryTenantRepo;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -10,6 +10,7 @@ pub mod central;
 pub mod commerce;
 pub mod concurrency;
 pub mod health;
+pub mod owner_auth;
 pub mod tenant;
 
 use std::fmt::{self, Debug};
@@ -17,7 +18,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use omni_ports::{
-    AccountEventRepo, CentralRepo, CommerceRepo, HealthRepo, RepoError, TenantRepoPort,
+    AccountEventRepo, CentralRepo, CommerceRepo, HealthRepo, OwnerAuthRepo, RepoError,
+    TenantRepoPort,
 };
 
 /// The repositories of one backend, as the rules see them. `tenants` and `commerce` are the
@@ -34,6 +36,8 @@ pub struct Repos {
     pub health: Arc<dyn HealthRepo>,
     /// The account history, also on the central database.
     pub events: Arc<dyn AccountEventRepo>,
+    /// Owner sessions and OAuth states, also on the central database.
+    pub auth: Arc<dyn OwnerAuthRepo>,
 }
 
 impl Debug for Repos {
@@ -84,9 +88,9 @@ where
 /// `central::owners`, `central::stores`, ..., `tenant::customers`, ... in the calling module.
 /// The backend is a path that resolves from anywhere (start it with a crate name or `crate`)
 /// to a type implementing [`contracts::Backend`](crate::contracts::Backend). The groups are
-/// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads), `health` and
-/// `account_events`; each group's rules are listed once, here, so every backend runs all of
-/// them.
+/// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads), `health`,
+/// `account_events` and `owner_auth`; each group's rules are listed once, here, so every
+/// backend runs all of them.
 #[macro_export]
 macro_rules! contract_tests {
     ($backend:path => $($group:ident),+ $(,)?) => {
@@ -152,6 +156,18 @@ macro_rules! contract_tests {
             events_newest_first,
             events_limit,
             events_by_account,
+        ]);
+    };
+    (@group $backend:path, owner_auth) => {
+        $crate::contract_tests!(@emit $backend, owner_auth, 2, [
+            session_live_until_expiry,
+            revoke_session,
+            session_refusals,
+            oauth_state_consumed_once,
+            oauth_state_expires,
+            oauth_state_bound_to_owner_and_store,
+            oauth_state_refusals,
+            oauth_state_concurrent_consume,
         ]);
     };
     (@group $backend:path, health) => {
