@@ -95,6 +95,7 @@ fn full_account(store: StoreId, base: DateTime<Utc>) -> WhatsappAccount {
     a
 }
 
+/// Owners: insert, find by id and email, the unique email.
 pub async fn owners(r: &Repos) {
     let repo = ready(r).await;
     let owner = fixtures::owner();
@@ -152,6 +153,7 @@ pub async fn owners(r: &Repos) {
     );
 }
 
+/// Stores: insert, find and list.
 pub async fn stores(r: &Repos) {
     let repo = ready(r).await;
     let owner = fixtures::owner();
@@ -268,6 +270,7 @@ pub async fn stores(r: &Repos) {
     );
 }
 
+/// An account round-trips with every field set.
 pub async fn account_round_trip(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -318,6 +321,7 @@ pub async fn account_round_trip(r: &Repos) {
     );
 }
 
+/// A store's accounts and a WABA's accounts are listed oldest first.
 pub async fn account_listing_order(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -368,6 +372,7 @@ pub async fn account_listing_order(r: &Repos) {
     );
 }
 
+/// A `phone_number_id` is unique among live accounts only.
 pub async fn phone_number_id_is_unique_among_live_accounts(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -420,6 +425,7 @@ pub async fn phone_number_id_is_unique_among_live_accounts(r: &Repos) {
     );
 }
 
+/// An account is reached only through its own store.
 pub async fn account_scoping(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -456,6 +462,7 @@ pub async fn account_scoping(r: &Repos) {
     );
 }
 
+/// `update_account` saves the mutable fields and keeps the rest.
 pub async fn update_account(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -516,6 +523,7 @@ pub async fn update_account(r: &Repos) {
     );
 }
 
+/// The store's default account: none at first, then set; another store's account is `NotFound`.
 pub async fn default_account(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -627,6 +635,7 @@ pub async fn default_account(r: &Repos) {
     );
 }
 
+/// Soft-deleted accounts are no longer found or listed.
 pub async fn soft_delete(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -734,6 +743,7 @@ pub async fn soft_delete(r: &Repos) {
     );
 }
 
+/// `touch_account_webhook` records the last webhook time, never moving it back.
 pub async fn touch_webhook(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -794,6 +804,7 @@ fn secrets_of(account: &WhatsappAccount) -> AccountSecrets {
     }
 }
 
+/// Every account's sealed secrets are listed, soft-deleted ones included.
 pub async fn secret_listing(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;
@@ -896,6 +907,7 @@ pub async fn secret_listing(r: &Repos) {
     );
 }
 
+/// Secrets are rotated only when they still are what the caller read.
 pub async fn secret_compare_and_swap(r: &Repos) {
     let repo = ready(r).await;
     let store = new_store(repo).await;

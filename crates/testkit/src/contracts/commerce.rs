@@ -15,6 +15,7 @@ use super::tenant::{provisioned, record_new};
 use super::{Repos, conflict, not_found, ok};
 use crate::fixtures;
 
+/// Menu management through the commerce port, with variants, per store.
 pub async fn menu(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let commerce = r.commerce.as_ref();
@@ -93,6 +94,7 @@ pub async fn menu(r: &Repos) {
     );
 }
 
+/// Payment-method management through the commerce port.
 pub async fn payment_methods(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let commerce = r.commerce.as_ref();
@@ -137,6 +139,7 @@ pub async fn payment_methods(r: &Repos) {
     );
 }
 
+/// Ordering settings: none until set, then stored per store.
 pub async fn settings(r: &Repos) {
     let commerce = r.commerce.as_ref();
     let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -179,6 +182,7 @@ pub async fn settings(r: &Repos) {
     );
 }
 
+/// Open orders, filters, proof hashes and owner actions with their messages.
 pub async fn orders(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let commerce = r.commerce.as_ref();
@@ -511,6 +515,7 @@ pub async fn turns(r: &Repos) {
     );
 }
 
+/// The agent pause flag and the token count, per store.
 pub async fn conversations_and_tokens(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let commerce = r.commerce.as_ref();

@@ -93,6 +93,7 @@ async fn stored_order(tenants: &dyn TenantRepoPort, store: StoreId, id: OrderId)
     }
 }
 
+/// Every data method of a store never provisioned answers `TenantNotFound`.
 pub async fn unprovisioned(r: &Repos) {
     let central = r.central.as_ref();
     let tenants = r.tenants.as_ref();
@@ -258,6 +259,7 @@ async fn refuses_everything(tenants: &dyn TenantRepoPort, store: StoreId, which:
     );
 }
 
+/// Customers: upsert by wa_id and find.
 pub async fn customers(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -384,6 +386,7 @@ pub async fn customers(r: &Repos) {
     );
 }
 
+/// Conversations: insert, find by customer and account, update.
 pub async fn conversations(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -501,6 +504,7 @@ fn bodies() -> Vec<MessageBody> {
     ]
 }
 
+/// Messages: every body kind round-trips, listed oldest first and limited, per conversation.
 pub async fn messages(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -619,6 +623,7 @@ pub async fn messages(r: &Repos) {
     );
 }
 
+/// Menu items: insert and list with every field.
 pub async fn menu(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -647,6 +652,7 @@ pub async fn menu(r: &Repos) {
     );
 }
 
+/// Payment methods: insert (a stored id refused) and list oldest first.
 pub async fn payment_methods(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -733,6 +739,7 @@ async fn placed_order(tenants: &dyn TenantRepoPort, t: &Tenant, at: DateTime<Utc
     order
 }
 
+/// An order round-trips with its lines, address, agent state and payment.
 pub async fn orders_round_trip(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -783,6 +790,7 @@ pub async fn orders_round_trip(r: &Repos) {
     );
 }
 
+/// `update_order` applies only when the expected statuses still hold.
 pub async fn order_updates(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -963,6 +971,7 @@ pub async fn order_updates(r: &Repos) {
     );
 }
 
+/// Orders are listed newest first, at most `limit`.
 pub async fn list_orders(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -994,6 +1003,7 @@ pub async fn list_orders(r: &Repos) {
     );
 }
 
+/// One store's rows are never reached through another store.
 pub async fn isolation(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1198,6 +1208,7 @@ fn as_stored(inbound: &InboundRecord, conversation: ConversationId) -> Message {
     m
 }
 
+/// A message's optional fields round-trip.
 pub async fn message_fields(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1268,6 +1279,7 @@ pub async fn message_fields(r: &Repos) {
     );
 }
 
+/// `record_inbound` stores customer, conversation and message once per wamid.
 pub async fn record_inbound(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1480,6 +1492,7 @@ pub(super) fn completion(
     }
 }
 
+/// `complete_inbound` saves a turn's changes and replies together, replayed once.
 pub async fn complete_inbound(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1657,6 +1670,7 @@ fn status_time(base: DateTime<Utc>, status: MessageStatus) -> DateTime<Utc> {
     base + TimeDelta::seconds(i64::from(status.rank()))
 }
 
+/// Delivery statuses never go backwards and wait for an unknown wamid.
 pub async fn statuses(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1852,6 +1866,7 @@ pub async fn statuses(r: &Repos) {
     );
 }
 
+/// `record_sent` and the other send records of a queued reply.
 pub async fn send_records(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let t = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
@@ -1979,6 +1994,7 @@ pub async fn send_records(r: &Repos) {
     );
 }
 
+/// The auto-reply: set, replaced, cleared, per store.
 pub async fn auto_reply(r: &Repos) {
     let tenants = r.tenants.as_ref();
     let a = &provisioned(r.central.as_ref(), r.tenants.as_ref()).await;
