@@ -122,7 +122,7 @@ async fn scenario(dir: &Path, env: Vec<(&str, String)>, target: DbTarget) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(accounts.len(), 1);
     let account = &accounts[0];
-    assert_eq!(account.status, AccountStatus::Active);
+    assert_eq!(account.status(), AccountStatus::Active);
     assert!(account.is_verified());
     assert_eq!(account.phone_number_id.as_str(), PHONE_ID);
     assert_eq!(account.waba_id.as_str(), "102290129340398");

@@ -418,7 +418,7 @@ async fn embedded_signup_connects_the_numbers_the_token_can_see_and_checks_the_i
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].status, AccountStatus::Active);
+    assert_eq!(stored[0].status(), AccountStatus::Active);
     assert!(!body.to_string().contains(&app.stored_token(&stored[0])));
 
     // The same code twice: Meta refuses it.

@@ -421,7 +421,7 @@ async fn refresh_rereads_meta_and_a_rejected_token_marks_the_account_reauth_requ
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("account gone"));
-    assert_eq!(stored.status, AccountStatus::ReauthRequired);
+    assert_eq!(stored.status(), AccountStatus::ReauthRequired);
     let (status, body) = app
         .post(
             &format!("/api/owner/whatsapp/accounts/{}/toggle-status", account.id),

@@ -192,8 +192,10 @@ pub struct WhatsappAccount {
     pub waba_id: WabaId,
     /// The access token, sealed.
     pub access_token: SealedSecret,
-    /// Life-cycle status.
-    pub status: AccountStatus,
+    /// Life-cycle status: read with [`Self::status`], changed only by the transitions
+    /// (`lose_access`, `ban`, ...) or, for an account read back from storage,
+    /// [`Self::with_status`].
+    pub(crate) status: AccountStatus,
     /// Verified name shown to customers.
     pub display_name: Option<String>,
     /// Meta's quality rating.
@@ -246,6 +248,20 @@ impl WhatsappAccount {
             updated_at: now,
             deleted_at: None,
         }
+    }
+
+    /// Life-cycle status.
+    #[must_use]
+    pub const fn status(&self) -> AccountStatus {
+        self.status
+    }
+
+    /// The account with the status read from storage. For adapters rebuilding a stored account
+    /// and for tests; the use cases move an account with its transitions instead.
+    #[must_use]
+    pub const fn with_status(mut self, status: AccountStatus) -> Self {
+        self.status = status;
+        self
     }
 
     /// Active and not disconnected: the only state in which the agent answers from this number.

@@ -16,7 +16,7 @@ impl WhatsappAccount {
     /// A token that works again lifts `reauth_required`: active when Meta verified the
     /// number, else pending. Other statuses stay.
     pub fn regain_access(&mut self) {
-        if self.status == AccountStatus::ReauthRequired {
+        if self.status() == AccountStatus::ReauthRequired {
             self.status = self.ready_status();
         }
     }
@@ -25,7 +25,7 @@ impl WhatsappAccount {
     /// failed is active again when verified, else pending. Other statuses stay.
     pub fn reconnect(&mut self) {
         if matches!(
-            self.status,
+            self.status(),
             AccountStatus::ReauthRequired | AccountStatus::Failed
         ) {
             self.status = self.ready_status();
@@ -39,7 +39,7 @@ impl WhatsappAccount {
 
     /// Meta reinstated a banned number: a failed account is active again.
     pub fn reinstate(&mut self) {
-        if self.status == AccountStatus::Failed {
+        if self.status() == AccountStatus::Failed {
             self.status = AccountStatus::Active;
         }
     }
@@ -57,7 +57,7 @@ impl WhatsappAccount {
     /// The current status when it is neither active nor inactive (pending, failed,
     /// `reauth_required` are Meta's or the connection's to change).
     pub fn toggle_active(&mut self) -> Result<(), AccountStatus> {
-        self.status = match self.status {
+        self.status = match self.status() {
             AccountStatus::Active => AccountStatus::Inactive,
             AccountStatus::Inactive => self.ready_status(),
             other => return Err(other),
@@ -76,7 +76,7 @@ impl WhatsappAccount {
 
     /// Sets the status; whether it changed.
     fn set_status(&mut self, status: AccountStatus) -> bool {
-        let changed = self.status != status;
+        let changed = self.status() != status;
         self.status = status;
         changed
     }
@@ -96,7 +96,7 @@ impl WhatsappAccount {
         matches!(
             self.number_status().as_deref(),
             Some("FLAGGED" | "RESTRICTED")
-        ) || self.status == AccountStatus::Failed
+        ) || self.status() == AccountStatus::Failed
     }
 }
 
@@ -192,12 +192,12 @@ pub fn health_drops(before: &WhatsappAccount, after: &WhatsappAccount) -> Vec<He
                 "{number} is restricted by Meta ({})",
                 after
                     .number_status()
-                    .unwrap_or_else(|| after.status.to_string())
+                    .unwrap_or_else(|| after.status().to_string())
             ),
         });
     }
-    if after.status == AccountStatus::ReauthRequired
-        && before.status != AccountStatus::ReauthRequired
+    if after.status() == AccountStatus::ReauthRequired
+        && before.status() != AccountStatus::ReauthRequired
     {
         out.push(HealthDrop {
             kind: DropKind::ReauthRequired,
@@ -229,11 +229,11 @@ mod tests {
         assert!(a.lose_access());
         assert!(!a.lose_access(), "already lost");
         a.regain_access();
-        assert_eq!(a.status, AccountStatus::Active);
+        assert_eq!(a.status(), AccountStatus::Active);
         let mut b = account(StoreId::new(), "2", 0);
         b.lose_access();
         b.regain_access();
-        assert_eq!(b.status, AccountStatus::Pending, "not verified yet");
+        assert_eq!(b.status(), AccountStatus::Pending, "not verified yet");
     }
 
     #[test]
@@ -241,15 +241,15 @@ mod tests {
         let mut a = verified();
         a.ban();
         a.regain_access();
-        assert_eq!(a.status, AccountStatus::Failed);
+        assert_eq!(a.status(), AccountStatus::Failed);
         a.reinstate();
-        assert_eq!(a.status, AccountStatus::Active);
+        assert_eq!(a.status(), AccountStatus::Active);
         a.ban();
         a.reconnect();
-        assert_eq!(a.status, AccountStatus::Active);
+        assert_eq!(a.status(), AccountStatus::Active);
         a.reinstate();
         assert_eq!(
-            a.status,
+            a.status(),
             AccountStatus::Active,
             "reinstating an active number"
         );
@@ -259,9 +259,9 @@ mod tests {
     fn the_owner_switches_only_active_and_inactive_numbers() {
         let mut a = verified();
         assert_eq!(a.toggle_active(), Ok(()));
-        assert_eq!(a.status, AccountStatus::Inactive);
+        assert_eq!(a.status(), AccountStatus::Inactive);
         assert_eq!(a.toggle_active(), Ok(()));
-        assert_eq!(a.status, AccountStatus::Active);
+        assert_eq!(a.status(), AccountStatus::Active);
         a.lose_access();
         assert_eq!(a.toggle_active(), Err(AccountStatus::ReauthRequired));
     }

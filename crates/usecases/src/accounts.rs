@@ -219,7 +219,7 @@ impl Accounts {
             .map_err(AccountError::InvalidStatus)?;
         account.updated_at = self.clock.now();
         self.central.update_account(&account).await?;
-        tracing::info!(status = %account.status, "account status switched");
+        tracing::info!(status = %account.status(), "account status switched");
         Ok(account)
     }
 

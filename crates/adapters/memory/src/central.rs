@@ -242,7 +242,7 @@ impl AccountRepo for InMemoryCentralRepo {
             .live_account_mut(account.store_id, account.id)
             .ok_or(RepoError::NotFound)?;
         row.access_token = account.access_token.clone();
-        row.status = account.status;
+        *row = row.clone().with_status(account.status());
         row.display_name = account.display_name.clone();
         row.quality_rating = account.quality_rating;
         row.messaging_limits = account.messaging_limits;

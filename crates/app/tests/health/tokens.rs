@@ -45,11 +45,14 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
     let summary = h.state.services.health.run_job(JOB_CHECK_TOKENS).await;
     assert_eq!(summary, "ok=3 failed=0 skipped=0");
     let a = h.account(&sys).await;
-    assert_eq!(a.status, AccountStatus::Active);
+    assert_eq!(a.status(), AccountStatus::Active);
     assert_eq!(a.meta.token_type.as_deref(), Some("SYSTEM_USER"));
     assert!(a.meta.token_expires_at.is_some());
-    assert_eq!(h.account(&usr).await.status, AccountStatus::Active);
-    assert_eq!(h.account(&dead).await.status, AccountStatus::ReauthRequired);
+    assert_eq!(h.account(&usr).await.status(), AccountStatus::Active);
+    assert_eq!(
+        h.account(&dead).await.status(),
+        AccountStatus::ReauthRequired
+    );
     let (_, list) = h
         .call(Method::GET, "/api/owner/notifications", t, None)
         .await;
@@ -74,7 +77,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
 
     // The system-user token was exchanged for a fresh 60-day one, and the account kept on.
     let a = h.account(&sys).await;
-    assert_eq!(a.status, AccountStatus::Active);
+    assert_eq!(a.status(), AccountStatus::Active);
     let fresh = h
         .state
         .services
@@ -125,7 +128,7 @@ async fn expiring_tokens_are_renewed_or_the_owner_is_asked_to_reconnect_ahead_of
 
     // The user token cannot be renewed: reauth_required now, with a reconnect link.
     let u = h.account(&usr).await;
-    assert_eq!(u.status, AccountStatus::ReauthRequired);
+    assert_eq!(u.status(), AccountStatus::ReauthRequired);
     assert!(u.meta.reauth_ahead);
     let (_, list) = h
         .call(Method::GET, "/api/owner/notifications", t, None)

@@ -68,7 +68,7 @@ async fn quality_and_account_updates_change_the_account_and_are_recorded_with_th
             c.find_account(store.id, id)
                 .await
                 .unwrap()
-                .filter(|a| a.status == AccountStatus::ReauthRequired)
+                .filter(|a| a.status() == AccountStatus::ReauthRequired)
         }
     })
     .await;

@@ -216,7 +216,7 @@ async fn an_inactive_accounts_traffic_is_kept_but_not_answered() {
         .store("Closed Today", Some("we should not say this"))
         .await;
     let mut number = h.number(&store, WABA_A, NUMBER_A, "+923001112233").await;
-    number.account.status = AccountStatus::Inactive;
+    number.account = number.account.clone().with_status(AccountStatus::Inactive);
     h.state
         .services
         .ports

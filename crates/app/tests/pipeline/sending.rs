@@ -250,11 +250,11 @@ async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sendin
                 .find_account(store.id, id)
                 .await
                 .unwrap()
-                .filter(|a| a.status == AccountStatus::ReauthRequired)
+                .filter(|a| a.status() == AccountStatus::ReauthRequired)
         }
     })
     .await;
-    assert_eq!(account.status, AccountStatus::ReauthRequired);
+    assert_eq!(account.status(), AccountStatus::ReauthRequired);
     // The account is marked first, then the message parked.
     let failed = parked(&h, Duration::from_secs(10)).await;
     assert_eq!(failed.len(), 1);

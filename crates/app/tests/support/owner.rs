@@ -141,7 +141,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"));
         if active {
             account.mark_verified(self.state.services.ports.clock.now());
-            assert_eq!(account.status, AccountStatus::Active);
+            assert_eq!(account.status(), AccountStatus::Active);
         }
         self.state
             .services

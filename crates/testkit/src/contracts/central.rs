@@ -65,7 +65,7 @@ async fn stored_account(
 /// An account with every optional field set and no field at its default.
 fn full_account(store: StoreId, base: DateTime<Utc>) -> WhatsappAccount {
     let mut a = fixtures::account(store);
-    a.status = AccountStatus::Active;
+    a = a.with_status(AccountStatus::Active);
     a.display_name = Some("Karachi Grill — کراچی".into());
     a.quality_rating = QualityRating::Yellow;
     a.messaging_limits = MessagingLimits {
@@ -494,7 +494,7 @@ pub async fn update_account(r: &Repos) {
     );
 
     let mut reauth = changed.clone();
-    reauth.status = AccountStatus::ReauthRequired;
+    reauth = reauth.with_status(AccountStatus::ReauthRequired);
     reauth.webhook_verification_token = None;
     reauth.display_name = None;
     reauth.updated_at = later + TimeDelta::minutes(1);
@@ -507,7 +507,7 @@ pub async fn update_account(r: &Repos) {
 
     let mut moved = reauth.clone();
     moved.store_id = other.id;
-    moved.status = AccountStatus::Inactive;
+    moved = moved.with_status(AccountStatus::Inactive);
     not_found(
         repo.update_account(&moved).await,
         "update_account through another store's id",
@@ -937,13 +937,13 @@ pub async fn secret_compare_and_swap(r: &Repos) {
     assert_eq!(
         (
             &stored.phone_number_id,
-            stored.status,
+            stored.status(),
             &stored.meta,
             stored.created_at
         ),
         (
             &account.phone_number_id,
-            account.status,
+            account.status(),
             &account.meta,
             account.created_at
         ),

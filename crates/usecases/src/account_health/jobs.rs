@@ -32,8 +32,8 @@ impl Health {
         };
         let (mut ok, mut failed, mut skipped) = (0, 0, 0);
         for account in accounts {
-            if account.status == AccountStatus::ReauthRequired
-                || account.status == AccountStatus::Failed
+            if account.status() == AccountStatus::ReauthRequired
+                || account.status() == AccountStatus::Failed
             {
                 skipped += 1;
                 continue;

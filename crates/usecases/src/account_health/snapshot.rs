@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 #[must_use]
 pub fn snapshot(a: &WhatsappAccount) -> Value {
     json!({
-        "status": a.status.as_str(),
+        "status": a.status().as_str(),
         "quality_rating": a.quality_rating.as_str(),
         "messaging_limits": a.messaging_limits,
         "number_status": a.number_status(),

@@ -147,12 +147,12 @@ impl InboxProcessor {
             let change = serde_json::json!({
                 "event": detail,
                 "before": {
-                    "status": account.status.as_str(),
+                    "status": account.status().as_str(),
                     "quality_rating": account.quality_rating.as_str(),
                     "messaging_limits": account.messaging_limits,
                 },
                 "after": {
-                    "status": updated.status.as_str(),
+                    "status": updated.status().as_str(),
                     "quality_rating": updated.quality_rating.as_str(),
                     "messaging_limits": updated.messaging_limits,
                 },

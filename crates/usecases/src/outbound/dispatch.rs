@@ -226,7 +226,7 @@ impl OutboxDispatcher {
                 ));
             }
         };
-        match account.status {
+        match account.status() {
             AccountStatus::Active => {}
             AccountStatus::ReauthRequired => {
                 return Ok(stop(

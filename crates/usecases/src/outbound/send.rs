@@ -93,7 +93,7 @@ impl WhatsAppService {
         if account.deleted_at.is_some() {
             return Err(SendError::AccountUnavailable("disconnected"));
         }
-        match account.status {
+        match account.status() {
             AccountStatus::Active => {}
             AccountStatus::ReauthRequired => {
                 return Err(SendError::AccountUnavailable("reconnect required"));

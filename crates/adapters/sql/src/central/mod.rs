@@ -194,7 +194,7 @@ impl AccountRow {
             phone_number_id: a.phone_number_id.as_str().to_owned(),
             waba_id: a.waba_id.as_str().to_owned(),
             access_token: a.access_token.as_str().to_owned(),
-            status: a.status.as_str().to_owned(),
+            status: a.status().as_str().to_owned(),
             display_name: a.display_name.clone(),
             quality_rating: a.quality_rating.as_str().to_owned(),
             messaging_limits: to_json(&a.messaging_limits),
@@ -212,29 +212,30 @@ impl AccountRow {
     }
 
     fn into_domain(self) -> Result<WhatsappAccount, RepoError> {
-        Ok(WhatsappAccount {
-            id: parse("whatsapp_accounts.id", &self.id)?,
-            store_id: parse("whatsapp_accounts.store_id", &self.store_id)?,
-            phone_number: parse_phone("whatsapp_accounts.phone_number", &self.phone_number)?,
-            phone_number_id: PhoneNumberId::parse(&self.phone_number_id)
+        let mut a = WhatsappAccount::new(
+            parse("whatsapp_accounts.store_id", &self.store_id)?,
+            parse_phone("whatsapp_accounts.phone_number", &self.phone_number)?,
+            PhoneNumberId::parse(&self.phone_number_id)
                 .map_err(|_| RepoError::Corrupt("whatsapp_accounts.phone_number_id".into()))?,
-            waba_id: WabaId::parse(&self.waba_id)
+            WabaId::parse(&self.waba_id)
                 .map_err(|_| RepoError::Corrupt("whatsapp_accounts.waba_id".into()))?,
-            access_token: SealedSecret::from_ciphertext(self.access_token),
-            status: parse("whatsapp_accounts.status", &self.status)?,
-            display_name: self.display_name,
-            quality_rating: parse("whatsapp_accounts.quality_rating", &self.quality_rating)?,
-            messaging_limits: json("whatsapp_accounts.messaging_limits", &self.messaging_limits)?,
-            verified_at: self.verified_at.map(utc),
-            last_webhook_at: self.last_webhook_at.map(utc),
-            webhook_verification_token: self
-                .webhook_verification_token
-                .map(SealedSecret::from_ciphertext),
-            meta: json("whatsapp_accounts.meta", &self.meta)?,
-            created_at: utc(self.created_at),
-            updated_at: utc(self.updated_at),
-            deleted_at: self.deleted_at.map(utc),
-        })
+            SealedSecret::from_ciphertext(self.access_token),
+            utc(self.created_at),
+        )
+        .with_status(parse("whatsapp_accounts.status", &self.status)?);
+        a.id = parse("whatsapp_accounts.id", &self.id)?;
+        a.display_name = self.display_name;
+        a.quality_rating = parse("whatsapp_accounts.quality_rating", &self.quality_rating)?;
+        a.messaging_limits = json("whatsapp_accounts.messaging_limits", &self.messaging_limits)?;
+        a.verified_at = self.verified_at.map(utc);
+        a.last_webhook_at = self.last_webhook_at.map(utc);
+        a.webhook_verification_token = self
+            .webhook_verification_token
+            .map(SealedSecret::from_ciphertext);
+        a.meta = json("whatsapp_accounts.meta", &self.meta)?;
+        a.updated_at = utc(self.updated_at);
+        a.deleted_at = self.deleted_at.map(utc);
+        Ok(a)
     }
 }
 

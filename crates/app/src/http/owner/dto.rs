@@ -146,7 +146,7 @@ impl AccountResponse {
             phone_number_id: a.phone_number_id.as_str().to_owned(),
             waba_id: a.waba_id.as_str().to_owned(),
             display_name: a.display_name.clone(),
-            status: a.status.as_str().to_owned(),
+            status: a.status().as_str().to_owned(),
             is_default: default == Some(a.id),
             quality_rating: a.quality_rating.as_str().to_owned(),
             quality_color: match a.quality_rating {

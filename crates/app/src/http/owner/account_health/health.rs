@@ -71,7 +71,7 @@ impl From<&HealthView> for HealthResponse {
         let tier = a.messaging_limits.effective_tier();
         Self {
             account_id: a.id.to_string(),
-            status: a.status.as_str().to_owned(),
+            status: a.status().as_str().to_owned(),
             quality_rating: a.quality_rating.as_str().to_owned(),
             messaging_limit: tier.map(|t| t.as_str().to_owned()),
             messaging_limit_daily_users: tier.and_then(|t| t.daily_unique_users()),
