@@ -316,8 +316,9 @@ pub trait InboxRepo: Send + Sync {
     /// Storage failure.
     async fn counts(&self) -> Result<BTreeMap<InboxState, u64>, RepoError>;
 
-    /// Puts a dead or unroutable event back to pending (an operator fixed the cause).
-    /// `Ok(false)` when it is in another state.
+    /// Puts a dead or unroutable event back to pending from `now`, its attempts cleared (an
+    /// operator fixed the cause). `Ok(false)` when it is in another state, or is a malformed
+    /// body (route kind `none`: nothing to route it by, so it stays dead).
     ///
     /// # Errors
     /// Storage failure.

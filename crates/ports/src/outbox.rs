@@ -197,7 +197,9 @@ pub trait OutboxRepo: Send + Sync {
     /// Storage failure.
     async fn record_wamid(&self, id: i64, wamid: &str) -> Result<bool, RepoError>;
 
-    /// Records Meta's acceptance. `Ok(false)` when the message is not `sending` for `worker`.
+    /// Records Meta's acceptance, whoever holds the message now: one still `sending` (also
+    /// after its lease passed to another worker) or back to `pending` is marked sent, since
+    /// Meta accepted it. `Ok(false)` when it is already sent or failed.
     ///
     /// # Errors
     /// Storage failure.
@@ -209,8 +211,10 @@ pub trait OutboxRepo: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError>;
 
-    /// Back to pending from `retry_at` (a retryable failure, or a rate limit wait).
-    /// `count_attempt` false for waits that are not failures.
+    /// Back to pending from `retry_at` (a retryable failure, or a rate limit wait), with
+    /// `error` (code, text) as its last error (`None` clears it). `count_attempt` false for
+    /// waits that are not failures. `Ok(false)` when the message is not `sending` for
+    /// `worker`.
     ///
     /// # Errors
     /// Storage failure.
@@ -223,7 +227,9 @@ pub trait OutboxRepo: Send + Sync {
         count_attempt: bool,
     ) -> Result<bool, RepoError>;
 
-    /// Parks a message as failed with its error code and text.
+    /// Parks a message as failed with its error code and text, parked at `at` (what
+    /// [`RequeueFilter::failed_since`] compares). `Ok(false)` when the message is not
+    /// `sending` for `worker`.
     ///
     /// # Errors
     /// Storage failure.
