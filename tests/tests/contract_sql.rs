@@ -3,9 +3,9 @@
 //! One test per rule and backend, e.g. `postgres::tenant::record_inbound`.
 
 mod sqlite {
-    omni_testkit::contract_tests!(omni_testkit::backends::Sqlite => central, tenant, commerce, concurrency, health, account_events, owner_auth);
+    omni_testkit::contract_tests!(omni_testkit::backends::Sqlite => central, tenant, commerce, concurrency, health, account_events, owner_auth, inbox, outbox, analytics, legacy);
 }
 
 mod postgres {
-    omni_testkit::contract_tests!(omni_testkit::backends::Postgres => central, tenant, commerce, concurrency, health, account_events, owner_auth);
+    omni_testkit::contract_tests!(omni_testkit::backends::Postgres => central, tenant, commerce, concurrency, health, account_events, owner_auth, inbox, outbox, analytics, legacy);
 }

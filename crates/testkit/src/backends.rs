@@ -6,11 +6,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use omni_memory::{
-    InMemoryAccountEventRepo, InMemoryCentralRepo, InMemoryHealthRepo, InMemoryOwnerAuthRepo,
+    InMemoryAccountEventRepo, InMemoryAnalyticsRepo, InMemoryCentralRepo, InMemoryHealthRepo,
+    InMemoryInboxRepo, InMemoryLegacyStoreRepo, InMemoryOutboxRepo, InMemoryOwnerAuthRepo,
     InMemoryTenantRepo,
 };
 use omni_sql::{
-    SqlAccountEventRepo, SqlCentralRepo, SqlHealthRepo, SqlOwnerAuthRepo, SqlTenantRepo,
+    SqlAccountEventRepo, SqlCentralRepo, SqlHealthRepo, SqlInboxRepo, SqlLegacyStoreRepo,
+    SqlOutboxRepo, SqlOwnerAuthRepo, SqlTenantRepo,
 };
 
 use crate::contracts::{Backend, Repos};
@@ -28,14 +30,19 @@ impl Backend for Memory {
         let tenants = Arc::new(InMemoryTenantRepo::new());
         let health = Arc::new(InMemoryHealthRepo::over(central.clone()));
         let auth = Arc::new(InMemoryOwnerAuthRepo::over(central.clone()));
+        let legacy = Arc::new(InMemoryLegacyStoreRepo::over(central.clone()));
         Some(Self {
             repos: Repos {
                 central,
                 tenants: tenants.clone(),
-                commerce: tenants,
+                commerce: tenants.clone(),
                 health,
                 events: Arc::new(InMemoryAccountEventRepo::new()),
                 auth,
+                inbox: Arc::new(InMemoryInboxRepo::new()),
+                outbox: Arc::new(InMemoryOutboxRepo::new()),
+                analytics: Arc::new(InMemoryAnalyticsRepo::over(tenants)),
+                legacy,
             },
         })
     }
@@ -56,6 +63,10 @@ fn sql_repos(central: &Arc<SqlCentralRepo>, tenants: &Arc<SqlTenantRepo>) -> Rep
         health: Arc::new(SqlHealthRepo::new(central.pool().clone())),
         events: Arc::new(SqlAccountEventRepo::new(central.pool().clone())),
         auth: Arc::new(SqlOwnerAuthRepo::new(central.pool().clone())),
+        inbox: Arc::new(SqlInboxRepo::new(central.pool().clone())),
+        outbox: Arc::new(SqlOutboxRepo::new(central.pool().clone())),
+        analytics: tenants.clone(),
+        legacy: Arc::new(SqlLegacyStoreRepo::new(central.pool().clone())),
     }
 }
 

@@ -6,10 +6,14 @@
 //! and only assert about those, so they also pass against a database shared with other tests.
 
 pub mod account_events;
+pub mod analytics;
 pub mod central;
 pub mod commerce;
 pub mod concurrency;
 pub mod health;
+pub mod inbox;
+pub mod legacy;
+pub mod outbox;
 pub mod owner_auth;
 pub mod tenant;
 
@@ -18,12 +22,15 @@ use std::future::Future;
 use std::sync::Arc;
 
 use omni_ports::{
-    AccountEventRepo, CentralRepo, CommerceRepo, HealthRepo, OwnerAuthRepo, RepoError,
-    TenantRepoPort,
+    AccountEventRepo, AnalyticsRepo, CentralRepo, CommerceRepo, HealthRepo, InboxRepo, OutboxRepo,
+    OwnerAuthRepo, RepoError, TenantRepoPort,
 };
 
+use self::legacy::LegacyColumns;
+
 /// The repositories of one backend, as the rules see them. `tenants` and `commerce` are the
-/// same tenant adapter seen through its two bundles; `health` lives on the central database.
+/// same tenant adapter seen through its two bundles (and `analytics` reads the same per-store
+/// data); `health`, `inbox`, `outbox` and `legacy` live on the central database.
 #[derive(Clone)]
 pub struct Repos {
     /// The central registry.
@@ -38,6 +45,14 @@ pub struct Repos {
     pub events: Arc<dyn AccountEventRepo>,
     /// Owner sessions and OAuth states, also on the central database.
     pub auth: Arc<dyn OwnerAuthRepo>,
+    /// The webhook inbox, on the central database.
+    pub inbox: Arc<dyn InboxRepo>,
+    /// The outbox and sender leases, on the central database.
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// The figures over what `tenants` stores.
+    pub analytics: Arc<dyn AnalyticsRepo>,
+    /// The seed's legacy store columns of the central registry, with their write.
+    pub legacy: Arc<dyn LegacyColumns>,
 }
 
 impl Debug for Repos {
@@ -89,8 +104,8 @@ where
 /// The backend is a path that resolves from anywhere (start it with a crate name or `crate`)
 /// to a type implementing [`contracts::Backend`](crate::contracts::Backend). The groups are
 /// `central`, `tenant`, `commerce`, `concurrency` (on four worker threads), `health`,
-/// `account_events` and `owner_auth`; each group's rules are listed once, here, so every
-/// backend runs all of them.
+/// `account_events`, `owner_auth`, `inbox`, `outbox`, `analytics` and `legacy`; each group's
+/// rules are listed once, here, so every backend runs all of them.
 #[macro_export]
 macro_rules! contract_tests {
     ($backend:path => $($group:ident),+ $(,)?) => {
@@ -197,6 +212,71 @@ macro_rules! contract_tests {
             finish_job_needs_the_lease,
             job_runs_oldest_first,
             concurrent_claims,
+        ]);
+    };
+    (@group $backend:path, inbox) => {
+        $crate::contract_tests!(@emit $backend, inbox, 2, [
+            append_round_trip,
+            append_dedupes,
+            append_malformed_dead,
+            claim_when_due,
+            claim_fair_order,
+            claim_lease,
+            claim_per_ordering_key,
+            complete_done,
+            complete_unroutable,
+            complete_needs_the_lease,
+            fail_retries,
+            fail_dead,
+            release_gives_back,
+            list_newest_first,
+            find_unknown,
+            counts_per_state,
+            requeue,
+            purge_done,
+            concurrent_claims,
+        ]);
+    };
+    (@group $backend:path, outbox) => {
+        $crate::contract_tests!(@emit $backend, outbox, 2, [
+            enqueue_round_trip,
+            enqueue_idempotent,
+            senders_with_work,
+            sender_lease,
+            release_sender,
+            concurrent_sender_acquire,
+            claim_oldest_per_recipient,
+            claim_by_sender,
+            claim_lease,
+            record_wamid,
+            mark_sent,
+            reschedule,
+            mark_failed,
+            fail_pending_of_sender,
+            business_recipients_since,
+            list_filters,
+            counts_per_state,
+            find_failed,
+            requeue_failed,
+            concurrent_claims,
+        ]);
+    };
+    (@group $backend:path, analytics) => {
+        $crate::contract_tests!(@emit $backend, analytics, 2, [
+            unprovisioned,
+            messages_per_day,
+            delivery_figures,
+            response_times,
+            orders_and_revenue,
+            by_account,
+            last_inbound_from,
+        ]);
+    };
+    (@group $backend:path, legacy) => {
+        $crate::contract_tests!(@emit $backend, legacy, 2, [
+            both_columns_set,
+            oldest_first,
+            unknown_store,
         ]);
     };
     (@emit $backend:path, $group:ident, $threads:tt, [$($rule:ident),* $(,)?]) => {
