@@ -6,6 +6,7 @@ mod account;
 mod account_meta;
 mod account_rules;
 mod commerce;
+mod conversation;
 mod enums;
 mod ids;
 mod money;
@@ -22,6 +23,7 @@ pub use account::{
 pub use account_meta::AccountMeta;
 pub use account_rules::{DropKind, HealthDrop, Severity, health_drops};
 pub use commerce::{GeoPoint, InvalidGeoPoint, MenuVariant, Rider, StoreSettings, TemplateRef};
+pub use conversation::{Conversation, ConversationState, Customer, ParseConversationStateError};
 pub use enums::UnknownVariant;
 pub use ids::{
     AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId, ParseIdError,
@@ -36,6 +38,5 @@ pub use owner::{Email, Owner, ParseEmailError};
 pub use phone::{ParsePhoneError, PhoneNumber};
 pub use store::{ParseStoreNameError, Store, StoreKind, StoreName, TenantLocation};
 pub use tenant::{
-    Conversation, Customer, Direction, MenuItem, Message, MessageBody, MessageStatus,
-    PaymentMethod, PaymentMethodKind,
+    Direction, MenuItem, Message, MessageBody, MessageStatus, PaymentMethod, PaymentMethodKind,
 };

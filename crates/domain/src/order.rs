@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::commerce::{GeoPoint, Rider};
+use crate::conversation::ConversationState;
 use crate::enums::text_enum;
 use crate::ids::{AccountId, ConversationId, CustomerId, MenuItemId, OrderId, PaymentMethodId};
 use crate::money::{Currency, Money, MoneyError};
@@ -324,7 +325,7 @@ pub struct Order {
     /// Payment.
     pub payment: Payment,
     /// The agent's state for this order ("collecting_items", ...).
-    pub conversation_state: String,
+    pub conversation_state: ConversationState,
     /// The agent's working memory for this order.
     pub conversation_context: serde_json::Value,
     /// Created.
@@ -351,7 +352,7 @@ impl Order {
             rider: None,
             proof_reuse_of: None,
             payment: Payment::default(),
-            conversation_state: "new".to_owned(),
+            conversation_state: ConversationState::initial(),
             conversation_context: serde_json::Value::Object(serde_json::Map::new()),
             created_at: now,
             updated_at: now,

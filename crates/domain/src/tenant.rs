@@ -1,66 +1,13 @@
-//! What lives in a store's tenant database besides orders: customers, conversations,
-//! messages, the menu and the payment methods.
+//! What lives in a store's tenant database besides orders and conversations (in
+//! [`crate::conversation`]): messages, the menu and the payment methods.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::commerce::MenuVariant;
 use crate::enums::text_enum;
-use crate::ids::{AccountId, ConversationId, CustomerId, MenuItemId, MessageId, PaymentMethodId};
+use crate::ids::{ConversationId, MenuItemId, MessageId, PaymentMethodId};
 use crate::money::Money;
-use crate::phone::PhoneNumber;
-
-/// A customer who wrote to one of the store's numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    /// Id.
-    pub id: CustomerId,
-    /// Meta's `wa_id` (or BSUID when no phone is shared): unique per store.
-    pub wa_id: String,
-    /// The phone number, when known.
-    pub phone: Option<PhoneNumber>,
-    /// Profile name.
-    pub name: Option<String>,
-    /// First seen.
-    pub created_at: DateTime<Utc>,
-}
-
-/// A conversation between one customer and one of the store's numbers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Conversation {
-    /// Id.
-    pub id: ConversationId,
-    /// The customer.
-    pub customer_id: CustomerId,
-    /// The store's number.
-    pub account_id: AccountId,
-    /// Agent state.
-    pub state: String,
-    /// Agent working memory.
-    pub context: serde_json::Value,
-    /// The customer's last message: the 24-hour window runs from here.
-    pub last_inbound_at: Option<DateTime<Utc>>,
-    /// The owner took over: nothing automatic is sent until they resume the agent.
-    pub agent_paused: bool,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Conversation {
-    /// Meta's customer service window: free-form messages may go only this many hours after
-    /// the customer's last message.
-    pub const SERVICE_WINDOW_HOURS: i64 = 24;
-
-    /// When the customer service window closes: [`Self::SERVICE_WINDOW_HOURS`] after the
-    /// customer's last message (`None`: they never wrote, so only templates may go).
-    #[must_use]
-    pub fn window_end(&self) -> Option<DateTime<Utc>> {
-        self.last_inbound_at
-            .map(|at| at + chrono::Duration::hours(Self::SERVICE_WINDOW_HOURS))
-    }
-}
 
 text_enum!(
     /// Which way a message went.

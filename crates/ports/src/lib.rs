@@ -57,5 +57,5 @@ pub use secret_tokens::{RandomError, SecretTokens};
 pub use tenant::{
     AgentTokenRepo, CommerceRepo, Completion, ConversationRepo, CustomerRepo, InboundRecord,
     MenuRepo, MessageRepo, OrderFilter, OrderRepo, OrderWrite, PaymentMethodRepo, RecordedInbound,
-    StatusOutcome, StoreSettingsRepo, TenantDbRepo, TenantRepoPort,
+    Reply, SavedReply, StatusOutcome, StoreSettingsRepo, TenantDbRepo, TenantRepoPort,
 };

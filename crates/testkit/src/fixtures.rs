@@ -10,10 +10,11 @@ use std::fmt::Display;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use omni_domain::{
-    AccountId, Conversation, ConversationId, Currency, Customer, CustomerId, Direction, Email,
-    MenuItem, MenuItemId, Message, MessageBody, MessageId, MessageStatus, Money, Order, Owner,
-    OwnerId, PaymentMethod, PaymentMethodId, PaymentMethodKind, PhoneNumber, PhoneNumberId,
-    SealedSecret, Store, StoreId, StoreKind, StoreName, TenantLocation, WabaId, WhatsappAccount,
+    AccountId, Conversation, ConversationId, ConversationState, Currency, Customer, CustomerId,
+    Direction, Email, MenuItem, MenuItemId, Message, MessageBody, MessageId, MessageStatus, Money,
+    Order, Owner, OwnerId, PaymentMethod, PaymentMethodId, PaymentMethodKind, PhoneNumber,
+    PhoneNumberId, SealedSecret, Store, StoreId, StoreKind, StoreName, TenantLocation, WabaId,
+    WhatsappAccount,
 };
 use omni_ports::InboundRecord;
 use uuid::Uuid;
@@ -156,21 +157,24 @@ pub fn customer() -> Customer {
     }
 }
 
+/// A conversation state label known to be well-formed.
+///
+/// # Panics
+/// When `label` is not one ([`ConversationState::parse`]): a mistake in the test itself.
+#[must_use]
+pub fn state(label: &str) -> ConversationState {
+    ConversationState::parse(label).unwrap_or_else(|e| panic!("state {label:?}: {e}"))
+}
+
 /// A new conversation of `customer` on `account`.
 #[must_use]
 pub fn conversation(customer: CustomerId, account: AccountId) -> Conversation {
     let at = now();
-    Conversation {
-        id: ConversationId::new(),
-        customer_id: customer,
-        account_id: account,
-        state: "greeting".into(),
-        context: serde_json::json!({ "language": "ur", "cart": [] }),
-        last_inbound_at: Some(at),
-        agent_paused: false,
-        created_at: at,
-        updated_at: at,
-    }
+    let mut c = Conversation::new(ConversationId::new(), customer, account, at)
+        .with_last_inbound_at(Some(at));
+    c.state = state("greeting");
+    c.context = serde_json::json!({ "language": "ur", "cart": [] });
+    c
 }
 
 /// A message in `conversation`: inbound ones carry a unique wamid, outbound ones none.

@@ -20,9 +20,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
-use omni_domain::{
-    AccountId, Conversation, Direction, MessageId, MessageStatus, OrderStatus, StoreId,
-};
+use omni_domain::{AccountId, Direction, MessageId, MessageStatus, OrderStatus, StoreId};
 use omni_ports::{
     AnalyticsRepo, ConversationRepo, CustomerRepo, DailyFigures, MessageRepo, OrderRepo, RepoError,
 };
@@ -168,16 +166,11 @@ impl AnalyticsRepo for InMemoryAnalyticsRepo {
         let Some(customer) = self.tenants.find_customer_by_wa_id(store, wa_id).await? else {
             return Ok(None);
         };
-        // The last inbound time read back from the window it opened (`window_end` is
-        // `last_inbound_at` plus the service window), so this does not depend on how the
-        // domain type exposes the field.
-        let window = TimeDelta::hours(Conversation::SERVICE_WINDOW_HOURS);
         Ok(self
             .tenants
             .find_conversation(store, customer.id, account)
             .await?
-            .and_then(|c| c.window_end())
-            .map(|end| end - window))
+            .and_then(|c| c.last_inbound_at()))
     }
 }
 

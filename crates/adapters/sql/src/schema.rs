@@ -192,6 +192,7 @@ pub mod tenant {
             handled_at -> Nullable<Timestamp>,
             transcript -> Nullable<Text>,
             media_path -> Nullable<Text>,
+            outbound_content -> Nullable<Text>,
         }
     }
 

@@ -73,17 +73,7 @@ async fn conversation(
         )
         .await
         .unwrap();
-    let c = Conversation {
-        id: ConversationId::new(),
-        customer_id: customer.id,
-        account_id: account,
-        state: "new".into(),
-        context: json!({}),
-        last_inbound_at: None,
-        agent_paused: false,
-        created_at: at(1, 0, 0, 0),
-        updated_at: at(1, 0, 0, 0),
-    };
+    let c = Conversation::new(ConversationId::new(), customer.id, account, at(1, 0, 0, 0));
     h.state
         .services
         .ports

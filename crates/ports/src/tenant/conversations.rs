@@ -8,6 +8,7 @@ use omni_domain::{
     AccountId, Conversation, ConversationId, Customer, CustomerId, Message, MessageId, StoreId,
 };
 
+use crate::meta::OutboundContent;
 use crate::{OrderWrite, RepoError};
 
 /// A customer's message to store.
@@ -34,8 +35,29 @@ pub struct RecordedInbound {
     pub message: Message,
     /// The wamid was already stored: this is a redelivery.
     pub duplicate: bool,
-    /// For a duplicate already handled: the replies saved then.
-    pub replies: Vec<Message>,
+    /// For a duplicate already handled: the replies saved then, oldest first.
+    pub replies: Vec<SavedReply>,
+}
+
+/// A reply the handler decided: the message kept in the store's history and the exact
+/// content to send, saved together so a redelivery queues the same content again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The queued history message (with its idempotency key).
+    pub message: Message,
+    /// What to send.
+    pub content: OutboundContent,
+}
+
+/// A reply as stored. `content` is `None` only for replies saved before contents were kept
+/// (tenant migration `2026-12-07-000005_reply_content`); the caller then rebuilds what it can
+/// from the message body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedReply {
+    /// The history message as stored.
+    pub message: Message,
+    /// The content saved with it.
+    pub content: Option<OutboundContent>,
 }
 
 /// Everything the handling of one inbound message saves, in one tenant transaction.
@@ -45,8 +67,8 @@ pub struct Completion {
     pub conversation: Conversation,
     /// The order change, when any.
     pub order: Option<OrderWrite>,
-    /// The replies (queued outbound messages with idempotency keys).
-    pub replies: Vec<Message>,
+    /// The replies: queued outbound messages with idempotency keys, and their contents.
+    pub replies: Vec<Reply>,
     /// What a voice note said.
     pub transcript: Option<String>,
     /// Where the inbound media was kept (payment screenshots).
@@ -127,7 +149,9 @@ pub trait ConversationRepo: Send + Sync {
     /// Finishes handling an inbound message in one transaction: saves the conversation's
     /// state, context and pause flag, the order change, the replies (an idempotency key
     /// already stored is skipped), the transcript and media path, and marks the inbound
-    /// message handled. Returns the replies as stored.
+    /// message handled. Returns one reply per given reply, in order: the message as stored
+    /// and its content (for a skipped key, the stored row's own content, or the given one
+    /// when that row was saved before contents were kept).
     ///
     /// # Errors
     /// `NotFound` when the inbound message or conversation does not exist; `Conflict` when
@@ -138,5 +162,5 @@ pub trait ConversationRepo: Send + Sync {
         inbound: MessageId,
         completion: &Completion,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Message>, RepoError>;
+    ) -> Result<Vec<Reply>, RepoError>;
 }

@@ -19,7 +19,9 @@ mod payment_methods;
 mod settings;
 
 pub use agent_tokens::AgentTokenRepo;
-pub use conversations::{Completion, ConversationRepo, InboundRecord, RecordedInbound};
+pub use conversations::{
+    Completion, ConversationRepo, InboundRecord, RecordedInbound, Reply, SavedReply,
+};
 pub use customers::CustomerRepo;
 pub use db::TenantDbRepo;
 pub use menu::MenuRepo;

@@ -429,7 +429,7 @@ pub async fn turns(r: &Repos) {
     )
     .await;
     let mut conversation = recorded.conversation.clone();
-    conversation.state = "ordering".into();
+    conversation.state = fixtures::state("ordering");
     conversation.agent_paused = true;
     let mut cart = fixtures::order(recorded.customer.id);
     cart.conversation_id = Some(conversation.id);
@@ -469,7 +469,7 @@ pub async fn turns(r: &Repos) {
             "find_conversation_by_id"
         )
         .map(|c| (c.state, c.agent_paused)),
-        Some(("ordering".to_owned(), true)),
+        Some((fixtures::state("ordering"), true)),
         "the turn must save the pause flag"
     );
     // A turn whose order changed meanwhile: Conflict, and nothing of it is written.

@@ -324,7 +324,7 @@ async fn check_concurrent_inbound(
             repo.find_conversation(store, customer, account).await,
             "find_conversation"
         )
-        .and_then(|c| c.last_inbound_at),
+        .and_then(|c| c.last_inbound_at()),
         Some(newest),
         "last_inbound_at must end at the newest message"
     );

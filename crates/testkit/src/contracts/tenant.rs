@@ -9,7 +9,10 @@ use omni_domain::{
     MessageId, MessageStatus, Money, Order, OrderId, OrderItem, OrderStatus, PaymentMethodKind,
     PaymentStatus, PhoneNumber, Store, StoreId, WhatsappAccount,
 };
-use omni_ports::{CentralRepo, InboundRecord, RecordedInbound, StatusOutcome, TenantRepoPort};
+use omni_ports::meta::{OutboundContent, ReplyButton};
+use omni_ports::{
+    CentralRepo, InboundRecord, RecordedInbound, Reply, SavedReply, StatusOutcome, TenantRepoPort,
+};
 
 use super::{Repos, conflict, not_found, ok, tenant_not_found};
 use crate::fixtures;
@@ -418,7 +421,7 @@ pub async fn conversations(r: &Repos) {
 
     let other_number = AccountId::new();
     let mut second = fixtures::conversation(customer.id, other_number);
-    second.last_inbound_at = None;
+    second = second.with_last_inbound_at(None);
     second.context = serde_json::json!({});
     ok(
         tenants.insert_conversation(store, &second).await,
@@ -432,13 +435,13 @@ pub async fn conversations(r: &Repos) {
 
     let later = conversation.created_at + TimeDelta::minutes(5);
     let mut changed = conversation.clone();
-    changed.state = "collecting_items".into();
+    changed.state = fixtures::state("collecting_items");
     changed.context = serde_json::json!({
         "cart": [{ "item": "Zinger", "qty": 2 }],
         "address": null,
         "note": "بغیر پیاز",
     });
-    changed.last_inbound_at = Some(later);
+    changed = changed.with_last_inbound_at(Some(later));
     changed.updated_at = later;
     ok(
         tenants.update_conversation(store, &changed).await,
@@ -723,7 +726,7 @@ async fn placed_order(tenants: &dyn TenantRepoPort, t: &Tenant, at: DateTime<Utc
         })
         .collect();
     order.delivery_address = Some("House 12, Street 4, DHA Phase 6, Karachi".into());
-    order.conversation_state = "awaiting_payment_verification".into();
+    order.conversation_state = fixtures::state("awaiting_payment_verification");
     order.conversation_context = serde_json::json!({ "asked_address": true, "lang": "ur" });
     order
         .payment
@@ -820,7 +823,7 @@ pub async fn order_updates(r: &Repos) {
     });
     accepted.items[0].quantity = 1;
     accepted.delivery_address = Some("Flat 3, Clifton Block 5, Karachi".into());
-    accepted.conversation_state = "confirmed".into();
+    accepted.conversation_state = fixtures::state("confirmed");
     accepted.conversation_context = serde_json::json!({ "confirmed": true });
     ok(
         tenants
@@ -1296,7 +1299,7 @@ pub async fn record_inbound(r: &Repos) {
         (
             conversation.customer_id,
             conversation.account_id,
-            conversation.last_inbound_at
+            conversation.last_inbound_at()
         ),
         (first.customer.id, t.account.id, Some(at)),
         "record_inbound must create the customer's conversation on the number, last inbound now"
@@ -1356,7 +1359,7 @@ pub async fn record_inbound(r: &Repos) {
         "record_inbound from a known wa_id must not store a second customer"
     );
     assert_eq!(
-        (got.conversation.id, got.conversation.last_inbound_at),
+        (got.conversation.id, got.conversation.last_inbound_at()),
         (conversation.id, Some(later_at)),
         "a later message must reuse the conversation and move last_inbound_at forward"
     );
@@ -1366,7 +1369,7 @@ pub async fn record_inbound(r: &Repos) {
     let older = fixtures::next_inbound(&later, "hello?", at - TimeDelta::minutes(1));
     let got = record_new(tenants, store, &older).await;
     assert_eq!(
-        got.conversation.last_inbound_at,
+        got.conversation.last_inbound_at(),
         Some(later_at),
         "an older message must not move last_inbound_at backwards"
     );
@@ -1377,7 +1380,7 @@ pub async fn record_inbound(r: &Repos) {
                 .await,
             "find_conversation"
         )
-        .and_then(|c| c.last_inbound_at),
+        .and_then(|c| c.last_inbound_at()),
         Some(later_at),
         "an older message must not move the stored last_inbound_at backwards"
     );
@@ -1439,7 +1442,7 @@ pub async fn record_inbound(r: &Repos) {
         "a duplicate must return the first message, its customer and conversation unchanged, and no replies before it is handled"
     );
     assert_eq!(
-        current.and_then(|c| c.last_inbound_at),
+        current.and_then(|c| c.last_inbound_at()),
         Some(later_at),
         "a duplicate must not move last_inbound_at"
     );
@@ -1478,7 +1481,8 @@ pub async fn record_inbound(r: &Repos) {
     );
 }
 
-/// A completion that saves a conversation and replies only.
+/// A completion that saves a conversation and replies only, each reply sent as buttons
+/// (a content its text body does not carry, so a lost content shows).
 pub(super) fn completion(
     conversation: &Conversation,
     replies: &[Message],
@@ -1486,9 +1490,29 @@ pub(super) fn completion(
     omni_ports::Completion {
         conversation: conversation.clone(),
         order: None,
-        replies: replies.to_vec(),
+        replies: replies.iter().map(with_buttons).collect(),
         transcript: None,
         media_path: None,
+    }
+}
+
+/// A reply whose content is its text with two reply buttons.
+fn with_buttons(message: &Message) -> Reply {
+    let button = |id: &str, title: &str| ReplyButton {
+        id: format!("{id}:{}", message.id),
+        title: title.to_owned(),
+    };
+    Reply {
+        message: message.clone(),
+        content: OutboundContent::ReplyButtons {
+            header: Some("Menu".into()),
+            body: match &message.body {
+                MessageBody::Text { body } => body.clone(),
+                _ => String::new(),
+            },
+            footer: None,
+            buttons: vec![button("yes", "Yes"), button("no", "No")],
+        },
     }
 }
 
@@ -1502,7 +1526,7 @@ pub async fn complete_inbound(r: &Repos) {
     let recorded = record_new(tenants, store, &record).await;
     let inbound = recorded.message.id;
     let mut conversation = recorded.conversation.clone();
-    conversation.state = "showing_menu".into();
+    conversation.state = fixtures::state("showing_menu");
     conversation.context = serde_json::json!({ "cart": [], "lang": "ur" });
     conversation.updated_at = at + TimeDelta::seconds(1);
     let replies = vec![
@@ -1520,20 +1544,16 @@ pub async fn complete_inbound(r: &Repos) {
         ),
     ];
     let handled_at = at + TimeDelta::seconds(3);
+    let first = completion(&conversation, &replies);
     assert_eq!(
         ok(
             tenants
-                .complete_inbound(
-                    store,
-                    inbound,
-                    &completion(&conversation, &replies),
-                    handled_at
-                )
+                .complete_inbound(store, inbound, &first, handled_at)
                 .await,
             "complete_inbound"
         ),
-        replies,
-        "complete_inbound must return the replies as stored"
+        first.replies,
+        "complete_inbound must return the replies as stored, each with its content"
     );
     assert_eq!(
         stored_message(tenants, store, inbound).await.handled_at,
@@ -1567,10 +1587,18 @@ pub async fn complete_inbound(r: &Repos) {
         dup.duplicate,
         "record_inbound of a handled wamid must say duplicate"
     );
+    let saved: Vec<SavedReply> = first
+        .replies
+        .iter()
+        .map(|r| SavedReply {
+            message: r.message.clone(),
+            content: Some(r.content.clone()),
+        })
+        .collect();
     assert_eq!(
         (dup.message.handled_at, &dup.replies),
-        (Some(handled_at), &replies),
-        "a duplicate of a handled message must carry its replies, oldest first"
+        (Some(handled_at), &saved),
+        "a duplicate of a handled message must carry its replies with their exact contents, oldest first"
     );
 
     // The handler ran again (a crash before the outbox took the replies): the same keys with
@@ -1600,8 +1628,8 @@ pub async fn complete_inbound(r: &Repos) {
                 .await,
             "complete_inbound (same keys)"
         ),
-        replies,
-        "complete_inbound with stored idempotency keys must return the replies stored first"
+        first.replies,
+        "complete_inbound with stored idempotency keys must return the replies and contents stored first"
     );
     for r in &retried {
         assert_eq!(

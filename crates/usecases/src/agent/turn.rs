@@ -4,7 +4,7 @@
 //! reply), and the order change to save with the conversation.
 
 use chrono::{DateTime, Utc};
-use omni_domain::{Conversation, OrderStatus, PaymentMethod, Store};
+use omni_domain::{Conversation, ConversationState, OrderStatus, PaymentMethod, Store};
 use omni_ports::meta::OutboundContent;
 use omni_ports::{AgentInput, CustomerInput, OrderWrite};
 
@@ -40,7 +40,7 @@ impl AgentHandler {
             menu: ctx.menu.clone(),
             payment_methods: ctx.methods.clone(),
             customer_name: turn.customer.name.clone(),
-            state: conversation.state.clone(),
+            state: conversation.state.to_string(),
             context: conversation.context.clone(),
             recent,
             order: ctx.order.clone(),
@@ -83,8 +83,17 @@ impl AgentHandler {
                 &mut replies,
             );
         }
-        if let Some(state) = output.state {
-            conversation.state = state;
+        if let Some(label) = output.state {
+            // The agent names its states; one that is not a well-formed label (a model's
+            // free text) is dropped and the conversation keeps where it was.
+            match ConversationState::parse(&label) {
+                Ok(state) => conversation.state = state,
+                Err(e) => tracing::warn!(
+                    conversation = %conversation.id,
+                    state = %label.chars().take(80).collect::<String>().escape_debug(),
+                    "agent state ignored: {e}"
+                ),
+            }
         }
         if let Some(context) = output.context {
             conversation.context = context;

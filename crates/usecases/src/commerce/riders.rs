@@ -132,7 +132,7 @@ impl Commerce {
                 .tenants
                 .find_conversation(store.id, c.id, account.id)
                 .await?
-                .and_then(|c| c.last_inbound_at),
+                .and_then(|c| c.last_inbound_at()),
             None => None,
         };
         Ok(last_inbound.map(window_end_after))

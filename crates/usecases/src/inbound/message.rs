@@ -2,7 +2,8 @@
 //! the number may not answer), and its replies queued in the outbox.
 //!
 //! Each reply travels as a [`Reply`]: the message saved in the store's history together with
-//! the content to send, so what is queued is exactly what the handler decided.
+//! the content to send, stored side by side, so what is queued (also on a redelivery) is
+//! exactly what the handler decided.
 
 use chrono::{DateTime, Utc};
 use omni_domain::{
@@ -11,7 +12,8 @@ use omni_domain::{
 use omni_ports::meta::webhook::InboundMessage;
 use omni_ports::meta::{OutboundContent, OutboundMessage, Recipient};
 use omni_ports::{
-    Completion, InboundRecord, InboxOutcome, Initiator, NewOutboxMessage, RecordedInbound,
+    Completion, InboundRecord, InboxOutcome, Initiator, NewOutboxMessage, RecordedInbound, Reply,
+    SavedReply,
 };
 
 use super::content::{body_of, content_of};
@@ -23,13 +25,6 @@ use crate::conversation::{Decision, ProcessError, Turn, window_end_after};
 #[must_use]
 pub fn reply_key(inbound_wamid: &str, i: usize) -> String {
     format!("reply:{inbound_wamid}:{i}")
-}
-
-/// One reply: the message as saved in the store's history, and the content to send.
-#[derive(Debug)]
-struct Reply {
-    message: Message,
-    content: OutboundContent,
 }
 
 impl InboxProcessor {
@@ -96,15 +91,14 @@ impl InboxProcessor {
         let completion = Completion {
             conversation: decision.conversation,
             order: decision.order,
-            replies: replies.iter().map(|r| r.message.clone()).collect(),
+            replies,
             transcript: decision.transcript,
             media_path: decision.media_path,
         };
-        let saved = self
+        Ok(self
             .tenants
             .complete_inbound(route.store, stored.message.id, &completion, now)
-            .await?;
-        with_saved(replies, saved)
+            .await?)
     }
 
     /// Queues the replies from the number the message came to.
@@ -210,42 +204,14 @@ fn draft(
     reply
 }
 
-/// The replies with their messages as saved: `complete_inbound` returns one stored message
-/// per reply, in order (an idempotency key stored before comes back as that row), so each
-/// content stays with its own message.
-fn with_saved(replies: Vec<Reply>, saved: Vec<Message>) -> Result<Vec<Reply>, ProcessError> {
-    let matches = saved.len() == replies.len()
-        && saved
-            .iter()
-            .zip(&replies)
-            .all(|(s, r)| s.idempotency_key == r.message.idempotency_key);
-    if !matches {
-        // Not what the port promises: retrying finds the message handled and re-queues what
-        // was saved.
-        return Err(ProcessError::Retryable(format!(
-            "complete_inbound returned {} replies that do not match the {} saved",
-            saved.len(),
-            replies.len()
-        )));
-    }
-    Ok(saved
-        .into_iter()
-        .zip(replies)
-        .map(|(message, reply)| Reply {
-            message,
-            content: reply.content,
-        })
-        .collect())
-}
-
-/// The replies saved by an earlier run, for re-queuing. Only their history messages were
-/// kept, so the content is rebuilt from the message body: text replies round-trip exactly,
-/// richer ones keep their text ([`content_of`]).
-fn saved_replies(saved: Vec<Message>) -> Vec<Reply> {
+/// The replies saved by an earlier run, for re-queuing with the content saved beside them.
+/// Only a reply saved before contents were kept has none; its content is rebuilt from the
+/// message body ([`content_of`]: text round-trips exactly, richer replies keep their text).
+fn saved_replies(saved: Vec<SavedReply>) -> Vec<Reply> {
     saved
         .into_iter()
-        .map(|message| Reply {
-            content: content_of(&message.body),
+        .map(|SavedReply { message, content }| Reply {
+            content: content.unwrap_or_else(|| content_of(&message.body)),
             message,
         })
         .collect()

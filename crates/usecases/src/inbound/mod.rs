@@ -3,12 +3,13 @@
 //!
 //! Exactly-once, across crashes and redeliveries, comes from three idempotent steps:
 //! 1. `record_inbound` stores the message once per wamid (a redelivery finds it);
-//! 2. `complete_inbound` saves the handler's replies under idempotency keys derived from the
-//!    inbound wamid and marks the message handled, in one tenant transaction;
+//! 2. `complete_inbound` saves the handler's replies (each history message with the exact
+//!    content to send) under idempotency keys derived from the inbound wamid and marks the
+//!    message handled, in one tenant transaction;
 //! 3. the outbox enqueue is keyed by the same idempotency keys.
 //!
 //! A crash between 1 and 2 runs the handler again (nothing of the first run was kept); a
-//! crash between 2 and 3 re-enqueues the saved replies; neither sends anything twice.
+//! crash between 2 and 3 re-enqueues the saved replies with their saved contents; neither sends anything twice.
 //!
 //! The parts: [`route`] finds the store of a number (live accounts, cached briefly, and the
 //! legacy single number); [`message`] stores a customer message, asks the handler and queues

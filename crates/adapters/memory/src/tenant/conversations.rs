@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use omni_domain::{
     AccountId, Conversation, ConversationId, CustomerId, Message, MessageId, StoreId,
 };
-use omni_ports::{Completion, ConversationRepo, InboundRecord, RecordedInbound, RepoError};
+use omni_ports::{Completion, ConversationRepo, InboundRecord, RecordedInbound, Reply, RepoError};
 
 use super::{InMemoryTenantRepo, cap, check_order_write};
 
@@ -48,10 +48,12 @@ impl ConversationRepo for InMemoryTenantRepo {
     async fn update_conversation(&self, store: StoreId, c: &Conversation) -> Result<(), RepoError> {
         self.with(store, |t| {
             let row = t.conversations.get_mut(&c.id).ok_or(RepoError::NotFound)?;
-            row.state.clone_from(&c.state);
-            row.context.clone_from(&c.context);
-            row.last_inbound_at = c.last_inbound_at;
-            row.updated_at = c.updated_at;
+            let mut saved = c.clone().with_last_inbound_at(c.last_inbound_at());
+            saved.customer_id = row.customer_id;
+            saved.account_id = row.account_id;
+            saved.agent_paused = row.agent_paused;
+            saved.created_at = row.created_at;
+            *row = saved;
             Ok(())
         })
     }
@@ -109,17 +111,12 @@ impl ConversationRepo for InMemoryTenantRepo {
             let conversation_id = match existing {
                 Some(id) => id,
                 None => {
-                    let c = Conversation {
-                        id: ConversationId::new(),
-                        customer_id: customer.id,
-                        account_id: inbound.account_id,
-                        state: "new".into(),
-                        context: serde_json::Value::Object(serde_json::Map::new()),
-                        last_inbound_at: Some(inbound.at),
-                        agent_paused: false,
-                        created_at: inbound.at,
-                        updated_at: inbound.at,
-                    };
+                    let c = Conversation::new(
+                        ConversationId::new(),
+                        customer.id,
+                        inbound.account_id,
+                        inbound.at,
+                    );
                     let id = c.id;
                     t.conversations.insert(id, c);
                     id
@@ -129,12 +126,7 @@ impl ConversationRepo for InMemoryTenantRepo {
                 .conversations
                 .get_mut(&conversation_id)
                 .ok_or(RepoError::NotFound)?;
-            if conversation
-                .last_inbound_at
-                .is_none_or(|last| last < inbound.at)
-            {
-                conversation.last_inbound_at = Some(inbound.at);
-            }
+            conversation.saw_inbound(inbound.at);
             let conversation = conversation.clone();
 
             let mut message = inbound.message.clone();
@@ -156,7 +148,7 @@ impl ConversationRepo for InMemoryTenantRepo {
         inbound: MessageId,
         completion: &Completion,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Message>, RepoError> {
+    ) -> Result<Vec<Reply>, RepoError> {
         let conversation = &completion.conversation;
         let replies = &completion.replies;
         self.with(store, |t| {
@@ -165,7 +157,7 @@ impl ConversationRepo for InMemoryTenantRepo {
                 || !t.conversations.contains_key(&conversation.id)
                 || replies
                     .iter()
-                    .any(|r| !t.conversations.contains_key(&r.conversation_id))
+                    .any(|r| !t.conversations.contains_key(&r.message.conversation_id))
             {
                 return Err(RepoError::NotFound);
             }
@@ -185,7 +177,25 @@ impl ConversationRepo for InMemoryTenantRepo {
                 t.orders.insert(order.id, order);
             }
 
-            let stored = t.store_outbound(replies, Some(inbound));
+            let messages: Vec<Message> = replies.iter().map(|r| r.message.clone()).collect();
+            let stored = t.store_outbound(&messages, Some(inbound));
+            let mut saved = Vec::with_capacity(stored.len());
+            for (message, given) in stored.into_iter().zip(replies) {
+                // Stored just now (its id is the given one): keep the content with it. Stored
+                // before under the same key: its own content, or (like a SQL row saved before
+                // contents were kept) the one just given, without keeping it.
+                if message.id == given.message.id {
+                    t.reply_contents
+                        .entry(message.id)
+                        .or_insert_with(|| given.content.clone());
+                }
+                let content = t
+                    .reply_contents
+                    .get(&message.id)
+                    .cloned()
+                    .unwrap_or_else(|| given.content.clone());
+                saved.push(Reply { message, content });
+            }
             if let Some(m) = t.messages.get_mut(&inbound)
                 && m.handled_at.is_none()
             {
@@ -193,7 +203,7 @@ impl ConversationRepo for InMemoryTenantRepo {
                 m.transcript.clone_from(&completion.transcript);
                 m.media_path.clone_from(&completion.media_path);
             }
-            Ok(stored)
+            Ok(saved)
         })
     }
 

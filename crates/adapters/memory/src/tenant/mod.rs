@@ -22,7 +22,8 @@ use omni_domain::{
     MessageId, MessageStatus, Order, OrderId, OrderStatus, PaymentMethod, PaymentMethodId, StoreId,
     StoreSettings, TenantLocation,
 };
-use omni_ports::{OrderFilter, OrderWrite, RecordedInbound, RepoError, TenantDbRepo};
+use omni_ports::meta::OutboundContent;
+use omni_ports::{OrderFilter, OrderWrite, RecordedInbound, RepoError, SavedReply, TenantDbRepo};
 
 use crate::lock;
 
@@ -54,6 +55,8 @@ struct Tenant {
     customers: BTreeMap<CustomerId, Customer>,
     conversations: BTreeMap<ConversationId, Conversation>,
     messages: BTreeMap<MessageId, Message>,
+    /// The content each reply was queued with, by its message (the SQL `outbound_content`).
+    reply_contents: BTreeMap<MessageId, OutboundContent>,
     menu: BTreeMap<MenuItemId, MenuItem>,
     payment_methods: BTreeMap<PaymentMethodId, PaymentMethod>,
     orders: BTreeMap<OrderId, Order>,
@@ -89,16 +92,19 @@ impl Tenant {
             .customers
             .get(&conversation.customer_id)
             .ok_or_else(|| RepoError::Corrupt("conversation without customer".into()))?;
-        let mut replies: Vec<Message> = if message.handled_at.is_some() {
+        let mut replies: Vec<SavedReply> = if message.handled_at.is_some() {
             self.messages
                 .values()
                 .filter(|m| m.direction == Direction::Outbound && m.in_reply_to == Some(message.id))
-                .cloned()
+                .map(|m| SavedReply {
+                    message: m.clone(),
+                    content: self.reply_contents.get(&m.id).cloned(),
+                })
                 .collect()
         } else {
             Vec::new()
         };
-        replies.sort_by_key(|m| (m.created_at, m.id));
+        replies.sort_by_key(|r| (r.message.created_at, r.message.id));
         Ok(RecordedInbound {
             customer: customer.clone(),
             conversation: conversation.clone(),

@@ -9,11 +9,12 @@ use diesel::{
 use diesel_async::pg::AsyncPgConnection;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use omni_domain::{
-    AccountId, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, StoreId,
+    AccountId, Conversation, ConversationId, ConversationState, CustomerId, Direction, MessageId,
+    StoreId,
 };
-use omni_ports::{Completion, ConversationRepo, InboundRecord, RecordedInbound, RepoError};
+use omni_ports::{Completion, ConversationRepo, InboundRecord, RecordedInbound, Reply, RepoError};
 
-use super::message_rows::{ConversationRow, CustomerRow, MessageRow, messages_of};
+use super::message_rows::{ConversationRow, CustomerRow, MessageRow};
 use super::order_rows::{OrderItemRow, OrderRow};
 use super::tx::{insert_outbound, order_write_rows, write_order, write_transaction};
 use crate::convert::ts;
@@ -37,13 +38,14 @@ impl InboundRows {
             conversation: self.conversation.into_domain()?,
             message: self.message.into_domain()?,
             duplicate: self.duplicate,
-            replies: messages_of(self.replies)?,
+            replies: self
+                .replies
+                .into_iter()
+                .map(MessageRow::into_saved_reply)
+                .collect::<Result<_, _>>()?,
         })
     }
 }
-
-/// The state a conversation starts in (the same as a new order's `conversation_state`).
-const NEW_CONVERSATION_STATE: &str = "new";
 
 /// The customer row an inbound message brings (stored unless its wa_id is known).
 fn new_customer_row(inbound: &InboundRecord) -> CustomerRow {
@@ -162,7 +164,7 @@ macro_rules! find_or_create_conversation {
                 id: ConversationId::new().to_string(),
                 customer_id: customer.id.clone(),
                 account_id: account_id.clone(),
-                state: NEW_CONVERSATION_STATE.to_owned(),
+                state: ConversationState::initial().to_string(),
                 context: "{}".to_owned(),
                 last_inbound_at: Some(at),
                 agent_paused: false,
@@ -397,7 +399,7 @@ impl ConversationRepo for SqlTenantRepo {
         inbound: MessageId,
         completion: &Completion,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Message>, RepoError> {
+    ) -> Result<Vec<Reply>, RepoError> {
         let inbound_id = inbound.to_string();
         let conversation = ConversationRow::from_domain(&completion.conversation);
         let order = completion
@@ -409,7 +411,7 @@ impl ConversationRepo for SqlTenantRepo {
             .replies
             .iter()
             .map(|reply| {
-                let mut row = MessageRow::from_domain(reply);
+                let mut row = MessageRow::of_reply(reply);
                 if row.in_reply_to.is_none() {
                     row.in_reply_to = Some(inbound_id.clone());
                 }
@@ -455,6 +457,17 @@ impl ConversationRepo for SqlTenantRepo {
             .await?;
             Ok(stored)
         })?;
-        messages_of(stored)
+        stored
+            .into_iter()
+            .zip(&completion.replies)
+            .map(|(row, given)| {
+                let saved = row.into_saved_reply()?;
+                Ok(Reply {
+                    message: saved.message,
+                    // A row saved before contents were kept: the content just decided.
+                    content: saved.content.unwrap_or_else(|| given.content.clone()),
+                })
+            })
+            .collect()
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::{Insertable, Queryable, Selectable};
 use omni_domain::{Conversation, Customer, Message};
-use omni_ports::RepoError;
+use omni_ports::{Reply, RepoError, SavedReply};
 
 use crate::central::parse_phone;
 use crate::convert::{json, parse, to_json, ts, utc};
@@ -55,9 +55,9 @@ impl ConversationRow {
             id: c.id.to_string(),
             customer_id: c.customer_id.to_string(),
             account_id: c.account_id.to_string(),
-            state: c.state.clone(),
+            state: c.state.to_string(),
             context: to_json(&c.context),
-            last_inbound_at: c.last_inbound_at.map(ts),
+            last_inbound_at: c.last_inbound_at().map(ts),
             created_at: ts(c.created_at),
             updated_at: ts(c.updated_at),
             agent_paused: c.agent_paused,
@@ -65,17 +65,18 @@ impl ConversationRow {
     }
 
     pub(crate) fn into_domain(self) -> Result<Conversation, RepoError> {
-        Ok(Conversation {
-            id: parse("conversations.id", &self.id)?,
-            customer_id: parse("conversations.customer_id", &self.customer_id)?,
-            account_id: parse("conversations.account_id", &self.account_id)?,
-            state: self.state,
-            context: json("conversations.context", &self.context)?,
-            last_inbound_at: self.last_inbound_at.map(utc),
-            agent_paused: self.agent_paused,
-            created_at: utc(self.created_at),
-            updated_at: utc(self.updated_at),
-        })
+        let mut c = Conversation::new(
+            parse("conversations.id", &self.id)?,
+            parse("conversations.customer_id", &self.customer_id)?,
+            parse("conversations.account_id", &self.account_id)?,
+            utc(self.created_at),
+        )
+        .with_last_inbound_at(self.last_inbound_at.map(utc));
+        c.state = parse("conversations.state", &self.state)?;
+        c.context = json("conversations.context", &self.context)?;
+        c.agent_paused = self.agent_paused;
+        c.updated_at = utc(self.updated_at);
+        Ok(c)
     }
 }
 
@@ -97,6 +98,8 @@ pub(crate) struct MessageRow {
     pub(crate) handled_at: Option<NaiveDateTime>,
     pub(crate) transcript: Option<String>,
     pub(crate) media_path: Option<String>,
+    /// JSON of the `OutboundContent` a reply was queued with (`None` for other messages).
+    pub(crate) outbound_content: Option<String>,
 }
 
 impl MessageRow {
@@ -117,7 +120,29 @@ impl MessageRow {
             handled_at: m.handled_at.map(ts),
             transcript: m.transcript.clone(),
             media_path: m.media_path.clone(),
+            outbound_content: None,
         }
+    }
+
+    /// The row of a reply: its message with the content it is queued with.
+    pub(crate) fn of_reply(reply: &Reply) -> Self {
+        Self {
+            outbound_content: Some(to_json(&reply.content)),
+            ..Self::from_domain(&reply.message)
+        }
+    }
+
+    /// A stored reply: its message and, unless saved before contents were kept, its content.
+    pub(crate) fn into_saved_reply(self) -> Result<SavedReply, RepoError> {
+        let content = self
+            .outbound_content
+            .as_deref()
+            .map(|c| json("messages.outbound_content", c))
+            .transpose()?;
+        Ok(SavedReply {
+            message: self.into_domain()?,
+            content,
+        })
     }
 
     pub(crate) fn into_domain(self) -> Result<Message, RepoError> {

@@ -156,7 +156,7 @@ pub(crate) fn order_rows(order: &Order) -> Result<(OrderRow, Vec<OrderItemRow>),
         payment_method_id: order.payment.method_id().map(|m| m.to_string()),
         payment_proof_path: order.payment.proof_path().map(str::to_owned),
         payment_rejection_reason: order.payment.rejection_reason().map(str::to_owned),
-        conversation_state: order.conversation_state.clone(),
+        conversation_state: order.conversation_state.to_string(),
         conversation_context: to_json(&order.conversation_context),
         created_at: ts(order.created_at),
         updated_at: ts(order.updated_at),
@@ -227,7 +227,7 @@ pub(crate) fn order_of(row: OrderRow, items: Vec<OrderItemRow>) -> Result<Order,
         .map(|o| parse("orders.proof_reuse_of", &o))
         .transpose()?;
     order.payment = payment;
-    order.conversation_state = row.conversation_state;
+    order.conversation_state = parse("orders.conversation_state", &row.conversation_state)?;
     order.conversation_context = json("orders.conversation_context", &row.conversation_context)?;
     order.updated_at = utc(row.updated_at);
     order.items = items

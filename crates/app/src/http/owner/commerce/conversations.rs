@@ -37,9 +37,9 @@ impl From<&Conversation> for ConversationResponse {
             id: c.id.to_string(),
             customer_id: c.customer_id.to_string(),
             account_id: c.account_id.to_string(),
-            state: c.state.clone(),
+            state: c.state.to_string(),
             agent_paused: c.agent_paused,
-            last_inbound_at: c.last_inbound_at.map(|t| t.to_rfc3339()),
+            last_inbound_at: c.last_inbound_at().map(|t| t.to_rfc3339()),
             updated_at: c.updated_at.to_rfc3339(),
         }
     }
