@@ -7,4 +7,5 @@ mod kitchen;
 mod model;
 mod ordering;
 mod payments;
+mod redelivery;
 mod voice;

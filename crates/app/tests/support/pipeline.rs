@@ -53,6 +53,20 @@ impl Harness {
             .map(Self)
     }
 
+    /// As [`Self::start`], with adapters replaced before the services are built (see
+    /// [`TestAppBuilder::ports`]).
+    pub async fn start_with_ports(
+        engine: Engine,
+        change: impl FnOnce(&mut super::Ports) + 'static,
+    ) -> Option<Self> {
+        Self::builder(engine, SimConfig::default(), &[])
+            .await
+            .ports(change)
+            .spawn()
+            .await
+            .map(Self)
+    }
+
     /// A harness in the legacy single-number configuration: one store exists before the
     /// pipeline starts, so the legacy number routes to it.
     pub async fn start_legacy(phone_id: &str) -> Option<Self> {
