@@ -280,6 +280,10 @@ fn outbox_requeue_refuses_bad_filters_and_reports_what_it_took() {
             vec!["outbox", "requeue", "--all", "--code", "timeout"],
             "cannot be used with",
         ),
+        (
+            vec!["outbox", "requeue", "--code", "Timeout!"],
+            "is not an error code we record",
+        ),
     ] {
         let out = run(d, &args, None);
         assert!(!out.status.success(), "{args:?} must fail");

@@ -27,6 +27,7 @@ mod outbox;
 mod owner_auth;
 mod password;
 mod secret_tokens;
+mod send_failure;
 mod tenant;
 
 pub use account_events::{AccountEvent, AccountEventRepo};
@@ -54,6 +55,7 @@ pub use owner_auth::{
 };
 pub use password::{PasswordError, PasswordHasherPort};
 pub use secret_tokens::{RandomError, SecretTokens};
+pub use send_failure::SendFailure;
 pub use tenant::{
     AgentTokenRepo, CommerceRepo, Completion, ConversationRepo, CustomerRepo, InboundRecord,
     MenuRepo, MessageRepo, OrderFilter, OrderRepo, OrderWrite, PaymentMethodRepo, RecordedInbound,

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use omni_domain::{AccountId, MessageId, PhoneNumberId, StoreId};
 
-use crate::RepoError;
 use crate::meta::OutboundMessage;
+use crate::{RepoError, SendFailure};
 
 /// Where an outbox message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,8 +124,8 @@ pub struct OutboxMessage {
     pub attempts: u32,
     /// Meta's id once accepted.
     pub wamid: Option<String>,
-    /// Last error code (Meta's numeric code, or ours such as `outside_window`).
-    pub error_code: Option<String>,
+    /// Why it last failed (Meta's numeric code, or ours such as `outside_window`).
+    pub error_code: Option<SendFailure>,
     /// Last error, readable.
     pub error: Option<String>,
     /// Saved.
@@ -223,7 +223,7 @@ pub trait OutboxRepo: Send + Sync {
         id: i64,
         worker: &str,
         retry_at: DateTime<Utc>,
-        error: Option<(&str, &str)>,
+        error: Option<(SendFailure, &str)>,
         count_attempt: bool,
     ) -> Result<bool, RepoError>;
 
@@ -237,7 +237,7 @@ pub trait OutboxRepo: Send + Sync {
         &self,
         id: i64,
         worker: &str,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError>;
@@ -250,7 +250,7 @@ pub trait OutboxRepo: Send + Sync {
     async fn fail_pending_of_sender(
         &self,
         sender: &PhoneNumberId,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, RepoError>;
@@ -313,8 +313,8 @@ pub struct RequeueFilter {
     pub id: Option<i64>,
     /// From one number.
     pub sender: Option<PhoneNumberId>,
-    /// Parked with this error code (`130429`, `timeout`, `reauth_required`, ...).
-    pub error_code: Option<String>,
+    /// Parked for this reason (`130429`, `timeout`, `reauth_required`, ...).
+    pub error_code: Option<SendFailure>,
     /// Parked at or after this time.
     pub failed_since: Option<DateTime<Utc>>,
 }

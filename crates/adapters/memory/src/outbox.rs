@@ -24,6 +24,7 @@ use omni_domain::PhoneNumberId;
 use omni_ports::meta::Recipient;
 use omni_ports::{
     Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError, RequeueFilter,
+    SendFailure,
 };
 
 use crate::lock;
@@ -306,7 +307,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
         id: i64,
         worker: &str,
         retry_at: DateTime<Utc>,
-        error: Option<(&str, &str)>,
+        error: Option<(SendFailure, &str)>,
         count_attempt: bool,
     ) -> Result<bool, RepoError> {
         let mut outbox = lock(&self.state);
@@ -315,7 +316,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
         };
         row.message.state = OutboxState::Pending;
         row.available_at = retry_at;
-        row.message.error_code = error.map(|(code, _)| code.to_owned());
+        row.message.error_code = error.map(|(code, _)| code);
         row.message.error = error.map(|(_, text)| bounded(text));
         if !count_attempt {
             row.message.attempts = row.message.attempts.saturating_sub(1);
@@ -328,7 +329,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
         &self,
         id: i64,
         worker: &str,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError> {
@@ -337,7 +338,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
             return Ok(false);
         };
         row.message.state = OutboxState::Failed;
-        row.message.error_code = Some(code.to_owned());
+        row.message.error_code = Some(code);
         row.message.error = Some(bounded(error));
         row.available_at = at;
         row.drop_lease();
@@ -347,7 +348,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
     async fn fail_pending_of_sender(
         &self,
         sender: &PhoneNumberId,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, RepoError> {
@@ -359,7 +360,7 @@ impl OutboxRepo for InMemoryOutboxRepo {
             .filter(|r| r.message.sender == *sender && r.message.state == OutboxState::Pending)
         {
             row.message.state = OutboxState::Failed;
-            row.message.error_code = Some(code.to_owned());
+            row.message.error_code = Some(code);
             row.message.error = Some(error.to_owned());
             row.available_at = at;
             n += 1;

@@ -300,7 +300,15 @@ pub async fn outbox(services: &Services, cmd: OutboxCommand) -> anyhow::Result<(
                 sender: sender
                     .map(|s| PhoneNumberId::parse(&s).map_err(|e| anyhow::anyhow!("--sender: {e}")))
                     .transpose()?,
-                error_code: code,
+                error_code: code
+                    .map(|c| {
+                        omni_ports::SendFailure::parse(&c).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--code: {c:?} is not an error code we record (Meta's numeric code such as 131047, or ours such as outside_window, reauth_required, messaging_limit)"
+                            )
+                        })
+                    })
+                    .transpose()?,
                 failed_since: since
                     .map(|s| {
                         chrono::DateTime::parse_from_rfc3339(&s)

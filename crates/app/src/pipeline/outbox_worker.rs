@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use omni_domain::{PhoneNumberId, ThroughputLevel, WhatsappAccount};
-use omni_ports::{CentralRepo, Clock, Initiator, OutboxMessage, OutboxRepo};
+use omni_ports::{CentralRepo, Clock, Initiator, OutboxMessage, OutboxRepo, SendFailure};
 use omni_usecases::outbound::{Delivery, OutboxDispatcher};
 use tokio::sync::{Notify, watch};
 
@@ -431,12 +431,14 @@ impl OutboxWorkers {
             }
             Ok(Delivery::Sent { .. }) => crate::account_health::metrics::send("sent", ""),
             Ok(Delivery::Retry { code, .. }) => {
-                if code == "messaging_limit" {
+                if code == SendFailure::MessagingLimit {
                     crate::account_health::metrics::rate_limited("tier");
                 }
-                crate::account_health::metrics::send("retry", &code);
+                crate::account_health::metrics::send("retry", &code.code());
             }
-            Ok(Delivery::Failed { code }) => crate::account_health::metrics::send("failed", &code),
+            Ok(Delivery::Failed { code }) => {
+                crate::account_health::metrics::send("failed", &code.code());
+            }
             Err(e) => tracing::warn!(
                 outbox = msg.id,
                 error = %e,

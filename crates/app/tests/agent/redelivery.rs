@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use omni_domain::PhoneNumberId;
 use omni_ports::{
-    NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError, RequeueFilter,
+    NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError, RequeueFilter, SendFailure,
 };
 
 use super::kitchen::{Customer, choices, karachi_grill, shown};
@@ -84,7 +84,7 @@ impl OutboxRepo for FirstEnqueueFails {
         id: i64,
         worker: &str,
         retry_at: DateTime<Utc>,
-        error: Option<(&str, &str)>,
+        error: Option<(SendFailure, &str)>,
         count_attempt: bool,
     ) -> Result<bool, RepoError> {
         self.inner
@@ -95,7 +95,7 @@ impl OutboxRepo for FirstEnqueueFails {
         &self,
         id: i64,
         worker: &str,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError> {
@@ -104,7 +104,7 @@ impl OutboxRepo for FirstEnqueueFails {
     async fn fail_pending_of_sender(
         &self,
         sender: &PhoneNumberId,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, RepoError> {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use omni_domain::PhoneNumber;
 use omni_meta_sim::SeedTemplate;
 use omni_meta_sim::webhook::WebhookPayload;
-use omni_ports::OutboxState;
 use omni_ports::meta::{
     OutboundContent, Recipient, TemplateComponent, TemplateComponentKind, TemplateParameter,
 };
+use omni_ports::{OutboxState, SendFailure};
 use omni_usecases::outbound::{SendOptions, WhatsAppService};
 use reqwest::Method;
 use serde_json::json;
@@ -167,8 +167,8 @@ async fn a_template_round_trip_create_approve_by_webhook_send_checked_sync_and_d
     })
     .await;
     assert_eq!(
-        row.error_code.as_deref(),
-        Some("template_parameters_mismatch")
+        row.error_code,
+        Some(SendFailure::TemplateParametersMismatch)
     );
     assert!(
         !h.sim()

@@ -6,7 +6,7 @@ use chrono::Utc;
 use omni_domain::{AccountStatus, PhoneNumber};
 use omni_meta_sim::webhook::{SimCustomer, SimMessage, SimNumber, WebhookPayload};
 use omni_meta_sim::{Endpoint, Fault, FaultRule};
-use omni_ports::OutboxState;
+use omni_ports::{OutboxState, SendFailure};
 use omni_usecases::outbound::{SendError, SendOptions, WhatsAppService};
 
 use super::{CUSTOMER, NUMBER_A, WABA_A};
@@ -173,7 +173,7 @@ async fn a_window_that_closed_while_queued_fails_without_calling_meta() {
         }
     })
     .await;
-    assert_eq!(failed.error_code.as_deref(), Some("outside_window"));
+    assert_eq!(failed.error_code, Some(SendFailure::OutsideWindow));
     assert!(h.sim().sent_messages().is_empty());
     assert!(
         h.sim()
@@ -222,7 +222,7 @@ async fn metas_131047_is_parked_at_once_and_never_retried() {
         }
     })
     .await;
-    assert_eq!(failed.error_code.as_deref(), Some("131047"));
+    assert_eq!(failed.error_code, Some(SendFailure::Meta(131047)));
     assert_eq!(failed.attempts, 1, "never retried");
     assert!(failed.error.unwrap().contains("131047"));
     h.stop().await;
@@ -258,7 +258,7 @@ async fn a_rejected_token_marks_the_account_reauth_required_and_stops_its_sendin
     // The account is marked first, then the message parked.
     let failed = parked(&h, Duration::from_secs(10)).await;
     assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].error_code.as_deref(), Some("190"));
+    assert_eq!(failed[0].error_code, Some(SendFailure::Meta(190)));
     // More customer messages: stored, but nothing is sent from a number that needs reconnecting.
     let calls_before = h
         .sim()
@@ -378,7 +378,7 @@ async fn business_initiated_sends_stop_at_the_numbers_messaging_limit_tier() {
     assert!(
         waiting
             .iter()
-            .all(|m| m.error_code.as_deref() == Some("messaging_limit"))
+            .all(|m| m.error_code == Some(SendFailure::MessagingLimit))
     );
     assert!(
         waiting.iter().all(|m| m.attempts == 0),
@@ -678,7 +678,7 @@ async fn a_reply_rate_limited_too_long_is_parked_and_requeue_sends_it_once() {
     let failed = parked(&h, Duration::from_secs(20)).await;
     assert_eq!(failed.len(), 1);
     let msg = &failed[0];
-    assert_eq!(msg.error_code.as_deref(), Some("130429"));
+    assert_eq!(msg.error_code, Some(SendFailure::Meta(130429)));
     assert!(
         message_calls(&h) >= 2,
         "it was retried while within the age"

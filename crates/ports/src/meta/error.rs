@@ -110,6 +110,40 @@ impl GraphErrorKind {
     }
 }
 
+impl GraphErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 22] = [
+        Self::TokenInvalid,
+        Self::PermissionDenied,
+        Self::AppRateLimited,
+        Self::WabaRateLimited,
+        Self::ThroughputLimited,
+        Self::PairRateLimited,
+        Self::OutsideWindow,
+        Self::Undeliverable,
+        Self::SpamLimited,
+        Self::PaymentRequired,
+        Self::AccountRestricted,
+        Self::Media,
+        Self::Template,
+        Self::NotRegistered,
+        Self::Registration,
+        Self::InvalidParameter,
+        Self::Temporary,
+        Self::Timeout,
+        Self::Transport,
+        Self::MediaRejected,
+        Self::Protocol,
+        Self::Other,
+    ];
+
+    /// The kind [`Self::as_str`] names.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
 impl fmt::Display for GraphErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use omni_domain::{AccountId, MessageId, PhoneNumberId, StoreId};
-use omni_ports::meta::{OutboundMessage, Recipient};
+use omni_ports::meta::{GraphErrorKind, OutboundMessage, Recipient};
 use omni_ports::{
-    Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RequeueFilter,
+    Initiator, NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RequeueFilter, SendFailure,
 };
 use tokio::task::JoinSet;
 
@@ -194,7 +194,7 @@ pub async fn senders_with_work(r: &Repos) {
     assert_eq!(
         ok(
             outbox
-                .fail_pending_of_sender(&finished, "reauth_required", "lost access", now)
+                .fail_pending_of_sender(&finished, SendFailure::ReauthRequired, "lost access", now)
                 .await,
             "fail_pending_of_sender"
         ),
@@ -446,11 +446,15 @@ pub async fn claim_lease(r: &Repos) {
         "reschedule"
     ));
     assert!(!ok(
-        outbox.mark_failed(m.id, "w1", "x", "y", at).await,
+        outbox
+            .mark_failed(m.id, "w1", SendFailure::Meta(1), "y", at)
+            .await,
         "mark_failed"
     ));
     assert!(ok(
-        outbox.mark_failed(m.id, "w2", "x", "y", at).await,
+        outbox
+            .mark_failed(m.id, "w2", SendFailure::Meta(1), "y", at)
+            .await,
         "mark_failed"
     ));
 }
@@ -515,7 +519,7 @@ pub async fn mark_sent(r: &Repos) {
     let (_, f, _) = claimed_one(r, "w").await;
     assert!(ok(
         outbox
-            .mark_failed(f.id, "w", "131026", "undeliverable", at)
+            .mark_failed(f.id, "w", SendFailure::Meta(131_026), "undeliverable", at)
             .await,
         "mark_failed"
     ));
@@ -536,15 +540,21 @@ pub async fn reschedule(r: &Repos) {
     let retry = fixtures::now() + TimeDelta::minutes(5);
     assert!(ok(
         outbox
-            .reschedule(m.id, "w", retry, Some(("130429", "rate limit hit")), true)
+            .reschedule(
+                m.id,
+                "w",
+                retry,
+                Some((SendFailure::Meta(130_429), "rate limit hit")),
+                true
+            )
             .await,
         "reschedule"
     ));
     let got = by_key(outbox, &m.idempotency_key).await;
     assert_eq!((got.state, got.attempts), (OutboxState::Pending, 1));
     assert_eq!(
-        (got.error_code.as_deref(), got.error.as_deref()),
-        (Some("130429"), Some("rate limit hit"))
+        (got.error_code, got.error.as_deref()),
+        (Some(SendFailure::Meta(130_429)), Some("rate limit hit"))
     );
     assert!(
         claim(outbox, &sender, "w", retry - TimeDelta::seconds(1))
@@ -575,20 +585,28 @@ pub async fn mark_failed(r: &Repos) {
     let outbox = &*r.outbox;
     let (sender, m, at) = claimed_one(r, "w").await;
     assert!(!ok(
-        outbox.mark_failed(m.id, "other", "x", "y", at).await,
+        outbox
+            .mark_failed(m.id, "other", SendFailure::Meta(1), "y", at)
+            .await,
         "mark_failed"
     ));
     assert!(ok(
         outbox
-            .mark_failed(m.id, "w", "outside_window", "the window closed", at)
+            .mark_failed(
+                m.id,
+                "w",
+                SendFailure::OutsideWindow,
+                "the window closed",
+                at
+            )
             .await,
         "mark_failed"
     ));
     let got = by_key(outbox, &m.idempotency_key).await;
     assert_eq!(got.state, OutboxState::Failed);
     assert_eq!(
-        (got.error_code.as_deref(), got.error.as_deref()),
-        (Some("outside_window"), Some("the window closed"))
+        (got.error_code, got.error.as_deref()),
+        (Some(SendFailure::OutsideWindow), Some("the window closed"))
     );
     assert!(
         claim(outbox, &sender, "w", fixtures::now() + TimeDelta::days(1))
@@ -596,7 +614,9 @@ pub async fn mark_failed(r: &Repos) {
             .is_empty()
     );
     assert!(!ok(
-        outbox.mark_failed(m.id, "w", "x", "y", at).await,
+        outbox
+            .mark_failed(m.id, "w", SendFailure::Meta(1), "y", at)
+            .await,
         "mark_failed"
     ));
 }
@@ -615,7 +635,7 @@ pub async fn fail_pending_of_sender(r: &Repos) {
     assert_eq!(
         ok(
             outbox
-                .fail_pending_of_sender(&sender, "reauth_required", "token revoked", at)
+                .fail_pending_of_sender(&sender, SendFailure::ReauthRequired, "token revoked", at)
                 .await,
             "fail_pending_of_sender"
         ),
@@ -625,8 +645,8 @@ pub async fn fail_pending_of_sender(r: &Repos) {
         let got = by_key(outbox, key).await;
         assert_eq!(got.state, OutboxState::Failed);
         assert_eq!(
-            (got.error_code.as_deref(), got.error.as_deref()),
-            (Some("reauth_required"), Some("token revoked"))
+            (got.error_code, got.error.as_deref()),
+            (Some(SendFailure::ReauthRequired), Some("token revoked"))
         );
     }
     assert_eq!(
@@ -764,7 +784,9 @@ pub async fn counts_per_state(r: &Repos) {
         "mark_sent"
     ));
     assert!(ok(
-        outbox.mark_failed(failed.id, "w", "x", "y", at).await,
+        outbox
+            .mark_failed(failed.id, "w", SendFailure::Meta(1), "y", at)
+            .await,
         "mark_failed"
     ));
     enqueue(outbox, &[message(&sender, &recipient(), at)]).await;
@@ -793,10 +815,10 @@ pub async fn find_failed(r: &Repos) {
     let (early, late) = (t - TimeDelta::hours(2), t - TimeDelta::hours(1));
     let mut parked = Vec::new();
     for (code, at, wamid) in [
-        ("130429", early, false),
-        ("131026", late, false),
-        ("130429", late, false),
-        ("130429", late, true),
+        (SendFailure::Meta(130_429), early, false),
+        (SendFailure::Meta(131_026), late, false),
+        (SendFailure::Meta(130_429), late, false),
+        (SendFailure::Meta(130_429), late, true),
     ] {
         let m = message(&sender, &recipient(), base());
         enqueue(outbox, std::slice::from_ref(&m)).await;
@@ -835,7 +857,7 @@ pub async fn find_failed(r: &Repos) {
     );
     assert_eq!(
         ids(RequeueFilter {
-            error_code: Some("130429".into()),
+            error_code: Some(SendFailure::Meta(130_429)),
             ..by_sender.clone()
         })
         .await,
@@ -843,7 +865,7 @@ pub async fn find_failed(r: &Repos) {
     );
     assert_eq!(
         ids(RequeueFilter {
-            error_code: Some("130429".into()),
+            error_code: Some(SendFailure::Meta(130_429)),
             failed_since: Some(late),
             ..by_sender.clone()
         })
@@ -877,7 +899,13 @@ pub async fn requeue_failed(r: &Repos) {
     let (sender, failed, at) = claimed_one(r, "w").await;
     assert!(ok(
         outbox
-            .mark_failed(failed.id, "w", "timeout", "no answer", at)
+            .mark_failed(
+                failed.id,
+                "w",
+                SendFailure::Graph(GraphErrorKind::Timeout),
+                "no answer",
+                at
+            )
             .await,
         "mark_failed"
     ));
@@ -888,7 +916,13 @@ pub async fn requeue_failed(r: &Repos) {
     ));
     assert!(ok(
         outbox
-            .mark_failed(accepted.id, "w", "timeout", "x", at)
+            .mark_failed(
+                accepted.id,
+                "w",
+                SendFailure::Graph(GraphErrorKind::Timeout),
+                "x",
+                at
+            )
             .await,
         "mark_failed"
     ));

@@ -10,7 +10,7 @@ use omni_domain::{AccountStatus, PhoneNumberId, WhatsappAccount};
 use omni_ports::meta::{GraphError, GraphErrorKind, OutboundContent};
 use omni_ports::{
     CentralRepo, Clock, Initiator, MetaGraphPort, OutboxMessage, OutboxRepo, RepoError,
-    TenantRepoPort, TokenCipher, secret_aad,
+    SendFailure, TenantRepoPort, TokenCipher, secret_aad,
 };
 use secrecy::SecretString;
 
@@ -27,7 +27,7 @@ pub enum Delivery {
         /// When.
         at: DateTime<Utc>,
         /// Why (Meta's code or ours).
-        code: String,
+        code: SendFailure,
     },
     /// Meta accepted it but the wamid could not be saved (the database is away): the caller
     /// must keep retrying [`OutboxDispatcher::keep_wamid`] and
@@ -39,7 +39,7 @@ pub enum Delivery {
     /// Parked as failed.
     Failed {
         /// Meta's code or ours (`outside_window`, `reauth_required`, ...).
-        code: String,
+        code: SendFailure,
     },
 }
 
@@ -179,7 +179,7 @@ impl OutboxDispatcher {
                 .fail(
                     worker,
                     msg,
-                    "outside_window",
+                    SendFailure::OutsideWindow,
                     "the 24-hour window closed before sending",
                 )
                 .await;
@@ -219,7 +219,7 @@ impl OutboxDispatcher {
                     self.fail(
                         worker,
                         msg,
-                        "account_disconnected",
+                        SendFailure::AccountDisconnected,
                         "no live account sends from this number",
                     )
                     .await?,
@@ -233,7 +233,7 @@ impl OutboxDispatcher {
                     self.fail(
                         worker,
                         msg,
-                        "reauth_required",
+                        SendFailure::ReauthRequired,
                         "the owner must reconnect this number",
                     )
                     .await?,
@@ -241,8 +241,13 @@ impl OutboxDispatcher {
             }
             _ => {
                 return Ok(stop(
-                    self.fail(worker, msg, "account_inactive", "the number is not active")
-                        .await?,
+                    self.fail(
+                        worker,
+                        msg,
+                        SendFailure::AccountInactive,
+                        "the number is not active",
+                    )
+                    .await?,
                 ));
             }
         }
@@ -253,7 +258,7 @@ impl OutboxDispatcher {
             && let Some(wait) = self.over_tier(msg, account, now).await?
         {
             return Ok(stop(
-                self.retry(worker, msg, wait, "messaging_limit", "", false)
+                self.retry(worker, msg, wait, SendFailure::MessagingLimit, "", false)
                     .await?,
             ));
         }
@@ -268,7 +273,7 @@ impl OutboxDispatcher {
                     self.fail(
                         worker,
                         msg,
-                        "token_unreadable",
+                        SendFailure::TokenUnreadable,
                         "the stored access token cannot be opened",
                     )
                     .await?,
@@ -309,9 +314,7 @@ impl OutboxDispatcher {
         account: Option<&WhatsappAccount>,
         e: &GraphError,
     ) -> Result<Delivery, RepoError> {
-        let code = e
-            .code()
-            .map_or_else(|| e.kind.as_str().to_owned(), |c| c.to_string());
+        let code = SendFailure::of_graph(e);
         let text = e.to_string();
         if e.needs_reauth() {
             if let Some(account) = account {
@@ -320,21 +323,21 @@ impl OutboxDispatcher {
             let at = self.clock.now();
             let parked = self
                 .outbox
-                .fail_pending_of_sender(&msg.sender, "reauth_required", &text, at)
+                .fail_pending_of_sender(&msg.sender, SendFailure::ReauthRequired, &text, at)
                 .await?;
             tracing::warn!(sender = %msg.sender.as_str(), parked, "access token rejected; number needs reconnecting");
-            return self.fail(worker, msg, &code, &text).await;
+            return self.fail(worker, msg, code, &text).await;
         }
         if e.kind == GraphErrorKind::OutsideWindow {
-            return self.fail(worker, msg, &code, &text).await;
+            return self.fail(worker, msg, code, &text).await;
         }
         match e.retry_delay(msg.attempts.saturating_sub(1)) {
             Some(delay) if self.policy.may_retry(e.kind, msg, self.clock.now()) => {
                 let delay = Duration::from_std(delay).unwrap_or(Duration::seconds(60))
                     + jitter(msg.id, msg.attempts);
-                self.retry(worker, msg, delay, &code, &text, true).await
+                self.retry(worker, msg, delay, code, &text, true).await
             }
-            _ => self.fail(worker, msg, &code, &text).await,
+            _ => self.fail(worker, msg, code, &text).await,
         }
     }
 }

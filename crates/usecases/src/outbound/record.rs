@@ -6,7 +6,7 @@ use super::dispatch::{Delivery, OutboxDispatcher};
 use chrono::{DateTime, Duration, Utc};
 use omni_domain::WhatsappAccount;
 use omni_ports::meta::OutboundContent;
-use omni_ports::{OutboxMessage, RepoError};
+use omni_ports::{OutboxMessage, RepoError, SendFailure};
 
 impl OutboxDispatcher {
     /// Saves the wamid of an accepted message on its outbox row (state unchanged), so the
@@ -73,7 +73,7 @@ impl OutboxDispatcher {
         &self,
         msg: &OutboxMessage,
         account: &WhatsappAccount,
-    ) -> Result<Option<(&'static str, String)>, RepoError> {
+    ) -> Result<Option<(SendFailure, String)>, RepoError> {
         let (
             Some(repo),
             OutboundContent::Template {
@@ -96,9 +96,9 @@ impl OutboxDispatcher {
             match crate::template_params::check_parameters(&stored, components) {
                 Ok(()) => None,
                 Err(e @ crate::template_params::TemplateMismatch::NotApproved { .. }) => {
-                    Some(("template_not_approved", e.to_string()))
+                    Some((SendFailure::TemplateNotApproved, e.to_string()))
                 }
-                Err(e) => Some(("template_parameters_mismatch", e.to_string())),
+                Err(e) => Some((SendFailure::TemplateParametersMismatch, e.to_string())),
             },
         )
     }
@@ -123,7 +123,7 @@ impl OutboxDispatcher {
         worker: &str,
         msg: &OutboxMessage,
         delay: Duration,
-        code: &str,
+        code: SendFailure,
         text: &str,
         count_attempt: bool,
     ) -> Result<Delivery, RepoError> {
@@ -131,17 +131,14 @@ impl OutboxDispatcher {
         self.outbox
             .reschedule(msg.id, worker, at, Some((code, text)), count_attempt)
             .await?;
-        Ok(Delivery::Retry {
-            at,
-            code: code.to_owned(),
-        })
+        Ok(Delivery::Retry { at, code })
     }
 
     pub(super) async fn fail(
         &self,
         worker: &str,
         msg: &OutboxMessage,
-        code: &str,
+        code: SendFailure,
         text: &str,
     ) -> Result<Delivery, RepoError> {
         let now = self.clock.now();
@@ -156,9 +153,7 @@ impl OutboxDispatcher {
         {
             tracing::warn!(outbox = msg.id, error = %e, "could not record the failure in the store");
         }
-        tracing::info!(outbox = msg.id, code, "outbound message parked as failed");
-        Ok(Delivery::Failed {
-            code: code.to_owned(),
-        })
+        tracing::info!(outbox = msg.id, code = %code, "outbound message parked as failed");
+        Ok(Delivery::Failed { code })
     }
 }

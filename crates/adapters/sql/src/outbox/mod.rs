@@ -17,7 +17,7 @@ use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use omni_domain::PhoneNumberId;
 use omni_ports::{
-    NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError, RequeueFilter,
+    NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, RepoError, RequeueFilter, SendFailure,
 };
 
 use self::rows::{NewRow, Row, acquire_sql, claim_sql, rows};
@@ -252,12 +252,12 @@ impl OutboxRepo for SqlOutboxRepo {
         id: i64,
         worker: &str,
         retry_at: DateTime<Utc>,
-        error: Option<(&str, &str)>,
+        error: Option<(SendFailure, &str)>,
         count_attempt: bool,
     ) -> Result<bool, RepoError> {
         let (code, text) = match error {
             Some((c, t)) => (
-                Some(c.to_owned()),
+                Some(c.code().into_owned()),
                 Some(t.chars().take(2000).collect::<String>()),
             ),
             None => (None, None),
@@ -291,10 +291,11 @@ impl OutboxRepo for SqlOutboxRepo {
         &self,
         id: i64,
         worker: &str,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, RepoError> {
+        let code = code.code();
         let error: String = error.chars().take(2000).collect();
         let mut conn = self.pool.get().await?;
         let n = db_run!(conn: {
@@ -306,7 +307,7 @@ impl OutboxRepo for SqlOutboxRepo {
             )
             .set((
                 outbox::state.eq("failed"),
-                outbox::error_code.eq(Some(code)),
+                outbox::error_code.eq(Some(code.as_ref())),
                 outbox::error.eq(Some(&error)),
                 outbox::available_at.eq(ts(at)),
                 outbox::lease_owner.eq(None::<String>),
@@ -322,10 +323,11 @@ impl OutboxRepo for SqlOutboxRepo {
     async fn fail_pending_of_sender(
         &self,
         sender: &PhoneNumberId,
-        code: &str,
+        code: SendFailure,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, RepoError> {
+        let code = code.code();
         let mut conn = self.pool.get().await?;
         let n = db_run!(conn: {
             diesel::update(
@@ -335,7 +337,7 @@ impl OutboxRepo for SqlOutboxRepo {
             )
             .set((
                 outbox::state.eq("failed"),
-                outbox::error_code.eq(Some(code)),
+                outbox::error_code.eq(Some(code.as_ref())),
                 outbox::error.eq(Some(error)),
                 outbox::available_at.eq(ts(at)),
             ))
@@ -429,6 +431,7 @@ impl OutboxRepo for SqlOutboxRepo {
 
     async fn find_failed(&self, filter: &RequeueFilter) -> Result<Vec<OutboxMessage>, RepoError> {
         let sender = filter.sender.as_ref().map(|s| s.as_str().to_owned());
+        let code = filter.error_code.map(|c| c.code().into_owned());
         let since = filter.failed_since.map(ts);
         let mut conn = self.pool.get().await?;
         let found = db_run!(conn: {
@@ -442,7 +445,7 @@ impl OutboxRepo for SqlOutboxRepo {
             if let Some(sender) = &sender {
                 q = q.filter(outbox::sender.eq(sender.clone()));
             }
-            if let Some(code) = &filter.error_code {
+            if let Some(code) = &code {
                 q = q.filter(outbox::error_code.eq(code.clone()));
             }
             if let Some(since) = since {

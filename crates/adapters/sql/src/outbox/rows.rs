@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::{Insertable, Queryable, QueryableByName, Selectable};
 use omni_domain::PhoneNumberId;
 use omni_ports::meta::{OutboundMessage, Recipient};
-use omni_ports::{Initiator, NewOutboxMessage, OutboxMessage, OutboxState, RepoError};
+use omni_ports::{Initiator, NewOutboxMessage, OutboxMessage, OutboxState, RepoError, SendFailure};
 
 use crate::convert::{json, parse, to_json, ts, utc};
 use crate::schema::central::outbox;
@@ -108,7 +108,13 @@ impl Row {
                 .ok_or_else(|| RepoError::Corrupt(format!("outbox.state: {}", self.state)))?,
             attempts: u32::try_from(self.attempts).unwrap_or_default(),
             wamid: self.wamid,
-            error_code: self.error_code,
+            error_code: self
+                .error_code
+                .map(|c| {
+                    SendFailure::parse(&c)
+                        .ok_or_else(|| RepoError::Corrupt(format!("outbox.error_code: {c}")))
+                })
+                .transpose()?,
             error: self.error,
             created_at: utc(self.created_at),
             sent_at: self.sent_at.map(utc),
