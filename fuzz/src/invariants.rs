@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use omni_domain::{MessageBody, PhoneNumberId};
 use omni_meta_graph::webhook::{WebhookParseError, parse_webhook};
 use omni_ports::meta::webhook::{ChangeOrigin, WebhookBatch, WebhookEvent};
-use omni_ports::{InboxState, NewInboxEvent};
+use omni_ports::{InboxRouteKind, InboxState, NewInboxEvent};
 use serde_json::Value;
 
 use crate::{received_at, strict};
@@ -39,7 +39,7 @@ pub fn check_parse_and_rows(body: &[u8]) -> Option<WebhookBatch> {
             assert!(row.dedupe_key.starts_with("malformed:"), "malformed key");
             assert_eq!(row.dedupe_key, row.ordering_key, "malformed ordering key");
             assert_eq!(row.state, InboxState::Dead, "malformed row not dead");
-            assert_eq!(row.route_kind, "none");
+            assert_eq!(row.route_kind, InboxRouteKind::None);
             assert_eq!(
                 row.payload,
                 String::from_utf8_lossy(body),
@@ -215,7 +215,7 @@ fn check_row(event: &WebhookEvent, row: &NewInboxEvent, received: DateTime<Utc>)
     assert_eq!(row.received_at, received);
     match event {
         WebhookEvent::Message(m) => {
-            assert_eq!(row.route_kind, "phone_number");
+            assert_eq!(row.route_kind, InboxRouteKind::PhoneNumber);
             assert_eq!(row.route_id, m.phone_number_id.as_str());
             let sender = m.sender().unwrap_or(&m.wamid);
             assert_eq!(
@@ -225,18 +225,18 @@ fn check_row(event: &WebhookEvent, row: &NewInboxEvent, received: DateTime<Utc>)
             assert_eq!(row.event_at, m.timestamp);
         }
         WebhookEvent::Status(s) => {
-            assert_eq!(row.route_kind, "phone_number");
+            assert_eq!(row.route_kind, InboxRouteKind::PhoneNumber);
             assert_eq!(row.route_id, s.phone_number_id.as_str());
             assert_eq!(row.ordering_key, format!("s:{}:{}", s.wamid, s.status));
             assert_eq!(row.event_at, s.timestamp);
         }
         WebhookEvent::ValueErrors(e) => {
-            assert_eq!(row.route_kind, "phone_number");
+            assert_eq!(row.route_kind, InboxRouteKind::PhoneNumber);
             assert_eq!(row.route_id, e.phone_number_id.as_str());
             assert_eq!(row.ordering_key, format!("w:{}", row.route_id));
         }
         _ => {
-            assert_eq!(row.route_kind, "waba");
+            assert_eq!(row.route_kind, InboxRouteKind::Waba);
             assert_eq!(row.ordering_key, format!("w:{}", row.route_id));
         }
     }

@@ -4,6 +4,7 @@
 //! outcome. Nothing here knows HTTP or SQL.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -55,6 +56,47 @@ impl InboxState {
     }
 }
 
+/// What an inbox event is routed by: a store's number, a WABA, or nothing (a malformed body,
+/// kept dead for an operator; it is never requeued).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InboxRouteKind {
+    /// `route_id` is a `phone_number_id` (messages, statuses, value errors).
+    PhoneNumber,
+    /// `route_id` is a WABA id (account, template and quality events).
+    Waba,
+    /// No route: a signed body that could not be read (`route_id` is empty).
+    None,
+}
+
+impl InboxRouteKind {
+    /// Stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PhoneNumber => "phone_number",
+            Self::Waba => "waba",
+            Self::None => "none",
+        }
+    }
+
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "phone_number" => Self::PhoneNumber,
+            "waba" => Self::Waba,
+            "none" => Self::None,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for InboxRouteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An event to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInboxEvent {
@@ -62,8 +104,8 @@ pub struct NewInboxEvent {
     pub dedupe_key: String,
     /// Webhook field (`messages`, `account_update`, ...).
     pub field: String,
-    /// `phone_number` or `waba`.
-    pub route_kind: &'static str,
+    /// A number or a WABA; [`InboxRouteKind::None`] for a malformed body.
+    pub route_kind: InboxRouteKind,
     /// The `phone_number_id` or WABA id.
     pub route_id: String,
     /// Events with the same key are processed one at a time, in `event_at` order: one
@@ -89,8 +131,8 @@ impl NewInboxEvent {
     #[must_use]
     pub fn from_event(event: &WebhookEvent, received_at: DateTime<Utc>) -> Self {
         let (route_kind, route_id) = match event.route() {
-            WebhookRoute::PhoneNumber(id) => ("phone_number", id.as_str().to_owned()),
-            WebhookRoute::Waba(id) => ("waba", id.to_owned()),
+            WebhookRoute::PhoneNumber(id) => (InboxRouteKind::PhoneNumber, id.as_str().to_owned()),
+            WebhookRoute::Waba(id) => (InboxRouteKind::Waba, id.to_owned()),
         };
         let (ordering_key, event_at) = match event {
             WebhookEvent::Message(m) => (
@@ -130,7 +172,7 @@ impl NewInboxEvent {
         Self {
             dedupe_key: format!("malformed:{digest}"),
             field: "malformed".to_owned(),
-            route_kind: "none",
+            route_kind: InboxRouteKind::None,
             route_id: String::new(),
             ordering_key: format!("malformed:{digest}"),
             event_at: received_at,
@@ -178,8 +220,8 @@ pub struct InboxEvent {
     pub dedupe_key: String,
     /// Webhook field.
     pub field: String,
-    /// `phone_number`, `waba` or `none`.
-    pub route_kind: String,
+    /// What `route_id` is.
+    pub route_kind: InboxRouteKind,
     /// Routing id.
     pub route_id: String,
     /// Ordering key.
@@ -318,7 +360,7 @@ pub trait InboxRepo: Send + Sync {
 
     /// Puts a dead or unroutable event back to pending from `now`, its attempts cleared (an
     /// operator fixed the cause). `Ok(false)` when it is in another state, or is a malformed
-    /// body (route kind `none`: nothing to route it by, so it stays dead).
+    /// body ([`InboxRouteKind::None`]: nothing to route it by, so it stays dead).
     ///
     /// # Errors
     /// Storage failure.
@@ -330,4 +372,34 @@ pub trait InboxRepo: Send + Sync {
     /// # Errors
     /// Storage failure.
     async fn purge_done(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_kinds_keep_their_stored_names() {
+        for (kind, stored) in [
+            (InboxRouteKind::PhoneNumber, "phone_number"),
+            (InboxRouteKind::Waba, "waba"),
+            (InboxRouteKind::None, "none"),
+        ] {
+            assert_eq!(kind.as_str(), stored);
+            assert_eq!(kind.to_string(), stored);
+            assert_eq!(InboxRouteKind::parse(stored), Some(kind));
+        }
+        for bad in ["", "Waba", "phone", "none "] {
+            assert_eq!(InboxRouteKind::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_body_has_no_route() {
+        let e = NewInboxEvent::malformed(b"{", "bad", DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!(
+            (e.route_kind, e.route_id.as_str()),
+            (InboxRouteKind::None, "")
+        );
+    }
 }

@@ -44,7 +44,9 @@ pub use health::{
     AlertNumberRepo, HealthRepo, JobRepo, JobRun, Notification, NotificationRepo, StoredTemplate,
     TemplateRepo,
 };
-pub use inbox::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
+pub use inbox::{
+    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxRouteKind, InboxState, NewInboxEvent,
+};
 pub use media::{MediaError, MediaObject, MediaStorePort};
 pub use meta::{GraphError, GraphErrorKind, MetaGraphPort};
 pub use outbox::{

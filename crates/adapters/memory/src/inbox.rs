@@ -13,7 +13,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use omni_ports::{
-    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent, RepoError,
+    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxRouteKind, InboxState, NewInboxEvent,
+    RepoError,
 };
 
 use crate::lock;
@@ -106,7 +107,7 @@ impl InboxRepo for InMemoryInboxRepo {
                 id,
                 dedupe_key: e.dedupe_key.clone(),
                 field: e.field.clone(),
-                route_kind: e.route_kind.to_owned(),
+                route_kind: e.route_kind,
                 route_id: e.route_id.clone(),
                 ordering_key: e.ordering_key.clone(),
                 event_at: e.event_at,
@@ -280,7 +281,7 @@ impl InboxRepo for InMemoryInboxRepo {
         let mut inbox = lock(&self.state);
         let Some(row) = inbox.rows.get_mut(&id).filter(|r| {
             matches!(r.event.state, InboxState::Dead | InboxState::Unroutable)
-                && r.event.route_kind != "none"
+                && r.event.route_kind != InboxRouteKind::None
         }) else {
             return Ok(false);
         };

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use omni_domain::{AccountId, StoreId};
-use omni_ports::{AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent};
+use omni_ports::{
+    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxRouteKind, InboxState, NewInboxEvent,
+};
 use tokio::task::JoinSet;
 
 use super::{Repos, ok};
@@ -30,7 +32,7 @@ fn event(ordering_key: &str, at: DateTime<Utc>) -> NewInboxEvent {
     NewInboxEvent {
         dedupe_key: format!("test:{}", fixtures::random_token()),
         field: "messages".into(),
-        route_kind: "phone_number",
+        route_kind: InboxRouteKind::PhoneNumber,
         route_id: fixtures::phone_number_id().as_str().to_owned(),
         ordering_key: ordering_key.to_owned(),
         event_at: at,
@@ -127,7 +129,7 @@ pub async fn append_round_trip(r: &Repos) {
     assert_eq!(
         (
             got.field.as_str(),
-            got.route_kind.as_str(),
+            got.route_kind,
             got.route_id.as_str(),
             got.ordering_key.as_str(),
             got.event_at,
@@ -204,6 +206,11 @@ pub async fn append_malformed_dead(r: &Repos) {
     append(inbox, std::slice::from_ref(&e)).await;
     let got = stored(inbox, &e.dedupe_key).await;
     assert_eq!(got.state, InboxState::Dead);
+    assert_eq!(
+        got.route_kind,
+        InboxRouteKind::None,
+        "a malformed body has no route"
+    );
     assert_eq!(got.last_error.as_deref(), Some("expected value at line 1"));
     assert_eq!(got.processed_at, Some(at), "a dead row is finished");
     assert_eq!(got.payload, raw, "the raw body is kept for an operator");

@@ -20,7 +20,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use omni_ports::{
-    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxState, NewInboxEvent, RepoError,
+    AppendOutcome, InboxEvent, InboxOutcome, InboxRepo, InboxRouteKind, InboxState, NewInboxEvent,
+    RepoError,
 };
 
 use self::append::AppendConns;
@@ -286,7 +287,7 @@ impl InboxRepo for SqlInboxRepo {
                 inbox::table
                     .filter(inbox::id.eq(id))
                     .filter(inbox::state.eq_any(["dead", "unroutable"]))
-                    .filter(inbox::route_kind.ne("none")),
+                    .filter(inbox::route_kind.ne(InboxRouteKind::None.as_str())),
             )
             .set((
                 inbox::state.eq("pending"),

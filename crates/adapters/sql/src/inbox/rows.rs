@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::{Insertable, Queryable, QueryableByName, Selectable};
-use omni_ports::{InboxEvent, InboxState, NewInboxEvent, RepoError};
+use omni_ports::{InboxEvent, InboxRouteKind, InboxState, NewInboxEvent, RepoError};
 
 use crate::convert::{parse, ts, utc};
 use crate::schema::central::webhook_inbox as inbox;
@@ -33,7 +33,7 @@ impl<'a> NewRow<'a> {
         Self {
             dedupe_key: &e.dedupe_key,
             field: &e.field,
-            route_kind: e.route_kind,
+            route_kind: e.route_kind.as_str(),
             route_id: &e.route_id,
             ordering_key: &e.ordering_key,
             event_at: ts(e.event_at),
@@ -76,9 +76,11 @@ impl Row {
             state: InboxState::parse(&self.state).ok_or_else(|| {
                 RepoError::Corrupt(format!("webhook_inbox.state: {}", self.state))
             })?,
+            route_kind: InboxRouteKind::parse(&self.route_kind).ok_or_else(|| {
+                RepoError::Corrupt(format!("webhook_inbox.route_kind: {}", self.route_kind))
+            })?,
             dedupe_key: self.dedupe_key,
             field: self.field,
-            route_kind: self.route_kind,
             route_id: self.route_id,
             ordering_key: self.ordering_key,
             event_at: utc(self.event_at),
@@ -126,4 +128,48 @@ pub(super) fn claim_sql(placeholders: [&str; 4], lock: &str) -> String {
            ORDER BY e.fair_at, e.id LIMIT {limit} {lock}) \
          {RETURNING}"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(route_kind: &str) -> Row {
+        let at = NaiveDateTime::default();
+        Row {
+            id: 1,
+            dedupe_key: "k".into(),
+            field: "messages".into(),
+            route_kind: route_kind.into(),
+            route_id: "1".into(),
+            ordering_key: "m:1:1".into(),
+            event_at: at,
+            payload: "{}".into(),
+            state: "pending".into(),
+            attempts: 0,
+            last_error: None,
+            store_id: None,
+            account_id: None,
+            received_at: at,
+            processed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_route_kind_is_read_back_or_corrupt() {
+        for kind in [
+            InboxRouteKind::PhoneNumber,
+            InboxRouteKind::Waba,
+            InboxRouteKind::None,
+        ] {
+            assert_eq!(
+                row(kind.as_str()).into_port().ok().map(|e| e.route_kind),
+                Some(kind)
+            );
+        }
+        assert!(matches!(
+            row("sms").into_port(),
+            Err(RepoError::Corrupt(m)) if m == "webhook_inbox.route_kind: sms"
+        ));
+    }
 }
