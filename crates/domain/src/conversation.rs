@@ -10,18 +10,80 @@ use crate::ids::{AccountId, ConversationId, CustomerId};
 use crate::phone::PhoneNumber;
 
 /// A customer who wrote to one of the store's numbers.
+///
+/// Its `wa_id` is its identity within the store (the key a message is filed under and a reply
+/// addressed to), so it is private and checked once, in [`Customer::new`]: 1 to
+/// [`Customer::MAX_WA_ID_LEN`] printable ASCII characters, no whitespace or control
+/// characters. That is every shape Meta uses (a `wa_id` is phone digits, `923001234567`; a
+/// BSUID is `CC.` and up to 128 alphanumerics, `US.13491208655302741918`, a parent BSUID
+/// `US.ENT.…`) without pinning either format: a sender we refuse has its message parked, so
+/// the rule keeps out only what cannot be an id. It is checked on the customer rather than
+/// as a newtype because nothing else holds one: the ports look a customer up by `&str` and
+/// address a reply by the webhook's own sender text, so a newtype would be unwrapped again at
+/// every boundary without guarding anything more.
+///
+/// `phone` and `name` stay public: no rule ties them to the `wa_id` (a BSUID customer has no
+/// phone, a profile name is whatever the user typed, and both are updated when a later
+/// message brings them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
     /// Id.
     pub id: CustomerId,
-    /// Meta's `wa_id` (or BSUID when no phone is shared): unique per store.
-    pub wa_id: String,
+    /// Meta's `wa_id` (or BSUID when no phone is shared): unique per store. See the type.
+    wa_id: String,
     /// The phone number, when known.
     pub phone: Option<PhoneNumber>,
     /// Profile name.
     pub name: Option<String>,
     /// First seen.
     pub created_at: DateTime<Utc>,
+}
+
+/// A customer `wa_id` that is empty, too long, or holds whitespace, control or non-ASCII
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a customer's wa_id must be 1 to {max} printable ASCII characters without spaces",
+    max = Customer::MAX_WA_ID_LEN
+)]
+pub struct ParseWaIdError;
+
+impl Customer {
+    /// The most bytes a `wa_id` has: twice a parent BSUID's (`CC.ENT.` and 128 characters),
+    /// so a longer format still fits, while a pasted body or a runaway value does not.
+    pub const MAX_WA_ID_LEN: usize = 256;
+
+    /// A customer first seen at `created_at`, with no phone or name yet.
+    ///
+    /// # Errors
+    /// [`ParseWaIdError`] when `wa_id` is empty, longer than [`Self::MAX_WA_ID_LEN`], or holds
+    /// anything but printable ASCII (`!` to `~`: no spaces, control or non-ASCII characters).
+    pub fn new(
+        id: CustomerId,
+        wa_id: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Result<Self, ParseWaIdError> {
+        let wa_id = wa_id.into();
+        let well_formed = !wa_id.is_empty()
+            && wa_id.len() <= Self::MAX_WA_ID_LEN
+            && wa_id.bytes().all(|b| b.is_ascii_graphic());
+        if !well_formed {
+            return Err(ParseWaIdError);
+        }
+        Ok(Self {
+            id,
+            wa_id,
+            phone: None,
+            name: None,
+            created_at,
+        })
+    }
+
+    /// Meta's `wa_id` or the BSUID: the customer's identity within the store.
+    #[must_use]
+    pub fn wa_id(&self) -> &str {
+        &self.wa_id
+    }
 }
 
 /// Where the agent is in a conversation ("new", "collecting_items", ...): 1 to 64 characters
@@ -239,6 +301,41 @@ mod tests {
         let json = serde_json::to_string(&ConversationState::initial()).unwrap_or_default();
         assert_eq!(json, r#""new""#);
         assert!(serde_json::from_str::<ConversationState>(r#""Not Valid""#).is_err());
+    }
+
+    #[test]
+    fn a_customer_is_identified_by_a_wa_id_or_a_bsuid() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let longest = "9".repeat(Customer::MAX_WA_ID_LEN);
+        for good in [
+            "923001234567",
+            "16505551234",
+            "US.13491208655302741918",
+            "US.ENT.11815799212886844830",
+            longest.as_str(),
+        ] {
+            let c = Customer::new(CustomerId::new(), good, at);
+            assert_eq!(c.as_ref().map(Customer::wa_id), Ok(good), "{good:?}");
+            assert_eq!(c.map(|c| (c.phone, c.name)), Ok((None, None)));
+        }
+        let overlong = "9".repeat(Customer::MAX_WA_ID_LEN + 1);
+        for bad in [
+            "",
+            " ",
+            "\t",
+            "a\nb",
+            " 923001234567",
+            "923001234567\0",
+            "92300 1234567",
+            "٩٢٣٠٠١٢٣٤٥٦٧",
+            overlong.as_str(),
+        ] {
+            assert_eq!(
+                Customer::new(CustomerId::new(), bad, at),
+                Err(ParseWaIdError),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

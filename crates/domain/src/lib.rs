@@ -23,7 +23,9 @@ pub use account::{
 pub use account_meta::AccountMeta;
 pub use account_rules::{DropKind, HealthDrop, Severity, health_drops};
 pub use commerce::{GeoPoint, InvalidGeoPoint, MenuVariant, Rider, StoreSettings, TemplateRef};
-pub use conversation::{Conversation, ConversationState, Customer, ParseConversationStateError};
+pub use conversation::{
+    Conversation, ConversationState, Customer, ParseConversationStateError, ParseWaIdError,
+};
 pub use enums::UnknownVariant;
 pub use ids::{
     AccountId, ConversationId, CustomerId, MenuItemId, MessageId, OrderId, OwnerId, ParseIdError,

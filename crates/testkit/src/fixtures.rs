@@ -148,13 +148,23 @@ pub fn account(store: StoreId) -> WhatsappAccount {
 #[must_use]
 pub fn customer() -> Customer {
     let phone = phone_number();
-    Customer {
-        id: CustomerId::new(),
-        wa_id: phone.digits().to_owned(),
-        phone: Some(phone),
-        name: Some("Ayesha Khan".into()),
-        created_at: now(),
-    }
+    let mut customer = customer_with_wa_id(phone.digits());
+    customer.phone = Some(phone);
+    customer
+}
+
+/// A customer with this `wa_id` (another customer's, to test what is unique), a fresh id,
+/// a random phone number and a name.
+///
+/// # Panics
+/// When `wa_id` is not valid ([`Customer::new`]): a mistake in the test itself.
+#[must_use]
+pub fn customer_with_wa_id(wa_id: &str) -> Customer {
+    let mut customer = Customer::new(CustomerId::new(), wa_id, now())
+        .unwrap_or_else(|e| panic!("fixture wa_id {wa_id:?}: {e}"));
+    customer.phone = Some(phone_number());
+    customer.name = Some("Ayesha Khan".into());
+    customer
 }
 
 /// A conversation state label known to be well-formed.
@@ -280,7 +290,7 @@ mod tests {
         assert!(random_digits(38).bytes().all(|b| b.is_ascii_digit()));
         assert_ne!(phone_number_id(), phone_number_id());
         assert_ne!(email(), email());
-        assert_ne!(customer().wa_id, customer().wa_id);
+        assert_ne!(customer().wa_id(), customer().wa_id());
         for _ in 0..200 {
             let _ = phone_number();
         }

@@ -63,13 +63,7 @@ async fn conversation(
         .tenants
         .upsert_customer(
             store,
-            &Customer {
-                id: CustomerId::new(),
-                wa_id: wa_id.into(),
-                phone: None,
-                name: None,
-                created_at: at(1, 0, 0, 0),
-            },
+            &Customer::new(CustomerId::new(), wa_id, at(1, 0, 0, 0)).unwrap(),
         )
         .await
         .unwrap();

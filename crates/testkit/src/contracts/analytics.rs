@@ -363,7 +363,7 @@ pub async fn last_inbound_from(r: &Repos) {
         &fixtures::next_inbound(&first, "there?", at(d, 11, 0)),
     )
     .await;
-    let wa_id = first.customer.wa_id.clone();
+    let wa_id = first.customer.wa_id().to_owned();
     let last = |of: AccountId, wa_id: String| async move {
         ok(
             r.analytics.last_inbound_from(store, of, &wa_id).await,
@@ -373,7 +373,7 @@ pub async fn last_inbound_from(r: &Repos) {
     assert_eq!(last(account, wa_id.clone()).await, Some(at(d, 11, 0)));
     assert_eq!(last(other, wa_id).await, None, "never wrote to that number");
     assert_eq!(
-        last(account, fixtures::customer().wa_id).await,
+        last(account, fixtures::customer().wa_id().to_owned()).await,
         None,
         "an unknown wa_id"
     );

@@ -574,7 +574,7 @@ pub async fn conversations_and_tokens(r: &Repos) {
     assert_eq!(
         ok(
             commerce
-                .find_customer_by_wa_id(store, &recorded.customer.wa_id)
+                .find_customer_by_wa_id(store, recorded.customer.wa_id())
                 .await,
             "find_customer_by_wa_id"
         )
@@ -584,7 +584,7 @@ pub async fn conversations_and_tokens(r: &Repos) {
     assert_eq!(
         ok(
             commerce
-                .find_customer_by_wa_id(b.id(), &recorded.customer.wa_id)
+                .find_customer_by_wa_id(b.id(), recorded.customer.wa_id())
                 .await,
             "find_customer_by_wa_id"
         ),

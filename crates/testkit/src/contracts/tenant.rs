@@ -287,8 +287,7 @@ pub async fn customers(r: &Repos) {
 
     // Same wa_id again, another id, a new name and no phone: the stored customer keeps its id,
     // creation time and phone, and takes the name.
-    let mut again = fixtures::customer();
-    again.wa_id = first.wa_id.clone();
+    let mut again = fixtures::customer_with_wa_id(first.wa_id());
     again.name = Some("Ayesha K.".into());
     again.phone = None;
     let mut expected = first.clone();
@@ -303,8 +302,7 @@ pub async fn customers(r: &Repos) {
     );
 
     let new_phone = PhoneNumber::parse("+923451234567").unwrap_or_else(|e| panic!("{e}"));
-    let mut phone_only = fixtures::customer();
-    phone_only.wa_id = first.wa_id.clone();
+    let mut phone_only = fixtures::customer_with_wa_id(first.wa_id());
     phone_only.name = None;
     phone_only.phone = Some(new_phone.clone());
     expected.phone = Some(new_phone);
@@ -1133,8 +1131,7 @@ pub async fn isolation(r: &Repos) {
 
     // Uniqueness is per store: B may have a customer with A's wa_id and a message with A's
     // wamid, and they stay B's own.
-    let mut b_customer = fixtures::customer();
-    b_customer.wa_id = customer.wa_id.clone();
+    let b_customer = fixtures::customer_with_wa_id(customer.wa_id());
     assert_eq!(
         ok(
             tenants.upsert_customer(bid, &b_customer).await,

@@ -178,7 +178,7 @@ impl Commerce {
         let account = self.sender(store, before.account_id).await?;
         let recipient = customer.as_ref().map(|c| match &c.phone {
             Some(p) => Recipient::Phone(p.as_str().to_owned()),
-            None => Recipient::UserId(c.wa_id.clone()),
+            None => Recipient::UserId(c.wa_id().to_owned()),
         });
         let notice = match (&conversation, &account, &recipient) {
             (_, _, None) | (None, _, _) => Notice::NoRecipient,

@@ -41,7 +41,7 @@ impl InboxProcessor {
                 "message has neither wa_id nor user id".into(),
             ));
         };
-        let record = inbound_record(&route, m, sender, now);
+        let record = inbound_record(&route, m, sender, now)?;
         let mut stored = self.tenants.record_inbound(route.store, &record).await?;
         let replies = if stored.duplicate && stored.message.handled_at.is_some() {
             // Handled before (a redelivery, or a crash before the outbox): re-queue what was
@@ -147,12 +147,16 @@ impl InboxProcessor {
 }
 
 /// What `record_inbound` stores for a customer message.
+///
+/// # Errors
+/// [`ProcessError::Permanent`] when the sender is not a usable customer id (empty, spaces,
+/// control characters, absurdly long): no retry will change what Meta sent.
 fn inbound_record(
     route: &Route,
     m: &InboundMessage,
     sender: &str,
     now: DateTime<Utc>,
-) -> InboundRecord {
+) -> Result<InboundRecord, ProcessError> {
     let account_id = route.account.as_ref().map_or_else(
         || super::route::legacy_account_id(&m.phone_number_id),
         |a| a.id,
@@ -165,21 +169,19 @@ fn inbound_record(
         m.timestamp,
     );
     message.wamid = Some(m.wamid.clone());
-    InboundRecord {
-        customer: Customer {
-            id: CustomerId::new(),
-            wa_id: sender.to_owned(),
-            phone: m
-                .from
-                .as_deref()
-                .and_then(|digits| PhoneNumber::parse(&format!("+{digits}")).ok()),
-            name: m.profile_name.clone(),
-            created_at: now,
-        },
+    let mut customer = Customer::new(CustomerId::new(), sender, now)
+        .map_err(|e| ProcessError::Permanent(format!("message {}: sender: {e}", m.wamid)))?;
+    customer.phone = m
+        .from
+        .as_deref()
+        .and_then(|digits| PhoneNumber::parse(&format!("+{digits}")).ok());
+    customer.name.clone_from(&m.profile_name);
+    Ok(InboundRecord {
+        customer,
         account_id,
         message,
         at: m.timestamp,
-    }
+    })
 }
 
 /// The queued history message of the `i`th reply to the stored inbound message.
@@ -221,5 +223,72 @@ fn reply_recipient(m: &InboundMessage, sender: &str) -> Recipient {
     match &m.from {
         Some(digits) => Recipient::Phone(format!("+{digits}")),
         None => Recipient::UserId(sender.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use omni_domain::{MessageBody, PhoneNumberId, StoreId};
+
+    use super::*;
+
+    fn message(from: Option<&str>, from_user_id: Option<&str>) -> InboundMessage {
+        InboundMessage {
+            phone_number_id: PhoneNumberId::parse("106540352242922")
+                .unwrap_or_else(|e| panic!("{e}")),
+            display_phone_number: "923001112233".into(),
+            waba_id: "1".into(),
+            wamid: "wamid.test".into(),
+            from: from.map(str::to_owned),
+            from_user_id: from_user_id.map(str::to_owned),
+            profile_name: Some("Ayesha".into()),
+            username: None,
+            timestamp: DateTime::<Utc>::UNIX_EPOCH,
+            kind: "text".into(),
+            body: MessageBody::Text { body: "hi".into() },
+            media: None,
+            context: None,
+            referral: None,
+            errors: Vec::new(),
+        }
+    }
+
+    fn record(m: &InboundMessage) -> Result<InboundRecord, ProcessError> {
+        let route = Route {
+            store: StoreId::new(),
+            account: None,
+            legacy: true,
+        };
+        let sender = m.sender().unwrap_or_else(|| panic!("no sender"));
+        inbound_record(&route, m, sender, DateTime::<Utc>::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn the_customer_is_the_sender_by_wa_id_else_bsuid() {
+        let by_phone = record(&message(Some("923001234567"), Some("PK.1349")));
+        let by_phone = by_phone.unwrap_or_else(|e| panic!("{e}")).customer;
+        assert_eq!(by_phone.wa_id(), "923001234567");
+        assert_eq!(
+            by_phone.phone.as_ref().map(PhoneNumber::as_str),
+            Some("+923001234567")
+        );
+        assert_eq!(by_phone.name.as_deref(), Some("Ayesha"));
+        let by_bsuid = record(&message(None, Some("US.13491208655302741918")));
+        let by_bsuid = by_bsuid.unwrap_or_else(|e| panic!("{e}")).customer;
+        assert_eq!(
+            (by_bsuid.wa_id(), by_bsuid.phone.as_ref()),
+            ("US.13491208655302741918", None)
+        );
+    }
+
+    #[test]
+    fn a_sender_that_is_no_customer_id_is_permanent() {
+        for (from, user_id) in [(Some(""), None), (Some(" "), None), (None, Some("a\nb"))] {
+            let got = record(&message(from, user_id));
+            assert!(
+                matches!(&got, Err(ProcessError::Permanent(m)) if m.starts_with("message wamid.test: sender: ")),
+                "{from:?} {user_id:?}: {got:?}"
+            );
+        }
     }
 }

@@ -78,7 +78,7 @@ impl ConversationRepo for InMemoryTenantRepo {
             let known = t
                 .customers
                 .values()
-                .find(|c| c.wa_id == inbound.customer.wa_id)
+                .find(|c| c.wa_id() == inbound.customer.wa_id())
                 .map(|c| c.id);
             let customer_id = match known {
                 Some(id) => id,

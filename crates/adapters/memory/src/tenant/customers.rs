@@ -14,7 +14,11 @@ impl CustomerRepo for InMemoryTenantRepo {
         customer: &Customer,
     ) -> Result<Customer, RepoError> {
         self.with(store, |t| {
-            if let Some(existing) = t.customers.values_mut().find(|c| c.wa_id == customer.wa_id) {
+            if let Some(existing) = t
+                .customers
+                .values_mut()
+                .find(|c| c.wa_id() == customer.wa_id())
+            {
                 if customer.name.is_some() {
                     existing.name.clone_from(&customer.name);
                 }
@@ -59,7 +63,7 @@ impl CustomerRepo for InMemoryTenantRepo {
         wa_id: &str,
     ) -> Result<Option<Customer>, RepoError> {
         self.with(store, |t| {
-            Ok(t.customers.values().find(|c| c.wa_id == wa_id).cloned())
+            Ok(t.customers.values().find(|c| c.wa_id() == wa_id).cloned())
         })
     }
 }

@@ -51,7 +51,7 @@ impl InboundRows {
 fn new_customer_row(inbound: &InboundRecord) -> CustomerRow {
     CustomerRow {
         id: inbound.customer.id.to_string(),
-        wa_id: inbound.customer.wa_id.clone(),
+        wa_id: inbound.customer.wa_id().to_owned(),
         phone: inbound
             .customer
             .phone

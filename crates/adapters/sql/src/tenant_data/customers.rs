@@ -23,7 +23,7 @@ impl CustomerRepo for SqlTenantRepo {
     ) -> Result<Customer, RepoError> {
         let new = CustomerRow {
             id: customer.id.to_string(),
-            wa_id: customer.wa_id.clone(),
+            wa_id: customer.wa_id().to_owned(),
             phone: customer.phone.as_ref().map(|p| p.as_str().to_owned()),
             name: customer.name.clone(),
             created_at: ts(customer.created_at),

@@ -22,16 +22,18 @@ pub(crate) struct CustomerRow {
 
 impl CustomerRow {
     pub(crate) fn into_domain(self) -> Result<Customer, RepoError> {
-        Ok(Customer {
-            id: parse("customers.id", &self.id)?,
-            wa_id: self.wa_id,
-            phone: self
-                .phone
-                .map(|p| parse_phone("customers.phone", &p))
-                .transpose()?,
-            name: self.name,
-            created_at: utc(self.created_at),
-        })
+        let mut customer = Customer::new(
+            parse("customers.id", &self.id)?,
+            self.wa_id,
+            utc(self.created_at),
+        )
+        .map_err(|e| RepoError::Corrupt(format!("customers.wa_id of {}: {e}", self.id)))?;
+        customer.phone = self
+            .phone
+            .map(|p| parse_phone("customers.phone", &p))
+            .transpose()?;
+        customer.name = self.name;
+        Ok(customer)
     }
 }
 
@@ -182,4 +184,36 @@ pub(crate) struct MessageStatusRow {
 
 pub(crate) fn messages_of(rows: Vec<MessageRow>) -> Result<Vec<Message>, RepoError> {
     rows.into_iter().map(MessageRow::into_domain).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use omni_domain::CustomerId;
+
+    use super::*;
+
+    fn row(wa_id: &str) -> CustomerRow {
+        CustomerRow {
+            id: CustomerId::new().to_string(),
+            wa_id: wa_id.into(),
+            phone: Some("+923001234567".into()),
+            name: Some("Ayesha".into()),
+            created_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn a_stored_customer_is_read_back_or_corrupt() {
+        let c = row("923001234567").into_domain();
+        assert_eq!(
+            c.as_ref().ok().map(|c| (c.wa_id(), c.name.as_deref())),
+            Some(("923001234567", Some("Ayesha")))
+        );
+        for bad in ["", " ", "a\nb"] {
+            assert!(
+                matches!(row(bad).into_domain(), Err(RepoError::Corrupt(m)) if m.starts_with("customers.wa_id of ")),
+                "{bad:?}"
+            );
+        }
+    }
 }
