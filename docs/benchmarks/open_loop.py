@@ -700,7 +700,8 @@ def run_step(target, url, sim_url, sim, poller, sampler, rate, start):
     if not_ok:
         reasons.append(f"{sum(not_ok.values())} not acknowledged")
     if s["offered_per_s"] < 0.95 * rate:
-        reasons.append("generator behind schedule")
+        reasons.append(f"{MAX_CONNS} requests unanswered at once, the rest waited at the generator"
+                       if meta["peak_conns"] >= MAX_CONNS else "generator behind schedule")
     if unanswered or not reply_lat or L.pct(reply_lat, 99) >= P99_LIMIT:
         reasons.append("reply p99 >= 2 s")
     if s.get("backlog_grows"):
