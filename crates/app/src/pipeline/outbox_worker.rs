@@ -8,7 +8,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use omni_domain::{PhoneNumberId, ThroughputLevel, WhatsappAccount};
@@ -136,7 +136,16 @@ impl OutboxWorkers {
                             Ok(true) => {
                                 self.set_running(&sender, true);
                                 let (me, stop) = (self.clone(), stop.clone());
-                                tasks.spawn(async move { me.send_for(sender, stop).await });
+                                tasks.spawn(async move {
+                                    let sending = std::panic::AssertUnwindSafe(
+                                        me.clone().send_for(sender.clone(), stop),
+                                    );
+                                    if sending.catch_unwind().await.is_err() {
+                                        // Its lease expires; the number is free to take again.
+                                        tracing::error!(sender = %sender.as_str(), "sender panicked");
+                                        me.set_running(&sender, false);
+                                    }
+                                });
                             }
                             Ok(false) => {}
                             Err(e) => tracing::warn!(error = %e, "could not take a sender lease"),

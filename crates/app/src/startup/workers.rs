@@ -49,6 +49,9 @@ async fn legacy_route(
     }
 }
 
+/// How long a pipeline loop that panicked waits before it starts again.
+const RESTART_AFTER: Duration = Duration::from_secs(1);
+
 /// Starts the inbox workers, the senders (when a Meta app is configured) and the sweep.
 ///
 /// # Errors
@@ -83,7 +86,12 @@ pub async fn start_pipeline(
             max_attempts: p.inbox_max_attempts,
             poll: Duration::from_millis(p.poll_interval_ms.max(10)),
         };
-        tasks.spawn(worker.run(stopped.clone()));
+        tasks.spawn(pipeline::supervised(
+            worker.id.clone(),
+            stopped.clone(),
+            RESTART_AFTER,
+            move |stop| worker.clone().run(stop),
+        ));
     }
     match services.dispatcher(legacy.as_ref()) {
         Some(dispatcher) => {
@@ -108,7 +116,12 @@ pub async fn start_pipeline(
                     red_business_mps: settings.health.red_business_mps,
                 },
             );
-            tasks.spawn(senders.run(stopped.clone()));
+            tasks.spawn(pipeline::supervised(
+                format!("{me}/outbox"),
+                stopped.clone(),
+                RESTART_AFTER,
+                move |stop| senders.clone().run(stop),
+            ));
         }
         None => tracing::warn!(
             "no Meta app is configured (META_APP_ID): replies stay queued in the outbox until one is"
@@ -125,7 +138,12 @@ pub async fn start_pipeline(
                 i64::try_from(settings.health.job_lease_secs.max(10)).unwrap_or(1_800),
             ),
         };
-        tasks.spawn(scheduler.run(stopped.clone()));
+        tasks.spawn(pipeline::supervised(
+            scheduler.owner.clone(),
+            stopped.clone(),
+            RESTART_AFTER,
+            move |stop| scheduler.clone().run(stop),
+        ));
     }
     let (inbox, clock, days) = (
         services.ports.inbox.clone(),
