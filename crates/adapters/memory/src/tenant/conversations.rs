@@ -48,7 +48,7 @@ impl ConversationRepo for InMemoryTenantRepo {
     async fn update_conversation(&self, store: StoreId, c: &Conversation) -> Result<(), RepoError> {
         self.with(store, |t| {
             let row = t.conversations.get_mut(&c.id).ok_or(RepoError::NotFound)?;
-            let mut saved = c.clone().with_last_inbound_at(c.last_inbound_at());
+            let mut saved = c.clone();
             saved.customer_id = row.customer_id;
             saved.account_id = row.account_id;
             saved.agent_paused = row.agent_paused;
